@@ -1,0 +1,1 @@
+"""Payments, invoices, the ledger and payouts arrive with the billing issue."""

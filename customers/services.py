@@ -1,0 +1,124 @@
+"""Use cases for businesses: create one, invite people, manage service locations."""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from core import geo, memberships
+from customers.models import Customer, Membership, ServiceLocation, USState
+
+
+@transaction.atomic
+def create_customer(*, owner, name: str, phone: str = "") -> Customer:
+    """Create a business with `owner` as its first owner."""
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Enter the business's name."})
+    customer = Customer.objects.create(name=name, phone=phone.strip(), billing_email=owner.email)
+    memberships.add_owner(membership_model=Membership, organisation="customer", organisation_obj=customer, user=owner)
+    return customer
+
+
+def invite_member(*, customer: Customer, email: str, role: str, invited_by) -> Membership:
+    """Invite `email` to join `customer` with `role`."""
+    return memberships.invite(
+        membership_model=Membership,
+        organisation="customer",
+        organisation_obj=customer,
+        email=email,
+        role=role,
+        invited_by=invited_by,
+    )
+
+
+def accept_invitation(*, token: str, user) -> Membership:
+    """Seat `user` in the business that invited them."""
+    return memberships.accept(membership_model=Membership, organisation="customer", token=token, user=user)
+
+
+def remove_member(*, membership: Membership) -> None:
+    """Remove a member or withdraw an invitation (never the last owner)."""
+    memberships.remove(membership=membership, organisation="customer")
+
+
+def validate_address(*, street: str, city: str, state: str, zip_code: str) -> geo.ZipInfo:
+    """Check a US address against the ZIP dataset; return the ZIP's record or raise field errors."""
+    errors = {}
+    if not street.strip():
+        errors["street"] = "Enter the street address."
+    if not city.strip():
+        errors["city"] = "Enter the city."
+    if state not in USState.values:
+        errors["state"] = "Choose a US state."
+    info = None
+    zip_code = zip_code.strip()
+    if not (len(zip_code) == 5 and zip_code.isdigit()):
+        errors["zip_code"] = "Enter a 5-digit ZIP code, e.g. 78701."
+    else:
+        info = geo.lookup(zip_code)
+        if info is None:
+            errors["zip_code"] = f"We could not find ZIP code {zip_code}. Check it and try again."
+        elif state in USState.values and info.state != state:
+            errors["state"] = f"ZIP code {zip_code} is in {info.state}, not {state}."
+    if errors:
+        raise ValidationError(errors)
+    return info
+
+
+def add_location(
+    *,
+    customer: Customer,
+    name: str,
+    street: str,
+    city: str,
+    state: str,
+    zip_code: str,
+    access_notes: str = "",
+    latitude: Decimal | None = None,
+    longitude: Decimal | None = None,
+    timezone_name: str | None = None,
+) -> ServiceLocation:
+    """Add a service location; coordinates and timezone default to the ZIP's."""
+    info = validate_address(street=street, city=city, state=state, zip_code=zip_code)
+    if (latitude is None) != (longitude is None):
+        raise ValidationError({"latitude": "Give both latitude and longitude, or neither."})
+    location = ServiceLocation(
+        customer=customer,
+        name=name.strip() or street.strip(),
+        street=street.strip(),
+        city=city.strip(),
+        state=state,
+        zip_code=info.zip_code,
+        latitude=info.latitude if latitude is None else latitude,
+        longitude=info.longitude if longitude is None else longitude,
+        timezone=timezone_name or info.timezone,
+        access_notes=access_notes.strip(),
+    )
+    location.full_clean(exclude=["customer"])
+    location.save()
+    return location
+
+
+def update_location(*, location: ServiceLocation, **changes) -> ServiceLocation:
+    """Change a location's details; a new ZIP re-derives coordinates and timezone."""
+    address = {key: changes.get(key, getattr(location, key)) for key in ("street", "city", "state", "zip_code")}
+    info = validate_address(**address)
+    for key, value in changes.items():
+        if key not in ("name", "street", "city", "state", "zip_code", "access_notes"):
+            raise ValidationError({key: "This field cannot be changed."})
+        setattr(location, key, value.strip() if isinstance(value, str) else value)
+    if "zip_code" in changes:
+        location.latitude, location.longitude, location.timezone = info.latitude, info.longitude, info.timezone
+    location.full_clean(exclude=["customer"])
+    location.save()
+    return location
+
+
+def archive_location(*, location: ServiceLocation) -> ServiceLocation:
+    """Hide a location from booking while keeping its history."""
+    if location.archived_at is None:
+        location.archived_at = timezone.now()
+        location.save(update_fields=["archived_at"])
+    return location

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class HaulersConfig(AppConfig):
+    name = "haulers"
+    verbose_name = "Haulers"

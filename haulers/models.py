@@ -1,0 +1,167 @@
+"""Licensed, insured haulers: who they are, where they serve, what they charge."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+
+from core.catalog import Container, WasteStream
+from core.models import MembershipBase
+
+zip_code_format = RegexValidator(r"^\d{5}$", "Enter a 5-digit ZIP code.")
+
+# A pickup priced above this is a typo, not a rate: $10,000.
+MAX_RATE_CENTS = 1_000_000
+
+
+class Hauler(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending verification"
+        ACTIVE = "active", "Active"
+        SUSPENDED = "suspended", "Suspended"
+
+    TRANSITIONS = {
+        Status.PENDING: {Status.ACTIVE, Status.SUSPENDED},
+        Status.ACTIVE: {Status.SUSPENDED},
+        Status.SUSPENDED: {Status.ACTIVE},
+    }
+
+    name = models.CharField(max_length=200)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
+    phone = models.CharField(max_length=30, blank=True)
+    depot_zip = models.CharField("depot ZIP code", max_length=5, validators=[zip_code_format])
+    depot_latitude = models.DecimalField(max_digits=9, decimal_places=6)
+    depot_longitude = models.DecimalField(max_digits=9, decimal_places=6)
+    capacity_per_day = models.PositiveSmallIntegerField(
+        default=10, validators=[MinValueValidator(1)], help_text="Pickups the fleet can do in one day."
+    )
+    reliability_score = models.DecimalField(
+        max_digits=4,
+        decimal_places=3,
+        default=Decimal("0.900"),
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text="0 to 1; higher ranks first among equal prices.",
+    )
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(capacity_per_day__gte=1), name="hauler_capacity_positive"),
+            models.CheckConstraint(
+                condition=Q(reliability_score__gte=0, reliability_score__lte=1), name="hauler_reliability_0_to_1"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "active", "suspended"]), name="hauler_status_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Membership(MembershipBase):
+    hauler = models.ForeignKey(Hauler, on_delete=models.CASCADE, related_name="memberships")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="hauler_membership",
+        help_text="Empty while the invitation is pending. A user belongs to at most one hauler.",
+    )
+
+    class Meta:
+        ordering = ["hauler", "email"]
+        constraints = [
+            models.UniqueConstraint(fields=["hauler", "email"], name="hauler_membership_unique_email"),
+            models.CheckConstraint(condition=Q(role__in=["owner", "member"]), name="hauler_membership_role_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.email} ({self.get_role_display()}) at {self.hauler}"
+
+
+class Credential(models.Model):
+    """A licence or insurance certificate; a hauler is matched only while both are valid."""
+
+    class Kind(models.TextChoices):
+        LICENCE = "licence", "Hauling licence"
+        INSURANCE = "insurance", "Insurance certificate"
+
+    hauler = models.ForeignKey(Hauler, on_delete=models.CASCADE, related_name="credentials")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    number = models.CharField(max_length=100)
+    issuer = models.CharField(max_length=200)
+    valid_from = models.DateField()
+    expires_on = models.DateField(db_index=True, help_text="Last day the credential is valid.")
+    document = models.FileField(upload_to="credentials/%Y/%m/", blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["hauler", "kind", "-expires_on"]
+        constraints = [
+            models.CheckConstraint(condition=Q(expires_on__gte=F("valid_from")), name="credential_expires_after_start"),
+            models.CheckConstraint(condition=Q(kind__in=["licence", "insurance"]), name="credential_kind_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.number} (to {self.expires_on})"
+
+
+class ServiceZip(models.Model):
+    """One ZIP code a hauler serves. Indexed by ZIP first: matching asks 'who serves 78701?'."""
+
+    hauler = models.ForeignKey(Hauler, on_delete=models.CASCADE, related_name="service_zips")
+    zip_code = models.CharField("ZIP code", max_length=5, validators=[zip_code_format])
+
+    class Meta:
+        ordering = ["zip_code"]
+        verbose_name = "service ZIP"
+        constraints = [
+            models.UniqueConstraint(fields=["zip_code", "hauler"], name="service_zip_unique_per_hauler"),
+        ]
+
+    def __str__(self):
+        return self.zip_code
+
+
+class Rate(models.Model):
+    """A hauler's price for one pickup of one container of a waste stream."""
+
+    hauler = models.ForeignKey(Hauler, on_delete=models.CASCADE, related_name="rates")
+    waste_stream = models.CharField(max_length=20, choices=WasteStream.choices)
+    container = models.CharField(max_length=20, choices=Container.choices)
+    price_cents = models.PositiveIntegerField(validators=[MinValueValidator(1), MaxValueValidator(MAX_RATE_CENTS)])
+    extra_container_cents = models.PositiveIntegerField(
+        default=0,
+        validators=[MaxValueValidator(MAX_RATE_CENTS)],
+        help_text="Price of each container beyond the first at the same visit.",
+    )
+
+    class Meta:
+        ordering = ["hauler", "waste_stream", "container"]
+        constraints = [
+            models.UniqueConstraint(fields=["hauler", "waste_stream", "container"], name="rate_unique_per_service"),
+            models.CheckConstraint(
+                condition=Q(price_cents__gt=0, price_cents__lte=MAX_RATE_CENTS), name="rate_price_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(extra_container_cents__gte=0, extra_container_cents__lte=MAX_RATE_CENTS),
+                name="rate_extra_not_negative",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_waste_stream_display()}, {self.get_container_display()}: {self.price_cents}¢"

@@ -1,0 +1,151 @@
+"""Use cases for haulers: register, verify, suspend, service area, rates, credentials."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from core import geo, memberships
+from core.catalog import Container, WasteStream
+from core.transitions import transition
+from haulers.models import MAX_RATE_CENTS, Credential, Hauler, Membership, Rate, ServiceZip
+
+
+def _depot(zip_code: str) -> geo.ZipInfo:
+    zip_code = (zip_code or "").strip()
+    info = geo.lookup(zip_code) if len(zip_code) == 5 and zip_code.isdigit() else None
+    if info is None:
+        raise ValidationError({"depot_zip": f"{zip_code or 'That'} is not a US ZIP code we know."})
+    return info
+
+
+@transaction.atomic
+def register_hauler(*, owner, name: str, depot_zip: str, capacity_per_day: int = 10, phone: str = "") -> Hauler:
+    """Create a hauler, pending staff verification, with `owner` as its first owner."""
+    name = name.strip()
+    if not name:
+        raise ValidationError({"name": "Enter the company's name."})
+    if capacity_per_day < 1:
+        raise ValidationError({"capacity_per_day": "Capacity must be at least one pickup a day."})
+    depot = _depot(depot_zip)
+    hauler = Hauler.objects.create(
+        name=name,
+        phone=phone.strip(),
+        depot_zip=depot.zip_code,
+        depot_latitude=depot.latitude,
+        depot_longitude=depot.longitude,
+        capacity_per_day=capacity_per_day,
+    )
+    memberships.add_owner(membership_model=Membership, organisation="hauler", organisation_obj=hauler, user=owner)
+    return hauler
+
+
+def verify_hauler(*, hauler: Hauler, by, reason: str = "Credentials checked") -> Hauler:
+    """Staff verified the hauler's documents: it becomes active and can be matched."""
+    transition(
+        hauler, Hauler.Status.ACTIVE, by=by, reason=reason, fields={"verified_at": timezone.now(), "verified_by": by}
+    )
+    return hauler
+
+
+def suspend_hauler(*, hauler: Hauler, by, reason: str) -> Hauler:
+    """Take a hauler out of matching."""
+    transition(hauler, Hauler.Status.SUSPENDED, by=by, reason=reason)
+    return hauler
+
+
+def invite_member(*, hauler: Hauler, email: str, role: str, invited_by) -> Membership:
+    """Invite `email` to join `hauler` with `role`."""
+    return memberships.invite(
+        membership_model=Membership,
+        organisation="hauler",
+        organisation_obj=hauler,
+        email=email,
+        role=role,
+        invited_by=invited_by,
+    )
+
+
+def accept_invitation(*, token: str, user) -> Membership:
+    """Seat `user` in the hauler that invited them."""
+    return memberships.accept(membership_model=Membership, organisation="hauler", token=token, user=user)
+
+
+def remove_member(*, membership: Membership) -> None:
+    """Remove a member or withdraw an invitation (never the last owner)."""
+    memberships.remove(membership=membership, organisation="hauler")
+
+
+@transaction.atomic
+def set_service_zips(*, hauler: Hauler, zip_codes: list[str]) -> list[str]:
+    """Replace the hauler's service area with these ZIPs; unknown ZIPs are refused, not dropped."""
+    wanted = sorted({code.strip() for code in zip_codes if code.strip()})
+    unknown = [code for code in wanted if geo.lookup(code) is None]
+    if unknown:
+        raise ValidationError({"zip_codes": f"Not US ZIP codes we know: {', '.join(unknown[:20])}."})
+    ServiceZip.objects.filter(hauler=hauler).exclude(zip_code__in=wanted).delete()
+    existing = set(ServiceZip.objects.filter(hauler=hauler).values_list("zip_code", flat=True))
+    ServiceZip.objects.bulk_create(
+        [ServiceZip(hauler=hauler, zip_code=code) for code in wanted if code not in existing]
+    )
+    return wanted
+
+
+def set_service_radius(*, hauler: Hauler, centre_zip: str, radius_miles: float) -> list[str]:
+    """Serve every ZIP whose centroid lies within radius_miles of centre_zip (expanded once, now)."""
+    if not 0 < radius_miles <= 100:
+        raise ValidationError({"radius_miles": "Choose a radius between 1 and 100 miles."})
+    _depot(centre_zip)
+    return set_service_zips(hauler=hauler, zip_codes=geo.zips_within(centre_zip, radius_miles))
+
+
+def set_rate(
+    *, hauler: Hauler, waste_stream: str, container: str, price_cents: int, extra_container_cents: int = 0
+) -> Rate:
+    """Create or change the hauler's price for (stream, container)."""
+    errors = {}
+    if waste_stream not in WasteStream.values:
+        errors["waste_stream"] = "Choose a waste stream."
+    if container not in Container.values:
+        errors["container"] = "Choose a container."
+    if not 0 < price_cents <= MAX_RATE_CENTS:
+        errors["price_cents"] = f"A price must be between 1 and {MAX_RATE_CENTS} cents."
+    if not 0 <= extra_container_cents <= MAX_RATE_CENTS:
+        errors["extra_container_cents"] = f"An extra-container price must be between 0 and {MAX_RATE_CENTS} cents."
+    if errors:
+        raise ValidationError(errors)
+    rate, _ = Rate.objects.update_or_create(
+        hauler=hauler,
+        waste_stream=waste_stream,
+        container=container,
+        defaults={"price_cents": price_cents, "extra_container_cents": extra_container_cents},
+    )
+    return rate
+
+
+def add_credential(
+    *, hauler: Hauler, kind: str, number: str, issuer: str, valid_from, expires_on, document=None
+) -> Credential:
+    """Record a licence or insurance certificate (unverified until staff check it)."""
+    credential = Credential(
+        hauler=hauler,
+        kind=kind,
+        number=number.strip(),
+        issuer=issuer.strip(),
+        valid_from=valid_from,
+        expires_on=expires_on,
+    )
+    if document is not None:
+        credential.document = document
+    if valid_from and expires_on and expires_on < valid_from:
+        raise ValidationError({"expires_on": "The expiry date must be on or after the start date."})
+    credential.full_clean(exclude=["hauler"])
+    credential.save()
+    return credential
+
+
+def verify_credential(*, credential: Credential, by) -> Credential:
+    """Staff checked the document against the issuer."""
+    credential.verified_at = timezone.now()
+    credential.verified_by = by
+    credential.save(update_fields=["verified_at", "verified_by"])
+    return credential

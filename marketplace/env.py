@@ -1,0 +1,98 @@
+"""Strict readers for configuration variables.
+
+Every reader fails at start with ImproperlyConfigured naming the variable, rather than
+falling back silently (django-environ's own bool() turns "maybe" into False, for instance).
+"""
+
+import os
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+_parser = environ.Env()
+
+
+def _raw(name: str) -> str | None:
+    value = os.environ.get(name)
+    if value is None or value.strip() == "":
+        return None
+    return value.strip()
+
+
+def bad(name: str, problem: str) -> ImproperlyConfigured:
+    return ImproperlyConfigured(f"{name}: {problem}")
+
+
+def string(name: str, default: str | None = None) -> str | None:
+    value = _raw(name)
+    return default if value is None else value
+
+
+def choice(name: str, choices: tuple[str, ...], default: str) -> str:
+    value = _raw(name)
+    if value is None:
+        return default
+    if value not in choices:
+        raise bad(name, f"must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+def boolean(name: str, default: bool) -> bool:
+    value = _raw(name)
+    if value is None:
+        return default
+    if value.lower() in _TRUE:
+        return True
+    if value.lower() in _FALSE:
+        return False
+    raise bad(name, f"must be true or false, got {value!r}")
+
+
+def integer(name: str, default: int, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    value = _raw(name)
+    if value is None:
+        return default
+    try:
+        number = int(value)
+    except ValueError:
+        raise bad(name, f"must be a whole number, got {value!r}") from None
+    if minimum is not None and number < minimum:
+        raise bad(name, f"must be at least {minimum}, got {number}")
+    if maximum is not None and number > maximum:
+        raise bad(name, f"must be at most {maximum}, got {number}")
+    return number
+
+
+def csv(name: str, default: list[str]) -> list[str]:
+    value = _raw(name)
+    if value is None:
+        return default
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def database(name: str, default: str) -> dict:
+    url = string(name, default)
+    try:
+        config = _parser.db_url_config(url)
+    except Exception as error:  # environ raises several types for a malformed URL
+        raise bad(name, f"is not a database URL ({error})") from None
+    if config.get("ENGINE") not in ("django.db.backends.sqlite3", "django.db.backends.postgresql"):
+        raise bad(name, "must be a postgres:// or sqlite:/// URL")
+    return config
+
+
+def redis_url(name: str) -> str | None:
+    url = _raw(name)
+    if url is not None and not url.startswith(("redis://", "rediss://", "unix://")):
+        raise bad(name, f"must be a redis:// or rediss:// URL, got {url!r}")
+    return url
+
+
+def email(name: str, default: str) -> dict:
+    url = string(name, default)
+    try:
+        return _parser.email_url_config(url)
+    except Exception as error:
+        raise bad(name, f"is not an email URL ({error})") from None

@@ -1,0 +1,66 @@
+"""Forms for the website."""
+
+from allauth.account.forms import SignupForm as AllauthSignupForm
+from django import forms
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from core import geo
+from customers.models import Membership as CustomerMembership
+from haulers.models import Membership as HaulerMembership
+from marketplace.services import AccountType, onboard_user
+
+
+class SignupForm(AllauthSignupForm):
+    """allauth's email + password signup, plus the organisation the person signs up for."""
+
+    account_type = forms.ChoiceField(
+        label="I am", choices=AccountType.CHOICES, widget=forms.RadioSelect, initial=AccountType.BUSINESS
+    )
+    company_name = forms.CharField(label="Company name", max_length=200, required=False)
+    phone = forms.CharField(label="Phone (optional)", max_length=30, required=False)
+    depot_zip = forms.CharField(
+        label="Depot ZIP code", max_length=5, required=False, help_text="Haulers: where your trucks start."
+    )
+    invitation = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    field_order = ["account_type", "company_name", "email", "password1", "password2", "phone", "depot_zip"]
+
+    def clean(self):
+        data = super().clean()
+        invitation = data.get("invitation")
+        if invitation:
+            membership = (
+                CustomerMembership.objects.filter(token=invitation).first()
+                or HaulerMembership.objects.filter(token=invitation).first()
+            )
+            if membership is None or membership.user_id is not None:
+                raise ValidationError("This invitation link is no longer valid. Ask for a new one.")
+            if data.get("email", "").lower() != membership.email:
+                self.add_error("email", f"This invitation is for {membership.email}.")
+            return data
+        if not data.get("company_name", "").strip():
+            self.add_error("company_name", "Enter your company's name.")
+        if data.get("account_type") == AccountType.HAULER:
+            depot = data.get("depot_zip", "").strip()
+            if not depot:
+                self.add_error("depot_zip", "Enter the ZIP code of your depot.")
+            elif geo.lookup(depot) is None:
+                self.add_error("depot_zip", f"We could not find ZIP code {depot}. Enter a 5-digit US ZIP code.")
+        return data
+
+    def save(self, request):
+        # The user and their organisation are created together or not at all.
+        with transaction.atomic():
+            return super().save(request)
+
+    def custom_signup(self, request, user):
+        data = self.cleaned_data
+        onboard_user(
+            user=user,
+            account_type=data["account_type"],
+            company_name=data.get("company_name", ""),
+            phone=data.get("phone", ""),
+            depot_zip=data.get("depot_zip", ""),
+            invitation=data.get("invitation", ""),
+        )

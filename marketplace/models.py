@@ -1,0 +1,180 @@
+"""The market's records: quotes, pickups and the offers that match them to haulers."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+
+from core.catalog import Container, WasteStream
+
+MAX_QUANTITY = 20
+
+
+class Quote(models.Model):
+    """A price offered to a customer for one request: a snapshot that expires."""
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.CASCADE, related_name="quotes")
+    location = models.ForeignKey("customers.ServiceLocation", on_delete=models.CASCADE, related_name="quotes")
+    waste_stream = models.CharField(max_length=20, choices=WasteStream.choices)
+    container = models.CharField(max_length=20, choices=Container.choices)
+    quantity = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(MAX_QUANTITY)])
+    service_date = models.DateField()
+    price_cents = models.PositiveIntegerField(help_text="What the customer pays.")
+    payout_cents = models.PositiveIntegerField(help_text="What the best-ranked hauler earns.")
+    currency = models.CharField(max_length=3, default="usd")
+    ranking = models.JSONField(
+        default=list, help_text="Eligible haulers at quote time, best first: [{hauler, payout_cents}]."
+    )
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(payout_cents__lte=F("price_cents")), name="quote_payout_within_price"),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1, quantity__lte=MAX_QUANTITY), name="quote_quantity_range"
+            ),
+        ]
+
+    def __str__(self):
+        return f"Quote {self.pk}: {self.price_cents}¢ for {self.service_date}"
+
+
+class Pickup(models.Model):
+    """One service visit on one date."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "Requested"
+        OFFERED = "offered", "Offered to a hauler"
+        SCHEDULED = "scheduled", "Scheduled"
+        COMPLETED = "completed", "Completed"
+        MISSED = "missed", "Missed"
+        CANCELLED = "cancelled", "Cancelled"
+        SKIPPED = "skipped", "Skipped"
+        UNMATCHED = "unmatched", "No hauler found"
+
+    S = Status
+    TRANSITIONS = {
+        S.REQUESTED: {S.OFFERED, S.UNMATCHED, S.CANCELLED},
+        # back to requested when the hauler declines or lets the offer expire: the cascade goes on
+        S.OFFERED: {S.SCHEDULED, S.REQUESTED, S.UNMATCHED, S.CANCELLED},
+        # back to requested when the hauler drops out (e.g. its licence lapsed): re-dispatch
+        S.SCHEDULED: {S.COMPLETED, S.MISSED, S.CANCELLED, S.SKIPPED, S.REQUESTED},
+        S.UNMATCHED: {S.REQUESTED, S.CANCELLED},
+        S.MISSED: {S.REQUESTED},
+        S.COMPLETED: set(),
+        S.CANCELLED: set(),
+        S.SKIPPED: set(),
+    }
+    HAULER_REQUIRED = (S.SCHEDULED, S.COMPLETED, S.MISSED)
+
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="pickups")
+    location = models.ForeignKey("customers.ServiceLocation", on_delete=models.PROTECT, related_name="pickups")
+    quote = models.OneToOneField(
+        Quote,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="pickup",
+        help_text="Booking a quote twice gives one pickup.",
+    )
+    hauler = models.ForeignKey(
+        "haulers.Hauler", null=True, blank=True, on_delete=models.PROTECT, related_name="pickups"
+    )
+    waste_stream = models.CharField(max_length=20, choices=WasteStream.choices)
+    container = models.CharField(max_length=20, choices=Container.choices)
+    quantity = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(MAX_QUANTITY)])
+    service_date = models.DateField(db_index=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.REQUESTED, db_index=True)
+    # Snapshots at booking: a later rate change never rewrites what was agreed.
+    price_cents = models.PositiveIntegerField()
+    payout_cents = models.PositiveIntegerField()
+    currency = models.CharField(max_length=3, default="usd")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["service_date", "id"]
+        indexes = [models.Index(fields=["hauler", "service_date", "status"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(payout_cents__lte=F("price_cents")), name="pickup_payout_within_price"),
+            models.CheckConstraint(
+                condition=Q(quantity__gte=1, quantity__lte=MAX_QUANTITY), name="pickup_quantity_range"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["scheduled", "completed", "missed"]) | Q(hauler__isnull=False),
+                name="pickup_hauler_when_scheduled",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    status__in=[
+                        "requested",
+                        "offered",
+                        "scheduled",
+                        "completed",
+                        "missed",
+                        "cancelled",
+                        "skipped",
+                        "unmatched",
+                    ]
+                ),
+                name="pickup_status_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Pickup {self.pk} on {self.service_date} ({self.get_status_display()})"
+
+
+class Offer(models.Model):
+    """A pickup offered to one hauler, who must answer by `answer_by`."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        EXPIRED = "expired", "Expired"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    TRANSITIONS = {
+        Status.PENDING: {Status.ACCEPTED, Status.DECLINED, Status.EXPIRED, Status.WITHDRAWN},
+        Status.ACCEPTED: set(),
+        Status.DECLINED: set(),
+        Status.EXPIRED: set(),
+        Status.WITHDRAWN: set(),
+    }
+
+    pickup = models.ForeignKey(Pickup, on_delete=models.CASCADE, related_name="offers")
+    hauler = models.ForeignKey("haulers.Hauler", on_delete=models.CASCADE, related_name="offers")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    payout_cents = models.PositiveIntegerField()
+    answer_by = models.DateTimeField()
+    decline_reason = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # the expiry sweep: pending offers past their answer-by time
+            models.Index(fields=["answer_by"], condition=Q(status="pending"), name="offer_pending_answer_by"),
+        ]
+        constraints = [
+            # exactly one hauler wins a pickup, however many answer at once
+            models.UniqueConstraint(fields=["pickup"], condition=Q(status="accepted"), name="offer_one_accepted"),
+            models.UniqueConstraint(
+                fields=["pickup", "hauler"], condition=Q(status="pending"), name="offer_one_pending_per_hauler"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "accepted", "declined", "expired", "withdrawn"]),
+                name="offer_status_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Offer {self.pk} of pickup {self.pickup_id} to {self.hauler_id} ({self.status})"

@@ -1,0 +1,65 @@
+"""Shared fixtures: fast password hashing, a client per role, and the small cast."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def customer_owner(db):
+    """A business owner with one location in downtown Austin."""
+    membership = factories.CustomerMembershipFactory()
+    factories.LocationFactory(customer=membership.customer)
+    return membership.user
+
+
+@pytest.fixture
+def customer(customer_owner):
+    return customer_owner.customer_membership.customer
+
+
+@pytest.fixture
+def location(customer):
+    return customer.locations.get()
+
+
+@pytest.fixture
+def in_area_hauler(db):
+    hauler = factories.HaulerFactory(name="Downtown Disposal", zips=["78701", "78702", "78703"])
+    factories.RateFactory(hauler=hauler)
+    return hauler
+
+
+@pytest.fixture
+def out_of_area_hauler(db):
+    hauler = factories.HaulerFactory(name="Round Rock Roll-offs", depot_zip="78664", zips=["78664", "78665"])
+    factories.RateFactory(hauler=hauler)
+    return hauler
+
+
+@pytest.fixture
+def expired_licence_hauler(db):
+    hauler = factories.HaulerFactory(
+        name="Lapsed Hauling", zips=["78701"], credentials_until=timezone.localdate() - dt.timedelta(days=1)
+    )
+    factories.RateFactory(hauler=hauler)
+    return hauler
+
+
+@pytest.fixture
+def staff_user(db):
+    return factories.UserFactory(email="staff@example.com", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def staff_client(client, staff_user):
+    client.force_login(staff_user)
+    return client

@@ -1,0 +1,126 @@
+"""factory_boy factories: a small cast in one real metro area (Austin, TX)."""
+
+import datetime as dt
+from decimal import Decimal
+
+import factory
+from django.utils import timezone
+
+from core import geo
+from core.models import Role, User
+from customers.models import Customer, ServiceLocation
+from customers.models import Membership as CustomerMembership
+from haulers.models import Credential, Hauler, Rate, ServiceZip
+from haulers.models import Membership as HaulerMembership
+
+PASSWORD = "correct-horse-battery-staple"
+DOWNTOWN_AUSTIN = "78701"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.com")
+    full_name = factory.Faker("name")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def saved(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Customer
+
+    name = factory.Sequence(lambda n: f"Business {n}")
+
+
+class CustomerMembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = CustomerMembership
+
+    customer = factory.SubFactory(CustomerFactory)
+    user = factory.SubFactory(UserFactory)
+    email = factory.LazyAttribute(lambda m: m.user.email)
+    role = Role.OWNER
+    accepted_at = factory.LazyFunction(timezone.now)
+
+
+class LocationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ServiceLocation
+
+    customer = factory.SubFactory(CustomerFactory)
+    name = factory.Sequence(lambda n: f"Store {n}")
+    street = factory.Sequence(lambda n: f"{100 + n} Congress Ave")
+    city = "Austin"
+    state = "TX"
+    zip_code = DOWNTOWN_AUSTIN
+    latitude = factory.LazyAttribute(lambda o: geo.lookup(o.zip_code).latitude)
+    longitude = factory.LazyAttribute(lambda o: geo.lookup(o.zip_code).longitude)
+    timezone = factory.LazyAttribute(lambda o: geo.lookup(o.zip_code).timezone)
+
+
+class HaulerFactory(factory.django.DjangoModelFactory):
+    """An active, verified hauler. Pass zips=[...] and rates=True for a matchable one."""
+
+    class Meta:
+        model = Hauler
+        skip_postgeneration_save = True
+
+    name = factory.Sequence(lambda n: f"Hauler {n}")
+    status = Hauler.Status.ACTIVE
+    depot_zip = "78702"
+    depot_latitude = factory.LazyAttribute(lambda o: geo.lookup(o.depot_zip).latitude)
+    depot_longitude = factory.LazyAttribute(lambda o: geo.lookup(o.depot_zip).longitude)
+    capacity_per_day = 10
+    reliability_score = Decimal("0.900")
+    verified_at = factory.LazyFunction(timezone.now)
+
+    @factory.post_generation
+    def zips(obj, create, extracted, **kwargs):
+        if create and extracted:
+            ServiceZip.objects.bulk_create([ServiceZip(hauler=obj, zip_code=code) for code in extracted])
+
+    @factory.post_generation
+    def credentials_until(obj, create, extracted, **kwargs):
+        """Licence and insurance valid until this date (default: a year from today)."""
+        if not create:
+            return
+        expires = extracted or (timezone.localdate() + dt.timedelta(days=365))
+        for kind in Credential.Kind.values:
+            Credential.objects.create(
+                hauler=obj,
+                kind=kind,
+                number=f"{kind[:3].upper()}-{obj.pk}",
+                issuer="City of Austin",
+                valid_from=min(expires, timezone.localdate()) - dt.timedelta(days=365),
+                expires_on=expires,
+                verified_at=timezone.now(),
+            )
+
+
+class HaulerMembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = HaulerMembership
+
+    hauler = factory.SubFactory(HaulerFactory)
+    user = factory.SubFactory(UserFactory)
+    email = factory.LazyAttribute(lambda m: m.user.email)
+    role = Role.OWNER
+    accepted_at = factory.LazyFunction(timezone.now)
+
+
+class RateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Rate
+
+    hauler = factory.SubFactory(HaulerFactory)
+    waste_stream = "trash"
+    container = "dumpster_4yd"
+    price_cents = 8_500
+    extra_container_cents = 4_000
