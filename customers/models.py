@@ -1,7 +1,7 @@
 """Businesses that book pickups, their people, and the addresses they are served at."""
 
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 
@@ -111,8 +111,12 @@ class ServiceLocation(models.Model):
     city = models.CharField(max_length=100)
     state = models.CharField(max_length=2, choices=USState.choices)
     zip_code = models.CharField("ZIP code", max_length=5, validators=[zip_code_format], db_index=True)
-    latitude = models.DecimalField(max_digits=9, decimal_places=6)
-    longitude = models.DecimalField(max_digits=9, decimal_places=6)
+    latitude = models.DecimalField(
+        max_digits=9, decimal_places=6, validators=[MinValueValidator(-90), MaxValueValidator(90)]
+    )
+    longitude = models.DecimalField(
+        max_digits=9, decimal_places=6, validators=[MinValueValidator(-180), MaxValueValidator(180)]
+    )
     timezone = models.CharField(max_length=64)
     access_notes = models.TextField(blank=True, help_text="Gate codes, where the bins are, when to avoid.")
     archived_at = models.DateTimeField(null=True, blank=True)

@@ -1,0 +1,43 @@
+# HaulMatch: `make run` serves the product on the embedded default; `make test` runs the tests.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run worker beat test lint format bench clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "HaulMatch needs Python 3.11 (set PYTHON=/path/to/python3.11)")'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+setup: $(STAMP)  ## create the virtualenv and install the pinned requirements
+
+run: setup  ## migrate, seed the demo data and serve http://127.0.0.1:$(PORT)
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+worker: setup  ## a Celery worker (needs REDIS_URL)
+	$(BIN)/celery -A marketplace worker --loglevel=INFO
+
+beat: setup  ## the one Celery beat (needs REDIS_URL); schedules live in the database
+	$(BIN)/celery -A marketplace beat --loglevel=INFO
+
+test: setup  ## the whole suite; the services tier runs where PostgreSQL and Redis are configured
+	$(BIN)/pytest
+
+lint: setup  ## ruff and the migrations check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:
+	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache
