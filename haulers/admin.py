@@ -1,0 +1,189 @@
+"""Admin for haulers: verification and suspension, credentials, service area, rates, people."""
+
+from django.contrib import admin, messages
+from django.db.models import OuterRef, Subquery
+
+from core.admin import StatusHistoryInline, dollars
+from core.transitions import TransitionNotAllowed
+from haulers import services
+from haulers.models import Credential, Hauler, Membership, Rate, ServiceZip
+
+SUSPENDED_IN_ADMIN = "Suspended by staff in admin"
+
+
+def _latest_expiry(kind: str) -> Subquery:
+    """The last day covered by any of the hauler's credentials of this kind."""
+    latest = Credential.objects.filter(hauler=OuterRef("pk"), kind=kind).order_by("-expires_on")
+    return Subquery(latest.values("expires_on")[:1])
+
+
+class CredentialInline(admin.TabularInline):
+    model = Credential
+    fields = ("kind", "number", "issuer", "valid_from", "expires_on", "document", "verified_at", "verified_by")
+    # Verification is recorded by the "Mark verified" action, which stamps who and when.
+    readonly_fields = ("verified_at", "verified_by")
+    extra = 0
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("verified_by")
+
+
+class ServiceZipInline(admin.TabularInline):
+    model = ServiceZip
+    fields = ("zip_code",)
+    extra = 0
+
+
+class RateInline(admin.TabularInline):
+    model = Rate
+    fields = ("waste_stream", "container", "price_cents", "extra_container_cents")
+    extra = 0
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    fields = ("email", "user", "role", "invited_by", "accepted_at", "created_at")
+    readonly_fields = ("accepted_at", "created_at")
+    raw_id_fields = ("user", "invited_by")
+    extra = 0
+
+
+@admin.register(Hauler)
+class HaulerAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "status",
+        "depot_zip",
+        "capacity_per_day",
+        "reliability_score",
+        "verified_at",
+        "licence_expires",
+        "insurance_expires",
+    )
+    list_filter = ("status",)
+    search_fields = ("name", "phone", "depot_zip")
+    # Status moves only through the actions below, which check the transition table and log the change.
+    readonly_fields = ("status", "verified_at", "verified_by", "created_at", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("name", "phone", "status", "verified_at", "verified_by")}),
+        ("Depot and capacity", {"fields": ("depot_zip", "depot_latitude", "depot_longitude", "capacity_per_day")}),
+        ("Ranking", {"fields": ("reliability_score",)}),
+        ("Record", {"fields": ("created_at", "updated_at")}),
+    )
+    inlines = (CredentialInline, ServiceZipInline, RateInline, MembershipInline, StatusHistoryInline)
+    actions = ("verify_selected", "suspend_selected")
+
+    def get_queryset(self, request):
+        # Correlated subqueries rather than Max over a join: one list query with no per-row lookups, and the
+        # list's counts stay a plain COUNT over haulers (they drop unused non-aggregate annotations).
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                licence_expires_on=_latest_expiry(Credential.Kind.LICENCE),
+                insurance_expires_on=_latest_expiry(Credential.Kind.INSURANCE),
+            )
+        )
+
+    @admin.display(description="licence expires", ordering="licence_expires_on", empty_value="none")
+    def licence_expires(self, hauler):
+        return hauler.licence_expires_on
+
+    @admin.display(description="insurance expires", ordering="insurance_expires_on", empty_value="none")
+    def insurance_expires(self, hauler):
+        return hauler.insurance_expires_on
+
+    def _apply(self, request, queryset, change, done: str):
+        succeeded = 0
+        for hauler in queryset:
+            try:
+                change(hauler)
+            except TransitionNotAllowed as error:
+                self.message_user(request, f"{hauler.name}: {error}", messages.ERROR)
+            else:
+                succeeded += 1
+        if succeeded:
+            noun = "hauler" if succeeded == 1 else "haulers"
+            self.message_user(request, f"{done} {succeeded} {noun}.", messages.SUCCESS)
+
+    @admin.action(description="Verify selected haulers")
+    def verify_selected(self, request, queryset):
+        self._apply(
+            request, queryset, lambda hauler: services.verify_hauler(hauler=hauler, by=request.user), "Verified"
+        )
+
+    @admin.action(description="Suspend selected haulers")
+    def suspend_selected(self, request, queryset):
+        self._apply(
+            request,
+            queryset,
+            lambda hauler: services.suspend_hauler(hauler=hauler, by=request.user, reason=SUSPENDED_IN_ADMIN),
+            "Suspended",
+        )
+
+
+@admin.register(Credential)
+class CredentialAdmin(admin.ModelAdmin):
+    list_display = ("hauler", "kind", "number", "issuer", "valid_from", "expires_on", "verified")
+    list_filter = ("kind",)
+    list_select_related = ("hauler",)
+    search_fields = ("number", "issuer", "hauler__name")
+    date_hierarchy = "expires_on"
+    autocomplete_fields = ("hauler",)
+    readonly_fields = ("verified_at", "verified_by", "created_at")
+    actions = ("mark_verified",)
+
+    @admin.display(description="verified", boolean=True, ordering="verified_at")
+    def verified(self, credential):
+        return credential.verified_at is not None
+
+    @admin.action(description="Mark verified")
+    def mark_verified(self, request, queryset):
+        count = 0
+        for credential in queryset:
+            services.verify_credential(credential=credential, by=request.user)
+            count += 1
+        noun = "credential" if count == 1 else "credentials"
+        self.message_user(request, f"Marked {count} {noun} verified.", messages.SUCCESS)
+
+
+@admin.register(Rate)
+class RateAdmin(admin.ModelAdmin):
+    list_display = ("hauler", "waste_stream", "container", "price", "extra_container")
+    list_filter = ("waste_stream", "container")
+    list_select_related = ("hauler",)
+    search_fields = ("hauler__name",)
+    autocomplete_fields = ("hauler",)
+
+    @admin.display(description="price", ordering="price_cents")
+    def price(self, rate):
+        return dollars(rate.price_cents)
+
+    @admin.display(description="each extra container", ordering="extra_container_cents")
+    def extra_container(self, rate):
+        return dollars(rate.extra_container_cents)
+
+
+@admin.register(ServiceZip)
+class ServiceZipAdmin(admin.ModelAdmin):
+    list_display = ("zip_code", "hauler")
+    list_select_related = ("hauler",)
+    search_fields = ("zip_code", "hauler__name")
+    autocomplete_fields = ("hauler",)
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ("email", "hauler", "role", "accepted", "accepted_at", "created_at")
+    list_filter = ("role",)
+    list_select_related = ("hauler",)
+    search_fields = ("email", "hauler__name")
+    autocomplete_fields = ("hauler",)
+    raw_id_fields = ("user", "invited_by")
+    readonly_fields = ("created_at",)
+
+    @admin.display(description="accepted", boolean=True, ordering="accepted_at")
+    def accepted(self, membership):
+        """Accepted once a user holds the seat; pending while only an invitation."""
+        return not membership.is_pending

@@ -1,0 +1,497 @@
+"""Demo data in one real metro area (Austin, TX): haulers, businesses and one login per role.
+
+Every random choice is drawn from random.Random(2026) into a plan *before* the database is
+read, so the plan is the same on every run; rows are then found by natural key (a user's
+email, an organisation's name) and an organisation that already exists is left alone.
+"""
+
+import datetime as dt
+import random
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal
+
+from allauth.account.models import EmailAddress
+from django.db import transaction
+from django.utils import timezone
+
+from core import geo
+from core.catalog import Container, WasteStream
+from core.models import User
+from customers import services as customer_services
+from customers.models import Customer, ServiceLocation
+from haulers import services as hauler_services
+from haulers.models import Credential, Hauler, Rate, ServiceZip
+
+SEED = 2026
+
+ADMIN_EMAIL = "admin@haulmatch.demo"
+ADMIN_PASSWORD = "haulmatch-admin"
+BUSINESS_EMAIL = "business@haulmatch.demo"
+BUSINESS_PASSWORD = "haulmatch-demo"
+BUSINESS_NAME = "Congress Avenue Café"
+HAULER_EMAIL = "hauler@haulmatch.demo"
+HAULER_PASSWORD = "haulmatch-demo"
+HAULER_NAME = "Capital City Hauling"
+
+# (role, email, password): shown by the command and in the README.
+DEMO_LOGINS = [
+    ("staff", ADMIN_EMAIL, ADMIN_PASSWORD),
+    ("business owner", BUSINESS_EMAIL, BUSINESS_PASSWORD),
+    ("hauler owner", HAULER_EMAIL, HAULER_PASSWORD),
+]
+
+# Standard (street-delivery) Austin ZIPs in the dataset; PO-box and single-building ZIPs are left out.
+AUSTIN_ZIPS = [
+    "78701", "78702", "78703", "78704", "78705", "78717", "78721", "78722", "78723", "78724",
+    "78725", "78726", "78727", "78728", "78729", "78730", "78731", "78732", "78733", "78734",
+    "78735", "78736", "78737", "78738", "78739", "78741", "78742", "78744", "78745", "78746",
+    "78747", "78748", "78749", "78750", "78751", "78752", "78753", "78754", "78756", "78757",
+    "78758", "78759",
+]  # fmt: skip
+
+# Real Austin streets with the ZIP of the stretch used: neighbourhood -> (street, ZIP, lowest, highest number).
+STREETS = {
+    "Downtown": ("Congress Ave", "78701", 100, 1100),
+    "Warehouse District": ("W 5th St", "78701", 300, 900),
+    "Rainey Street": ("Rainey St", "78701", 50, 110),
+    "Red River": ("Red River St", "78701", 600, 1000),
+    "East Sixth": ("E 6th St", "78702", 1100, 2400),
+    "East Cesar Chavez": ("E Cesar Chavez St", "78702", 1000, 2900),
+    "Holly": ("Holly St", "78702", 1500, 2400),
+    "Govalle": ("Springdale Rd", "78702", 500, 1200),
+    "Clarksville": ("W Lynn St", "78703", 1000, 1800),
+    "Tarrytown": ("Exposition Blvd", "78703", 1600, 2500),
+    "South Congress": ("S Congress Ave", "78704", 1000, 2400),
+    "Zilker": ("Barton Springs Rd", "78704", 1000, 2100),
+    "South Lamar": ("S Lamar Blvd", "78704", 1000, 2900),
+    "Bouldin Creek": ("S 1st St", "78704", 1000, 2100),
+    "West Campus": ("Guadalupe St", "78705", 2000, 3100),
+    "Hyde Park": ("Duval St", "78751", 4000, 4600),
+    "North Loop": ("E North Loop Blvd", "78751", 100, 600),
+    "Cherrywood": ("Manor Rd", "78722", 2500, 3100),
+    "Mueller": ("Aldrich St", "78723", 1800, 2000),
+    "Windsor Park": ("Cameron Rd", "78723", 5000, 6400),
+    "Airport Boulevard": ("Airport Blvd", "78752", 6000, 7400),
+    "Rosedale": ("Burnet Rd", "78756", 4500, 5600),
+    "North Lamar": ("N Lamar Blvd", "78756", 4500, 5500),
+    "Allandale": ("Burnet Rd", "78757", 6000, 7900),
+    "Crestview": ("W Anderson Ln", "78757", 1000, 2300),
+    "Rundberg": ("E Rundberg Ln", "78753", 600, 1400),
+    "The Domain": ("Burnet Rd", "78758", 10000, 11400),
+    "Great Hills": ("Research Blvd", "78759", 9500, 10800),
+    "Jollyville": ("Jollyville Rd", "78759", 9000, 10900),
+    "Anderson Mill": ("Anderson Mill Rd", "78750", 10000, 11400),
+    "Parmer": ("W Parmer Ln", "78727", 1000, 2900),
+    "Riverside": ("E Riverside Dr", "78741", 1000, 2400),
+    "Montopolis": ("Montopolis Dr", "78741", 1000, 1700),
+    "Southeast": ("E Stassney Ln", "78744", 1000, 2400),
+    "Southpark": ("S Congress Ave", "78745", 4000, 6900),
+    "South Austin": ("W William Cannon Dr", "78745", 1000, 2400),
+    "Brodie": ("Brodie Ln", "78748", 8500, 9800),
+    "Circle C": ("W Slaughter Ln", "78749", 5000, 6400),
+    "Westlake": ("Bee Caves Rd", "78746", 2500, 3700),
+    "Dessau": ("Dessau Rd", "78754", 11000, 12900),
+}
+
+# (name, neighbourhood of its first location); the first is the demo business.
+BUSINESSES = [
+    (BUSINESS_NAME, "Downtown"),
+    ("Eastside Tacos & Tequila", "East Sixth"),
+    ("Barton Springs Bakery", "Zilker"),
+    ("Lamar Street Books", "North Lamar"),
+    ("Hyde Park Family Dental", "Hyde Park"),
+    ("Zilker Yoga Studio", "Zilker"),
+    ("Rainey Street Taproom", "Rainey Street"),
+    ("South First Smokehouse", "Bouldin Creek"),
+    ("Mueller Pediatric Clinic", "Mueller"),
+    ("Bouldin Roasting Co.", "Bouldin Creek"),
+    ("Capitol View Law Group", "Downtown"),
+    ("Travis Heights Veterinary Hospital", "South Congress"),
+    ("Crestview Hardware", "Crestview"),
+    ("Burnet Road Auto Care", "Rosedale"),
+    ("Red River Listening Room", "Red River"),
+    ("Sixth Street Pizza Kitchen", "East Sixth"),
+    ("Cherrywood Florist", "Cherrywood"),
+    ("Riverside Print & Copy", "Riverside"),
+    ("Domain Fitness Club", "The Domain"),
+    ("Allandale Animal Clinic", "Allandale"),
+    ("Bee Caves Road Dermatology", "Westlake"),
+    ("Brodie Lane Feed & Garden", "Brodie"),
+    ("Windsor Park Grocery", "Windsor Park"),
+    ("Govalle Brewing Company", "Govalle"),
+    ("Holly Street Noodle Bar", "Holly"),
+    ("Clarksville Wine Bar", "Clarksville"),
+    ("Exposition Apothecary", "Tarrytown"),
+    ("North Loop Vintage", "North Loop"),
+    ("Airport Boulevard Dry Cleaners", "Airport Boulevard"),
+    ("Circle C Pediatrics", "Circle C"),
+    ("Shoal Creek Physical Therapy", "Rosedale"),
+    ("Montopolis Tire & Lube", "Montopolis"),
+    ("Southpark Cider House", "Southpark"),
+    ("Southeast Community Kitchen", "Southeast"),
+    ("Slaughter Lane Urgent Care", "Circle C"),
+    ("Parmer Lane Office Suites", "Parmer"),
+    ("Great Hills Data Center", "Great Hills"),
+    ("Warehouse District Coworking", "Warehouse District"),
+    ("Lady Bird Lakeside Hotel", "Rainey Street"),
+    ("Manor Road Deli", "Cherrywood"),
+    ("Cesar Chavez Tortillería", "East Cesar Chavez"),
+    ("Guadalupe Student Bookstore", "West Campus"),
+    ("Pecan Grove Senior Living", "South Austin"),
+    ("Rundberg Halal Market", "Rundberg"),
+    ("Anderson Mill Car Wash", "Anderson Mill"),
+    ("Dessau Road Building Supply", "Dessau"),
+    ("Hill Country Kolache Shop", "South Lamar"),
+    ("South Congress Boutique", "South Congress"),
+    ("Jollyville Ramen House", "Jollyville"),
+    ("Crestview Montessori School", "Crestview"),
+]
+
+# (name, depot ZIP, what it hauls); the first is the demo hauler.
+HAULERS = [
+    (HAULER_NAME, "78702", "front-load"),
+    ("Lone Star Waste Co.", "78744", "full"),
+    ("Barton Creek Disposal", "78704", "front-load"),
+    ("Hill Country Roll-Off", "78748", "roll-off"),
+    ("Pecan Street Recycling", "78741", "recycling"),
+    ("Colorado River Carting", "78741", "full"),
+    ("Bluebonnet Waste Services", "78745", "front-load"),
+    ("Armadillo Hauling", "78753", "roll-off"),
+    ("Red River Refuse", "78752", "front-load"),
+    ("Eastside Compost Co-op", "78721", "organics"),
+    ("Balcones Hauling", "78758", "full"),
+    ("Travis County Trash & Recycling", "78724", "full"),
+    ("Brazos Roll-Off", "78725", "roll-off"),
+    ("Zilker Green Recycling", "78704", "recycling"),
+    ("Longhorn Container Service", "78754", "roll-off"),
+    ("Onion Creek Waste", "78747", "front-load"),
+    ("Walnut Creek Disposal", "78753", "front-load"),
+    ("Shoal Creek Carting", "78756", "front-load"),
+    ("Southpark Sanitation", "78745", "full"),
+    ("Dessau Dumpster Rental", "78754", "roll-off"),
+]
+PENDING_HAULERS = {"Onion Creek Waste", "Dessau Dumpster Rental"}
+SUSPENDED_HAULERS = {"Red River Refuse": "Three missed pickups in two weeks; under review."}
+EXPIRED_LICENCE_HAULER = "Walnut Creek Disposal"
+# hauler -> (credential kind, days from today to its expiry)
+EXPIRING_SOON = {
+    "Balcones Hauling": (Credential.Kind.LICENCE, 5),
+    "Zilker Green Recycling": (Credential.Kind.INSURANCE, 16),
+    "Southpark Sanitation": (Credential.Kind.INSURANCE, 27),
+}
+
+S, C = WasteStream, Container
+FRONT_LOAD = [C.CART_96_GAL, C.DUMPSTER_2_YD, C.DUMPSTER_4_YD, C.DUMPSTER_6_YD, C.DUMPSTER_8_YD]
+ROLL_OFF = [C.ROLL_OFF_20_YD, C.ROLL_OFF_30_YD, C.ROLL_OFF_40_YD]
+OFFERINGS = {
+    "front-load": ([S.TRASH, S.RECYCLING, S.CARDBOARD], FRONT_LOAD),
+    "roll-off": ([S.TRASH, S.RECYCLING], ROLL_OFF),
+    "recycling": ([S.RECYCLING, S.CARDBOARD], FRONT_LOAD),
+    "organics": ([S.ORGANICS, S.RECYCLING], [C.CART_96_GAL, C.DUMPSTER_2_YD, C.DUMPSTER_4_YD]),
+    "full": ([S.TRASH, S.RECYCLING, S.CARDBOARD, S.ORGANICS], FRONT_LOAD + ROLL_OFF),
+}
+# An average Austin trash pickup, in cents; other streams scale it.
+BASE_PRICE_CENTS = {
+    C.CART_96_GAL: 2_800,
+    C.DUMPSTER_2_YD: 6_500,
+    C.DUMPSTER_4_YD: 8_900,
+    C.DUMPSTER_6_YD: 11_500,
+    C.DUMPSTER_8_YD: 13_900,
+    C.ROLL_OFF_20_YD: 42_500,
+    C.ROLL_OFF_30_YD: 49_500,
+    C.ROLL_OFF_40_YD: 57_500,
+}
+STREAM_FACTOR = {S.TRASH: 1.0, S.RECYCLING: 0.8, S.CARDBOARD: 0.7, S.ORGANICS: 1.2}
+
+FIRST_NAMES = [
+    "Maria", "James", "Ana", "David", "Priya", "Carlos", "Emily", "Luis", "Sarah", "Kevin", "Rosa", "Michael",
+    "Jasmine", "Daniel", "Laura", "Marcus", "Sofia", "Brian", "Nguyen", "Elena", "Tyler", "Aisha", "Jorge", "Hannah",
+]  # fmt: skip
+LAST_NAMES = [
+    "Garcia", "Nguyen", "Johnson", "Martinez", "Patel", "Smith", "Hernandez", "Kim", "Williams", "Lopez", "Brown",
+    "Rodriguez", "Davis", "Tran", "Wilson", "Gonzalez", "Anderson", "Flores", "Thomas", "Ramirez", "Moore", "Cruz",
+]  # fmt: skip
+ACCESS_NOTES = [
+    "",
+    "",
+    "Dumpster enclosure behind the building, off the alley; gate code {code}.",
+    "Bins are in the loading dock; ring the bell and ask for the manager.",
+    "No pickups before 7 am: residential neighbours.",
+    "Enclosure is locked; code {code}. Please close the gate after service.",
+    "Carts are by the side entrance; return them against the wall.",
+    "Shared enclosure with the unit next door: ours are the green carts.",
+]
+INSURERS = ["Texas Mutual Insurance", "Travelers", "Progressive Commercial", "Liberty Mutual", "The Hartford"]
+LICENCE_ISSUER = "City of Austin, Austin Resource Recovery"
+
+
+@dataclass
+class LocationPlan:
+    name: str
+    street: str
+    zip_code: str
+    access_notes: str
+
+
+@dataclass
+class BusinessPlan:
+    name: str
+    owner_email: str
+    owner_name: str
+    phone: str
+    locations: list[LocationPlan]
+    password: str | None = None
+
+
+@dataclass
+class CredentialPlan:
+    kind: str
+    number: str
+    issuer: str
+    valid_from: dt.date
+    expires_on: dt.date
+
+
+@dataclass
+class HaulerPlan:
+    name: str
+    owner_email: str
+    owner_name: str
+    phone: str
+    depot_zip: str
+    capacity_per_day: int
+    reliability_score: Decimal
+    radius_miles: int | None
+    zip_codes: list[str]
+    rates: list[tuple[str, str, int, int]]
+    credentials: list[CredentialPlan]
+    status: str = Hauler.Status.ACTIVE
+    suspension_reason: str = ""
+    password: str | None = None
+
+
+def _slug(text: str) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+
+
+def _person(rng: random.Random, organisation: str) -> tuple[str, str]:
+    first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
+    return f"{first.lower()}.{last.lower()}@{_slug(organisation)}.example", f"{first} {last}"
+
+
+def _phone(number: int) -> str:
+    # 555-0100 to 555-0199 are reserved for fiction in every US area code.
+    return f"(512) 555-{number:04d}"
+
+
+def _location(rng: random.Random, neighbourhood: str) -> LocationPlan:
+    street, zip_code, lowest, highest = STREETS[neighbourhood]
+    number = rng.randint(lowest // 2, highest // 2) * 2 + rng.randint(0, 1)
+    notes = rng.choice(ACCESS_NOTES).format(code=rng.randint(1000, 9999))
+    return LocationPlan(name=neighbourhood, street=f"{number} {street}", zip_code=zip_code, access_notes=notes)
+
+
+def _plan_businesses(rng: random.Random) -> list[BusinessPlan]:
+    plans = []
+    for index, (name, home) in enumerate(BUSINESSES):
+        email, full_name = _person(rng, name)
+        count = rng.choice([1, 1, 1, 2, 2, 3])
+        others = rng.sample(sorted(set(STREETS) - {home}), count - 1)
+        plan = BusinessPlan(
+            name=name,
+            owner_email=email,
+            owner_name=full_name,
+            phone=_phone(120 + index),
+            locations=[_location(rng, neighbourhood) for neighbourhood in [home, *others]],
+        )
+        if name == BUSINESS_NAME:
+            plan.owner_email, plan.owner_name, plan.password = BUSINESS_EMAIL, "Dana Whitfield", BUSINESS_PASSWORD
+            plan.locations = [
+                LocationPlan(
+                    "Downtown", "600 Congress Ave", "78701", "Carts in the alley behind the café, off E 6th St."
+                ),
+                LocationPlan("South Congress", "1412 S Congress Ave", "78704", "Dumpster enclosure; gate code 2026."),
+            ]
+        plans.append(plan)
+    return plans
+
+
+def _nearest_zips(depot_zip: str, count: int) -> list[str]:
+    depot = geo.lookup(depot_zip)
+
+    def distance(code: str) -> float:
+        info = geo.lookup(code)
+        return geo.miles_between(
+            float(depot.latitude), float(depot.longitude), float(info.latitude), float(info.longitude)
+        )
+
+    return sorted(AUSTIN_ZIPS, key=lambda code: (distance(code), code))[:count]
+
+
+def _round_cents(value: float) -> int:
+    return max(50, round(value / 50) * 50)
+
+
+def _plan_rates(rng: random.Random, offering: str, *, cheapest: bool) -> list[tuple[str, str, int, int]]:
+    streams, containers = OFFERINGS[offering]
+    price_level = rng.uniform(0.85, 1.2)
+    if cheapest:
+        # Below every other hauler even after the jitter (0.75 * 1.05 < 0.85 * 0.95), so the demo
+        # hauler ranks first downtown and sees the demo business's bookings as offers.
+        price_level = 0.75
+    rates = []
+    for stream in streams:
+        for container in containers:
+            # Not every hauler runs every size: some gaps make the ranking differ by request.
+            if stream != streams[0] and rng.random() < 0.25:
+                continue
+            price = _round_cents(
+                BASE_PRICE_CENTS[container] * STREAM_FACTOR[stream] * price_level * rng.uniform(0.95, 1.05)
+            )
+            extra_share = 0.85 if container in ROLL_OFF else rng.uniform(0.45, 0.65)
+            rates.append((stream, container, price, _round_cents(price * extra_share)))
+    return rates
+
+
+def _plan_credentials(rng: random.Random, name: str, today: dt.date) -> list[CredentialPlan]:
+    credentials = []
+    for kind in (Credential.Kind.LICENCE, Credential.Kind.INSURANCE):
+        valid_from = today - dt.timedelta(days=rng.randint(0, 300))
+        expires_on = valid_from + dt.timedelta(days=364)  # a one-year credential, 65 to 364 days left
+        if kind == Credential.Kind.LICENCE:
+            number = f"PSWH-{today.year - rng.randint(0, 6)}-{rng.randint(100, 999)}"
+            issuer = LICENCE_ISSUER
+        else:
+            number = f"CGL-{rng.randint(1_000_000, 9_999_999)}"
+            issuer = rng.choice(INSURERS)
+        soon = EXPIRING_SOON.get(name)
+        if soon and soon[0] == kind:
+            expires_on = today + dt.timedelta(days=soon[1])
+            valid_from = expires_on - dt.timedelta(days=364)
+        if name == EXPIRED_LICENCE_HAULER and kind == Credential.Kind.LICENCE:
+            expires_on = today - dt.timedelta(days=9)
+            valid_from = expires_on - dt.timedelta(days=364)
+        credentials.append(CredentialPlan(kind, number, issuer, valid_from, expires_on))
+    return credentials
+
+
+def _plan_haulers(rng: random.Random, today: dt.date) -> list[HaulerPlan]:
+    plans = []
+    for index, (name, depot_zip, offering) in enumerate(HAULERS):
+        email, full_name = _person(rng, name)
+        by_radius = index % 3 != 1
+        plan = HaulerPlan(
+            name=name,
+            owner_email=email,
+            owner_name=full_name,
+            phone=_phone(100 + index),
+            depot_zip=depot_zip,
+            capacity_per_day=rng.randint(4, 25),
+            reliability_score=Decimal(rng.randint(700, 990)) / 1000,
+            radius_miles=rng.randint(5, 15) if by_radius else None,
+            zip_codes=[] if by_radius else _nearest_zips(depot_zip, rng.randint(6, 14)),
+            rates=_plan_rates(rng, offering, cheapest=name == HAULER_NAME),
+            credentials=_plan_credentials(rng, name, today),
+        )
+        if name == HAULER_NAME:
+            plan.owner_email, plan.owner_name, plan.password = HAULER_EMAIL, "Ray Delgado", HAULER_PASSWORD
+            plan.radius_miles, plan.zip_codes = 10, []
+        if name in PENDING_HAULERS:
+            plan.status = Hauler.Status.PENDING
+        if name in SUSPENDED_HAULERS:
+            plan.status, plan.suspension_reason = Hauler.Status.SUSPENDED, SUSPENDED_HAULERS[name]
+        plans.append(plan)
+    return plans
+
+
+def _user(*, email: str, full_name: str, password: str | None = None, staff: bool = False) -> User:
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        create = User.objects.create_superuser if staff else User.objects.create_user
+        user = create(email, password, full_name=full_name)
+    if password is not None:
+        # A login shown in the README must work even when email verification is mandatory.
+        EmailAddress.objects.update_or_create(user=user, email=user.email, defaults={"verified": True, "primary": True})
+    return user
+
+
+def _seed_business(plan: BusinessPlan) -> bool:
+    if Customer.objects.filter(name=plan.name).exists():
+        return False
+    owner = _user(email=plan.owner_email, full_name=plan.owner_name, password=plan.password)
+    customer = customer_services.create_customer(owner=owner, name=plan.name, phone=plan.phone)
+    for location in plan.locations:
+        customer_services.add_location(
+            customer=customer,
+            name=location.name,
+            street=location.street,
+            city="Austin",
+            state="TX",
+            zip_code=location.zip_code,
+            access_notes=location.access_notes,
+        )
+    return True
+
+
+def _seed_hauler(plan: HaulerPlan, *, staff: User) -> bool:
+    if Hauler.objects.filter(name=plan.name).exists():
+        return False
+    owner = _user(email=plan.owner_email, full_name=plan.owner_name, password=plan.password)
+    hauler = hauler_services.register_hauler(
+        owner=owner, name=plan.name, depot_zip=plan.depot_zip, capacity_per_day=plan.capacity_per_day, phone=plan.phone
+    )
+    # No use case sets the score: the market computes it from history, so the demo writes it directly.
+    hauler.reliability_score = plan.reliability_score
+    hauler.save(update_fields=["reliability_score"])
+    if plan.radius_miles is not None:
+        hauler_services.set_service_radius(hauler=hauler, centre_zip=plan.depot_zip, radius_miles=plan.radius_miles)
+    else:
+        hauler_services.set_service_zips(hauler=hauler, zip_codes=plan.zip_codes)
+    for stream, container, price, extra in plan.rates:
+        hauler_services.set_rate(
+            hauler=hauler, waste_stream=stream, container=container, price_cents=price, extra_container_cents=extra
+        )
+    for item in plan.credentials:
+        credential = hauler_services.add_credential(
+            hauler=hauler,
+            kind=item.kind,
+            number=item.number,
+            issuer=item.issuer,
+            valid_from=item.valid_from,
+            expires_on=item.expires_on,
+        )
+        # A pending hauler's documents are what staff have yet to check.
+        if plan.status != Hauler.Status.PENDING:
+            hauler_services.verify_credential(credential=credential, by=staff)
+    if plan.status != Hauler.Status.PENDING:
+        hauler_services.verify_hauler(hauler=hauler, by=staff)
+    if plan.status == Hauler.Status.SUSPENDED:
+        hauler_services.suspend_hauler(hauler=hauler, by=staff, reason=plan.suspension_reason)
+    return True
+
+
+@transaction.atomic
+def seed_demo(*, today: dt.date | None = None) -> dict:
+    """Create the Austin demo market (idempotent) and return row counts."""
+    today = today or timezone.localdate()
+    rng = random.Random(SEED)
+    hauler_plans = _plan_haulers(rng, today)
+    business_plans = _plan_businesses(rng)
+
+    staff = _user(email=ADMIN_EMAIL, full_name="HaulMatch Admin", password=ADMIN_PASSWORD, staff=True)
+    haulers_created = sum(_seed_hauler(plan, staff=staff) for plan in hauler_plans)
+    customers_created = sum(_seed_business(plan) for plan in business_plans)
+    return {
+        "users": User.objects.count(),
+        "customers": Customer.objects.count(),
+        "locations": ServiceLocation.objects.count(),
+        "haulers": Hauler.objects.count(),
+        "credentials": Credential.objects.count(),
+        "service_zips": ServiceZip.objects.count(),
+        "rates": Rate.objects.count(),
+        "customers_created": customers_created,
+        "haulers_created": haulers_created,
+    }

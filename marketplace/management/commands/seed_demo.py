@@ -1,0 +1,22 @@
+"""`manage.py seed_demo`: the Austin demo market, safe to run again."""
+
+import time
+
+from django.core.management.base import BaseCommand
+
+from marketplace.demo import DEMO_LOGINS, seed_demo
+
+
+class Command(BaseCommand):
+    help = "Create demo haulers, businesses and one login per role in Austin, TX (idempotent)."
+
+    def handle(self, *args, **options):
+        started = time.monotonic()
+        counts = seed_demo()
+        elapsed = time.monotonic() - started
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready in {elapsed:.1f} s."))
+        for name, count in counts.items():
+            self.stdout.write(f"  {name.replace('_', ' ')}: {count}")
+        self.stdout.write("Demo logins:")
+        for role, email, password in DEMO_LOGINS:
+            self.stdout.write(f"  {role:<15} {email} / {password}")

@@ -1,0 +1,133 @@
+"""The demo data: Austin haulers and businesses, one login per role, safe to seed twice."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.contrib.auth import authenticate
+from django.core.management import call_command
+
+from core import geo
+from core.models import User
+from customers.models import Customer, ServiceLocation
+from customers.models import Membership as CustomerMembership
+from haulers.models import Credential, Hauler, Rate, ServiceZip
+from haulers.models import Membership as HaulerMembership
+from marketplace import demo
+
+TODAY = dt.date(2026, 3, 2)
+
+pytestmark = pytest.mark.django_db
+
+
+def natural_keys() -> dict[str, set]:
+    return {
+        "users": set(User.objects.values_list("email", "is_staff")),
+        "customers": set(Customer.objects.values_list("name", "phone")),
+        "locations": set(ServiceLocation.objects.values_list("customer__name", "name", "street", "zip_code")),
+        "customer memberships": set(CustomerMembership.objects.values_list("customer__name", "email", "role")),
+        "haulers": set(
+            Hauler.objects.values_list("name", "status", "depot_zip", "capacity_per_day", "reliability_score")
+        ),
+        "hauler memberships": set(HaulerMembership.objects.values_list("hauler__name", "email", "role")),
+        "credentials": set(Credential.objects.values_list("hauler__name", "kind", "number", "expires_on")),
+        "service zips": set(ServiceZip.objects.values_list("hauler__name", "zip_code")),
+        "rates": set(Rate.objects.values_list("hauler__name", "waste_stream", "container", "price_cents")),
+    }
+
+
+def test_seeding_twice_gives_the_same_rows():
+    first = demo.seed_demo(today=TODAY)
+    keys = natural_keys()
+    second = demo.seed_demo(today=TODAY)
+
+    assert natural_keys() == keys
+    assert {k: v for k, v in second.items() if not k.endswith("_created")} == {
+        k: v for k, v in first.items() if not k.endswith("_created")
+    }
+    assert (first["haulers_created"], first["customers_created"]) == (len(demo.HAULERS), len(demo.BUSINESSES))
+    assert (second["haulers_created"], second["customers_created"]) == (0, 0)
+    assert {name: len(rows) for name, rows in keys.items()} == {
+        "users": first["users"],
+        "customers": first["customers"],
+        "locations": first["locations"],
+        "customer memberships": first["customers"],
+        "haulers": first["haulers"],
+        "hauler memberships": first["haulers"],
+        "credentials": first["credentials"],
+        "service zips": first["service_zips"],
+        "rates": first["rates"],
+    }
+
+
+def test_the_demo_logins_work(client):
+    demo.seed_demo(today=TODAY)
+
+    assert client.login(email=demo.BUSINESS_EMAIL, password=demo.BUSINESS_PASSWORD)
+
+    for _role, email, password in demo.DEMO_LOGINS:
+        assert authenticate(email=email, password=password) is not None, email
+        address = EmailAddress.objects.get(email=email)
+        assert address.verified and address.primary
+
+    admin = User.objects.get(email=demo.ADMIN_EMAIL)
+    assert admin.is_staff and admin.is_superuser
+    business = User.objects.get(email=demo.BUSINESS_EMAIL).customer_membership
+    assert business.role == "owner" and business.customer.name == demo.BUSINESS_NAME
+    hauler = User.objects.get(email=demo.HAULER_EMAIL).hauler_membership.hauler
+    assert hauler.name == demo.HAULER_NAME and hauler.status == Hauler.Status.ACTIVE
+    assert hauler.service_zips.filter(zip_code="78701").exists()
+    # The demo hauler is the cheapest downtown, so the demo business's bookings are offered to it.
+    downtown = Rate.objects.filter(
+        hauler__service_zips__zip_code="78701", waste_stream="trash", container="dumpster_4yd"
+    )
+    assert downtown.order_by("price_cents").first().hauler == hauler
+
+
+def test_the_market_has_a_realistic_mix_of_haulers():
+    demo.seed_demo(today=TODAY)
+
+    assert 18 <= Hauler.objects.count() <= 22
+    assert set(Hauler.objects.values_list("status", flat=True)) == {"pending", "active", "suspended"}
+    assert Hauler.objects.filter(status="pending").count() == 2
+    assert Hauler.objects.filter(status="suspended").count() == 1
+    expired = Credential.objects.filter(kind=Credential.Kind.LICENCE, expires_on__lt=TODAY)
+    assert expired.values("hauler").distinct().count() == 1
+    assert not Credential.objects.filter(kind=Credential.Kind.INSURANCE, expires_on__lt=TODAY).exists()
+    expiring = Credential.objects.filter(expires_on__gte=TODAY, expires_on__lte=TODAY + dt.timedelta(days=30))
+    assert 2 <= expiring.count() <= 3
+    for hauler in Hauler.objects.all():
+        assert {c.kind for c in hauler.credentials.all()} == {"licence", "insurance"}
+        assert 4 <= hauler.capacity_per_day <= 25
+        assert Decimal("0.700") <= hauler.reliability_score <= Decimal("0.990")
+        assert hauler.service_zips.exists()
+        assert hauler.rates.exists()
+        assert geo.lookup(hauler.depot_zip).city == "Austin"
+    # The price ranking differs between requests: several haulers quote downtown trash, at different prices.
+    downtown = Rate.objects.filter(
+        hauler__service_zips__zip_code="78701", waste_stream="trash", container="dumpster_4yd"
+    )
+    assert len(set(downtown.values_list("price_cents", flat=True))) >= 3
+
+
+def test_every_business_is_in_austin():
+    demo.seed_demo(today=TODAY)
+
+    assert 45 <= Customer.objects.count() <= 55
+    for customer in Customer.objects.prefetch_related("locations", "memberships"):
+        assert 1 <= len(customer.locations.all()) <= 3
+        assert [m.role for m in customer.memberships.all()] == ["owner"]
+    for location in ServiceLocation.objects.all():
+        info = geo.lookup(location.zip_code)
+        assert info is not None, location.zip_code
+        assert (location.state, info.state, info.city, location.city) == ("TX", "TX", "Austin", "Austin")
+
+
+def test_the_command_seeds_and_prints_the_logins(capsys):
+    call_command("seed_demo")
+
+    output = capsys.readouterr().out
+    assert demo.BUSINESS_EMAIL in output and demo.HAULER_PASSWORD in output
+    assert Customer.objects.filter(name=demo.BUSINESS_NAME).count() == 1
+    assert Hauler.objects.count() == len(demo.HAULERS)
