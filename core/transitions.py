@@ -10,10 +10,11 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
 from django.utils import timezone
 
+from core.errors import Conflict
 from core.models import StatusChange
 
 
-class TransitionNotAllowed(Exception):
+class TransitionNotAllowed(Conflict):
     """The table forbids moving from the current status to the requested one."""
 
 

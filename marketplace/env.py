@@ -5,6 +5,8 @@ falling back silently (django-environ's own bool() turns "maybe" into False, for
 """
 
 import os
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -96,3 +98,31 @@ def email(name: str, default: str) -> dict:
         return _parser.email_url_config(url)
     except Exception as error:
         raise bad(name, f"is not an email URL ({error})") from None
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def duration(name: str, default: str) -> timedelta:
+    """A duration such as 90s, 30m, 2h or 1d (a bare number is seconds)."""
+    text = string(name, default).lower()
+    unit = text[-1] if text[-1] in _UNITS else "s"
+    number = text[:-1] if text[-1] in _UNITS else text
+    try:
+        seconds = float(number) * _UNITS[unit]
+    except ValueError:
+        raise bad(name, f"must be a duration like 30m, 2h or 1d, got {text!r}") from None
+    if seconds <= 0:
+        raise bad(name, f"must be longer than zero, got {text!r}")
+    return timedelta(seconds=seconds)
+
+
+def decimal(name: str, default: str, *, minimum: str, maximum: str) -> Decimal:
+    value = string(name, default)
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        raise bad(name, f"must be a number, got {value!r}") from None
+    if not Decimal(minimum) <= number <= Decimal(maximum):
+        raise bad(name, f"must be between {minimum} and {maximum}, got {value}")
+    return number

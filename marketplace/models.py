@@ -1,5 +1,7 @@
 """The market's records: quotes, pickups and the offers that match them to haulers."""
 
+import datetime
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -55,13 +57,14 @@ class Pickup(models.Model):
         UNMATCHED = "unmatched", "No hauler found"
 
     S = Status
+    # requested/unmatched -> scheduled directly: staff assigned a hauler by hand
     TRANSITIONS = {
-        S.REQUESTED: {S.OFFERED, S.UNMATCHED, S.CANCELLED},
+        S.REQUESTED: {S.OFFERED, S.SCHEDULED, S.UNMATCHED, S.CANCELLED},
         # back to requested when the hauler declines or lets the offer expire: the cascade goes on
         S.OFFERED: {S.SCHEDULED, S.REQUESTED, S.UNMATCHED, S.CANCELLED},
         # back to requested when the hauler drops out (e.g. its licence lapsed): re-dispatch
         S.SCHEDULED: {S.COMPLETED, S.MISSED, S.CANCELLED, S.SKIPPED, S.REQUESTED},
-        S.UNMATCHED: {S.REQUESTED, S.CANCELLED},
+        S.UNMATCHED: {S.REQUESTED, S.SCHEDULED, S.CANCELLED},
         S.MISSED: {S.REQUESTED},
         S.COMPLETED: set(),
         S.CANCELLED: set(),
@@ -86,6 +89,10 @@ class Pickup(models.Model):
     container = models.CharField(max_length=20, choices=Container.choices)
     quantity = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(MAX_QUANTITY)])
     service_date = models.DateField(db_index=True)
+    window_start = models.TimeField(
+        default=datetime.time(7, 0), help_text="Local time at the location from which the hauler may arrive."
+    )
+    window_end = models.TimeField(default=datetime.time(17, 0), help_text="Local time by which the pickup is done.")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.REQUESTED, db_index=True)
     # Snapshots at booking: a later rate change never rewrites what was agreed.
     price_cents = models.PositiveIntegerField()
@@ -97,6 +104,8 @@ class Pickup(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     completed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancellation_fee_cents = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["service_date", "id"]
@@ -105,6 +114,10 @@ class Pickup(models.Model):
             models.CheckConstraint(condition=Q(payout_cents__lte=F("price_cents")), name="pickup_payout_within_price"),
             models.CheckConstraint(
                 condition=Q(quantity__gte=1, quantity__lte=MAX_QUANTITY), name="pickup_quantity_range"
+            ),
+            models.CheckConstraint(condition=Q(window_end__gt=F("window_start")), name="pickup_window_ordered"),
+            models.CheckConstraint(
+                condition=Q(cancellation_fee_cents__lte=F("price_cents")), name="pickup_cancellation_fee_within_price"
             ),
             models.CheckConstraint(
                 condition=~Q(status__in=["scheduled", "completed", "missed"]) | Q(hauler__isnull=False),
@@ -140,10 +153,13 @@ class Offer(models.Model):
         DECLINED = "declined", "Declined"
         EXPIRED = "expired", "Expired"
         WITHDRAWN = "withdrawn", "Withdrawn"
+        RELEASED = "released", "Released after accepting"
 
     TRANSITIONS = {
         Status.PENDING: {Status.ACCEPTED, Status.DECLINED, Status.EXPIRED, Status.WITHDRAWN},
-        Status.ACCEPTED: set(),
+        # the hauler (or its lapsed credentials) gave the job back; the pickup goes to someone else
+        Status.ACCEPTED: {Status.RELEASED},
+        Status.RELEASED: set(),
         Status.DECLINED: set(),
         Status.EXPIRED: set(),
         Status.WITHDRAWN: set(),
@@ -163,6 +179,8 @@ class Offer(models.Model):
         indexes = [
             # the expiry sweep: pending offers past their answer-by time
             models.Index(fields=["answer_by"], condition=Q(status="pending"), name="offer_pending_answer_by"),
+            # capacity: a hauler's pending offers
+            models.Index(fields=["hauler", "status"], name="offer_hauler_status"),
         ]
         constraints = [
             # exactly one hauler wins a pickup, however many answer at once
@@ -171,10 +189,28 @@ class Offer(models.Model):
                 fields=["pickup", "hauler"], condition=Q(status="pending"), name="offer_one_pending_per_hauler"
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["pending", "accepted", "declined", "expired", "withdrawn"]),
+                condition=Q(status__in=["pending", "accepted", "declined", "expired", "withdrawn", "released"]),
                 name="offer_status_valid",
             ),
         ]
 
     def __str__(self):
         return f"Offer {self.pk} of pickup {self.pickup_id} to {self.hauler_id} ({self.status})"
+
+
+class UnmetDemand(models.Model):
+    """A request no hauler could serve: where staff should recruit next."""
+
+    customer = models.ForeignKey("customers.Customer", null=True, blank=True, on_delete=models.SET_NULL)
+    zip_code = models.CharField("ZIP code", max_length=5, db_index=True)
+    waste_stream = models.CharField(max_length=20, choices=WasteStream.choices)
+    container = models.CharField(max_length=20, choices=Container.choices)
+    service_date = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "unmet demand"
+
+    def __str__(self):
+        return f"{self.zip_code}: {self.get_waste_stream_display()} in {self.get_container_display()}"

@@ -1,10 +1,18 @@
 """Market use cases. Each is a keyword-only function that views, API, admin and tasks share."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.utils import timezone
 
+from core.catalog import Container, WasteStream
+from core.errors import Conflict, NotFound
+from core.transitions import transition
 from customers import services as customer_services
+from customers.models import Customer, ServiceLocation
 from haulers import services as hauler_services
+from marketplace import dispatch, matching, pricing, scheduling, tasks
+from marketplace.models import MAX_QUANTITY, Pickup, Quote, UnmetDemand
 
 
 class AccountType:
@@ -37,3 +45,149 @@ def onboard_user(
     if account_type == AccountType.HAULER:
         return hauler_services.register_hauler(owner=user, name=company_name, depot_zip=depot_zip, phone=phone)
     raise ValidationError({"account_type": "Choose business or hauler."})
+
+
+class NoHaulerAvailable(ValidationError):
+    """No eligible hauler serves this request yet; the demand is recorded for staff."""
+
+
+def _check_request(*, customer, location, waste_stream: str, container: str, quantity, service_date) -> None:
+    errors = {}
+    if location.customer_id != customer.pk:
+        raise NotFound("No such location.")
+    if location.archived_at is not None:
+        errors["location"] = "This location is archived; restore it or choose another."
+    if waste_stream not in WasteStream.values:
+        errors["waste_stream"] = f"Choose one of: {', '.join(WasteStream.values)}."
+    if container not in Container.values:
+        errors["container"] = f"Choose one of: {', '.join(Container.values)}."
+    if not isinstance(quantity, int) or isinstance(quantity, bool) or not 1 <= quantity <= MAX_QUANTITY:
+        errors["quantity"] = f"Choose between 1 and {MAX_QUANTITY} containers."
+    problem = scheduling.check_service_date(
+        service_date=service_date, tz_name=location.timezone, window_end=scheduling.default_window()[1]
+    )
+    if problem:
+        errors["service_date"] = problem
+    if errors:
+        raise ValidationError(errors)
+
+
+def create_quote(
+    *, customer: Customer, location: ServiceLocation, waste_stream: str, container: str, quantity: int, service_date
+) -> Quote:
+    """Price a request from the best eligible hauler, snapshot the ranking, and keep it for QUOTE_TTL."""
+    _check_request(
+        customer=customer,
+        location=location,
+        waste_stream=waste_stream,
+        container=container,
+        quantity=quantity,
+        service_date=service_date,
+    )
+    request = matching.Request.at(
+        location, waste_stream=waste_stream, container=container, quantity=quantity, service_date=service_date
+    )
+    ranking = matching.ranked_haulers(request)
+    if not ranking:
+        UnmetDemand.objects.create(
+            customer=customer,
+            zip_code=location.zip_code,
+            waste_stream=waste_stream,
+            container=container,
+            service_date=service_date,
+        )
+        raise NoHaulerAvailable(
+            "No hauler serves this yet for that date. We have noted the request and will tell you when one does.",
+            code="no_hauler",
+        )
+    best = ranking[0]
+    return Quote.objects.create(
+        customer=customer,
+        location=location,
+        waste_stream=waste_stream,
+        container=container,
+        quantity=quantity,
+        service_date=service_date,
+        payout_cents=best.payout_cents,
+        price_cents=pricing.customer_price_cents(best.payout_cents),
+        currency=settings.CURRENCY,
+        ranking=[{"hauler": c.hauler_id, "payout_cents": c.payout_cents} for c in ranking],
+        expires_at=timezone.now() + settings.QUOTE_TTL,
+    )
+
+
+def book_quote(*, quote: Quote, customer: Customer, by=None) -> Pickup:
+    """Turn a customer's own, unexpired quote into a requested pickup and start the cascade.
+
+    Booking the same quote again returns the same pickup (Pickup.quote is unique).
+    """
+    if quote.customer_id != customer.pk:
+        raise NotFound("No such quote.")
+    existing = Pickup.objects.filter(quote=quote).first()
+    if existing is not None:
+        return existing
+    if quote.expires_at <= timezone.now():
+        raise Conflict("This quote has expired; ask for a new one.")
+    start, end = scheduling.default_window()
+    problem = scheduling.check_service_date(
+        service_date=quote.service_date, tz_name=quote.location.timezone, window_end=end
+    )
+    if problem:
+        raise ValidationError({"service_date": problem})
+    try:
+        with transaction.atomic():
+            pickup = Pickup.objects.create(
+                customer=customer,
+                location=quote.location,
+                quote=quote,
+                waste_stream=quote.waste_stream,
+                container=quote.container,
+                quantity=quote.quantity,
+                service_date=quote.service_date,
+                window_start=start,
+                window_end=end,
+                price_cents=quote.price_cents,
+                payout_cents=quote.payout_cents,
+                currency=quote.currency,
+                created_by=by if by is not None and by.is_authenticated else None,
+            )
+            transaction.on_commit(lambda: tasks.dispatch_pickup.delay(pickup.pk))
+    except IntegrityError:  # the same quote booked at the same moment: the other booking won
+        return Pickup.objects.get(quote=quote)
+    return pickup
+
+
+def cancel_pickup(*, pickup: Pickup, by=None, reason: str = "Cancelled by the customer") -> Pickup:
+    """Cancel before the arrival window opens; a fee applies inside CANCELLATION_CUTOFF of it."""
+    with transaction.atomic():
+        pickup = Pickup.objects.select_for_update().get(pk=pickup.pk)
+        if pickup.status not in (
+            Pickup.Status.REQUESTED,
+            Pickup.Status.OFFERED,
+            Pickup.Status.SCHEDULED,
+            Pickup.Status.UNMATCHED,
+        ):
+            raise Conflict(f"A {pickup.get_status_display().lower()} pickup cannot be cancelled.")
+        start, _ = scheduling.window_bounds(
+            service_date=pickup.service_date,
+            window_start=pickup.window_start,
+            window_end=pickup.window_end,
+            tz_name=pickup.location.timezone,
+        )
+        now = timezone.now()
+        if now >= start:
+            raise Conflict("The arrival window has started; the pickup can no longer be cancelled.")
+        late = pickup.status == Pickup.Status.SCHEDULED and start - now < settings.CANCELLATION_CUTOFF
+        fee = min(settings.CANCELLATION_FEE_CENTS, pickup.price_cents) if late else 0
+        had_hauler = pickup.hauler_id is not None
+        transition(
+            pickup,
+            Pickup.Status.CANCELLED,
+            by=by,
+            reason=reason,
+            fields={"cancelled_at": now, "cancellation_fee_cents": fee},
+        )
+        dispatch.withdraw_pending_offers(pickup=pickup, reason="The customer cancelled.")
+        if had_hauler:
+            tasks.notify.delay_on_commit("pickup_cancelled", pickup.pk)
+    return pickup

@@ -5,7 +5,7 @@ Celery tasks in-process, email to the console, DEBUG on. The README's configurat
 table lists every variable read here.
 """
 
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -189,10 +189,35 @@ CELERY_RESULT_EXPIRES = timedelta(days=1)
 # Redis re-delivers an unacknowledged task after this long; it must exceed the longest countdown.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    # Answer-by times are rows swept here, not Celery ETAs: nothing waits hours in the broker.
+    "expire-offers": {"task": "marketplace.expire_offers", "schedule": timedelta(minutes=1)},
+}
 
 # --- Market -----------------------------------------------------------------------------
 CURRENCY = env.choice("CURRENCY", ("usd",), "usd")
+# The customer price is the best hauler's price plus this fee (percent, rounded half-up to the cent) ...
+FEE_PERCENT = env.decimal("FEE_PERCENT", "20", minimum="0", maximum="100")
+# ... and never less than this many cents.
+MIN_FEE_CENTS = env.integer("MIN_FEE_CENTS", 500, minimum=0)
+# The margin guard: no offer pays a hauler more than the customer price minus this.
+FLOOR_MARGIN_CENTS = env.integer("FLOOR_MARGIN_CENTS", 300, minimum=0)
+if FLOOR_MARGIN_CENTS > MIN_FEE_CENTS:
+    # otherwise the best hauler's own quote could fail the guard
+    raise ImproperlyConfigured("FLOOR_MARGIN_CENTS: must not exceed MIN_FEE_CENTS")
+QUOTE_TTL = env.duration("QUOTE_TTL", "24h")
+OFFER_TTL = env.duration("OFFER_TTL", "2h")
+SAME_DAY_OFFER_TTL = env.duration("SAME_DAY_OFFER_TTL", "30m")
+OFFER_FANOUT = env.integer("OFFER_FANOUT", 1, minimum=1, maximum=20)
+BOOKING_MIN_NOTICE = env.duration("BOOKING_MIN_NOTICE", "2h")
+# Cancelling later than this before the window opens costs CANCELLATION_FEE_CENTS.
+CANCELLATION_CUTOFF = env.duration("CANCELLATION_CUTOFF", "24h")
+CANCELLATION_FEE_CENTS = env.integer("CANCELLATION_FEE_CENTS", 2500, minimum=0)
+# The local-time window in which haulers arrive, unless a pickup says otherwise.
+PICKUP_WINDOW = (time(7, 0), time(17, 0))
+STAFF_ALERT_EMAILS = env.csv("STAFF_ALERT_EMAILS", [])
+# Links in emails point here.
+SITE_URL = env.string("SITE_URL", "http://127.0.0.1:8000")
 
 # --- Security (production) --------------------------------------------------------------
 if PRODUCTION:

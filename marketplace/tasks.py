@@ -1,9 +1,39 @@
-"""Celery tasks: thin edges that take ids, load rows and call one service."""
+"""Celery tasks: thin edges that take ids, load rows and call one service.
+
+Every task is safe to run twice (acks_late re-delivers after a lost worker): the services
+they call lock, re-check the state and return early when the work is already done.
+"""
 
 from celery import shared_task
+
+from marketplace import dispatch, notifications, reliability
 
 
 @shared_task(name="marketplace.ping")
 def ping() -> str:
     """Answer 'pong': lets operators and tests check that a worker is consuming."""
     return "pong"
+
+
+@shared_task(name="marketplace.dispatch_pickup")
+def dispatch_pickup(pickup_id: int) -> int:
+    """Offer a pickup to the next best hauler(s)."""
+    return len(dispatch.dispatch_pickup(pickup_id=pickup_id))
+
+
+@shared_task(name="marketplace.expire_offers")
+def expire_offers() -> int:
+    """Beat, every minute: expire offers past their answer-by time; the cascade moves on."""
+    return sum(dispatch.expire_offer(offer_id=offer_id) for offer_id in dispatch.due_offer_ids())
+
+
+@shared_task(name="marketplace.update_reliability")
+def update_reliability(hauler_id: int) -> str:
+    """Recompute a hauler's reliability score after an event."""
+    return str(reliability.update_reliability(hauler_id=hauler_id))
+
+
+@shared_task(name="marketplace.notify")
+def notify(kind: str, object_id: int) -> int:
+    """Send the messages for one event; returns how many were sent."""
+    return notifications.send(kind, object_id)

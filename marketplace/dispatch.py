@@ -1,0 +1,248 @@
+"""The offer cascade: offer a pickup to the best eligible hauler(s), accept, decline, expire.
+
+Every function here locks the pickup row first (then its offers), so dispatch, answers,
+the expiry sweep and cancellation serialise per pickup and never deadlock on each other.
+Each is safe to run twice: a second run finds the state already moved and returns.
+"""
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from core.errors import Conflict, NotFound
+from core.transitions import transition
+from haulers.models import Hauler
+from marketplace import matching, pricing, scheduling, tasks
+from marketplace.models import Offer, Pickup
+
+log = logging.getLogger(__name__)
+
+DISPATCHABLE = (Pickup.Status.REQUESTED, Pickup.Status.OFFERED)
+
+
+def _locked(pickup_id: int) -> Pickup:
+    try:
+        return Pickup.objects.select_for_update().select_related("location").get(pk=pickup_id)
+    except Pickup.DoesNotExist:
+        raise NotFound("No such pickup.") from None
+
+
+def _answer_by(pickup: Pickup, now: dt.datetime) -> dt.datetime:
+    ttl = settings.OFFER_TTL
+    if pickup.service_date <= scheduling.local_today(pickup.location.timezone, now=now):
+        ttl = min(ttl, settings.SAME_DAY_OFFER_TTL)  # same-day work cannot wait hours for an answer
+    return now + ttl
+
+
+def dispatch_pickup(*, pickup_id: int) -> list[Offer]:
+    """Offer the pickup to the best eligible haulers until OFFER_FANOUT offers are pending.
+
+    No one eligible within the margin guard, and nothing pending: the pickup is unmatched.
+    """
+    with transaction.atomic():
+        pickup = _locked(pickup_id)
+        if pickup.status not in DISPATCHABLE:
+            return []
+        pending = pickup.offers.filter(status=Offer.Status.PENDING).count()
+        wanted = settings.OFFER_FANOUT - pending
+        if wanted <= 0:
+            return []
+        ceiling = pricing.max_payout_cents(pickup.price_cents)
+        ranked = matching.ranked_haulers(matching.Request.for_pickup(pickup), pickup=pickup)
+        # Sorted by payout, so the first one over the ceiling ends the list (the margin guard).
+        affordable = [c for c in ranked if c.payout_cents <= ceiling][:wanted]
+        if not affordable:
+            if pending == 0:
+                _unmatched(pickup, reason="No eligible hauler within the price" if ranked else "No eligible hauler")
+            return []
+        now = timezone.now()
+        offers = Offer.objects.bulk_create(
+            [
+                Offer(
+                    pickup=pickup, hauler_id=c.hauler_id, payout_cents=c.payout_cents, answer_by=_answer_by(pickup, now)
+                )
+                for c in affordable
+            ]
+        )
+        if pickup.status == Pickup.Status.REQUESTED:
+            transition(pickup, Pickup.Status.OFFERED, reason=f"Offered to {len(offers)} hauler(s)")
+        for offer in offers:
+            tasks.notify.delay_on_commit("offer_made", offer.pk)
+        return offers
+
+
+def _unmatched(pickup: Pickup, *, reason: str) -> None:
+    transition(pickup, Pickup.Status.UNMATCHED, reason=reason)
+    tasks.notify.delay_on_commit("pickup_unmatched", pickup.pk)
+
+
+def _offer_for(offer_id: int, hauler: Hauler) -> Offer:
+    """The hauler's own offer, read without a lock (the pickup is locked first)."""
+    try:
+        return Offer.objects.only("pickup_id").get(pk=offer_id, hauler=hauler)
+    except Offer.DoesNotExist:
+        raise NotFound("No such offer.") from None
+
+
+def accept_offer(*, offer_id: int, hauler: Hauler, by=None) -> Pickup:
+    """The hauler takes the job. Of haulers accepting at once exactly one wins; the rest get Conflict."""
+    pickup_id = _offer_for(offer_id, hauler).pickup_id
+    with transaction.atomic():
+        pickup = _locked(pickup_id)
+        offer = Offer.objects.select_for_update().get(pk=offer_id)
+        if offer.status != Offer.Status.PENDING:
+            raise Conflict(f"This offer is no longer open (it is {offer.get_status_display().lower()}).")
+        if pickup.status != Pickup.Status.OFFERED:
+            raise Conflict("This pickup is no longer available.")
+        if offer.answer_by <= timezone.now():
+            raise Conflict("This offer has expired.")
+        if not matching.is_eligible(matching.Request.for_pickup(pickup), hauler_id=hauler.pk, pickup=pickup):
+            raise Conflict("You can no longer take this pickup (check your credentials, area and capacity).")
+        now = timezone.now()
+        transition(offer, Offer.Status.ACCEPTED, by=by, reason="Accepted", fields={"responded_at": now})
+        transition(
+            pickup,
+            Pickup.Status.SCHEDULED,
+            by=by,
+            reason=f"Accepted by {hauler.name}",
+            fields={"hauler": hauler, "payout_cents": offer.payout_cents},
+        )
+        withdraw_pending_offers(pickup=pickup, reason="Another hauler accepted first.")
+        tasks.notify.delay_on_commit("pickup_scheduled", pickup.pk)
+        tasks.update_reliability.delay_on_commit(hauler.pk)
+    return pickup
+
+
+def decline_offer(*, offer_id: int, hauler: Hauler, reason: str = "", by=None) -> Offer:
+    """The hauler says no; the cascade moves on to the next hauler."""
+    pickup_id = _offer_for(offer_id, hauler).pickup_id
+    with transaction.atomic():
+        pickup = _locked(pickup_id)
+        offer = Offer.objects.select_for_update().get(pk=offer_id)
+        if offer.status != Offer.Status.PENDING:
+            raise Conflict(f"This offer is no longer open (it is {offer.get_status_display().lower()}).")
+        transition(
+            offer,
+            Offer.Status.DECLINED,
+            by=by,
+            reason=reason or "Declined",
+            fields={"responded_at": timezone.now(), "decline_reason": reason[:300]},
+        )
+        _move_on(pickup)
+        tasks.update_reliability.delay_on_commit(hauler.pk)
+    return offer
+
+
+def _move_on(pickup: Pickup) -> None:
+    """After an offer ends unanswered-yes: back to requested when none is pending, and dispatch again."""
+    if pickup.status == Pickup.Status.OFFERED and not pickup.offers.filter(status=Offer.Status.PENDING).exists():
+        transition(pickup, Pickup.Status.REQUESTED, reason="No pending offer left; trying the next hauler")
+    if pickup.status in DISPATCHABLE:
+        tasks.dispatch_pickup.delay_on_commit(pickup.pk)
+
+
+def expire_offer(*, offer_id: int, now: dt.datetime | None = None) -> bool:
+    """Expire one pending offer past its answer-by time and move the cascade on; False if it was not due."""
+    now = now or timezone.now()
+    pickup_id = Offer.objects.filter(pk=offer_id).values_list("pickup_id", flat=True).first()
+    if pickup_id is None:
+        return False
+    with transaction.atomic():
+        pickup = _locked(pickup_id)
+        offer = Offer.objects.select_for_update().get(pk=offer_id)
+        if offer.status != Offer.Status.PENDING or offer.answer_by > now:
+            return False
+        transition(offer, Offer.Status.EXPIRED, reason="No answer in time")
+        _move_on(pickup)
+        tasks.update_reliability.delay_on_commit(offer.hauler_id)
+    return True
+
+
+def due_offer_ids(*, now: dt.datetime | None = None, limit: int = 500) -> list[int]:
+    """Pending offers whose answer-by time has passed (uses the partial index)."""
+    now = now or timezone.now()
+    return list(
+        Offer.objects.filter(status=Offer.Status.PENDING, answer_by__lte=now)
+        .order_by("answer_by")
+        .values_list("pk", flat=True)[:limit]
+    )
+
+
+def withdraw_pending_offers(*, pickup: Pickup, reason: str) -> int:
+    """Withdraw the pickup's pending offers (the caller holds the pickup lock) and tell those haulers."""
+    withdrawn = 0
+    for offer in pickup.offers.select_for_update().filter(status=Offer.Status.PENDING):
+        transition(offer, Offer.Status.WITHDRAWN, reason=reason)
+        tasks.notify.delay_on_commit("offer_withdrawn", offer.pk)
+        withdrawn += 1
+    return withdrawn
+
+
+def redispatch(*, pickup: Pickup, by=None, reason: str = "Re-dispatched by staff") -> Pickup:
+    """Put an unmatched, missed or scheduled pickup back into the cascade (its hauler, if any, released)."""
+    with transaction.atomic():
+        pickup = _locked(pickup.pk)
+        if pickup.status not in (Pickup.Status.UNMATCHED, Pickup.Status.MISSED, Pickup.Status.SCHEDULED):
+            raise Conflict(f"A {pickup.get_status_display().lower()} pickup cannot be re-dispatched.")
+        _release_hauler(pickup, reason=reason, by=by)
+        transition(pickup, Pickup.Status.REQUESTED, by=by, reason=reason, fields={"hauler": None})
+        tasks.dispatch_pickup.delay_on_commit(pickup.pk)
+    return pickup
+
+
+def release_pickup(*, pickup: Pickup, hauler: Hauler, by=None, reason: str) -> Pickup:
+    """The scheduled hauler gives the job back before the window; it counts against its reliability."""
+    with transaction.atomic():
+        pickup = _locked(pickup.pk)
+        if pickup.status != Pickup.Status.SCHEDULED or pickup.hauler_id != hauler.pk:
+            raise Conflict("Only the hauler holding a scheduled pickup can give it back.")
+        _release_hauler(pickup, reason=reason, by=by)
+        transition(pickup, Pickup.Status.REQUESTED, by=by, reason=reason, fields={"hauler": None})
+        tasks.dispatch_pickup.delay_on_commit(pickup.pk)
+        tasks.update_reliability.delay_on_commit(hauler.pk)
+    return pickup
+
+
+def _release_hauler(pickup: Pickup, *, reason: str, by) -> None:
+    accepted = pickup.offers.select_for_update().filter(status=Offer.Status.ACCEPTED).first()
+    if accepted is not None:
+        transition(accepted, Offer.Status.RELEASED, by=by, reason=reason)
+        tasks.notify.delay_on_commit("offer_released", accepted.pk)
+
+
+def assign_by_hand(*, pickup: Pickup, hauler: Hauler, by, payout_cents: int | None = None) -> Pickup:
+    """Staff give the pickup to a hauler directly: an accepted offer is recorded like any other."""
+    with transaction.atomic():
+        pickup = _locked(pickup.pk)
+        if pickup.status not in (*DISPATCHABLE, Pickup.Status.UNMATCHED):
+            raise Conflict(f"A {pickup.get_status_display().lower()} pickup cannot be assigned.")
+        payout = pickup.payout_cents if payout_cents is None else payout_cents
+        if payout > pricing.max_payout_cents(pickup.price_cents):
+            raise Conflict("That payout leaves less than the floor margin; lower it.")
+        withdraw_pending_offers(pickup=pickup, reason="Assigned by staff.")
+        now = timezone.now()
+        offer = Offer.objects.create(pickup=pickup, hauler=hauler, payout_cents=payout, answer_by=now)
+        transition(offer, Offer.Status.ACCEPTED, by=by, reason="Assigned by staff", fields={"responded_at": now})
+        transition(
+            pickup,
+            Pickup.Status.SCHEDULED,
+            by=by,
+            reason=f"Assigned to {hauler.name} by staff",
+            fields={"hauler": hauler, "payout_cents": payout},
+        )
+        tasks.notify.delay_on_commit("pickup_scheduled", pickup.pk)
+    return pickup
+
+
+def complete_pickup(*, pickup: Pickup, hauler: Hauler, by=None) -> Pickup:
+    """The hauler did the job (proof of service arrives with the hauler portal)."""
+    with transaction.atomic():
+        pickup = _locked(pickup.pk)
+        if pickup.hauler_id != hauler.pk:
+            raise NotFound("No such job.")
+        transition(pickup, Pickup.Status.COMPLETED, by=by, reason="Completed", fields={"completed_at": timezone.now()})
+        tasks.update_reliability.delay_on_commit(hauler.pk)
+    return pickup

@@ -1,0 +1,158 @@
+"""Eligibility edges and ranking of haulers for a request."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from haulers.models import Credential, Hauler
+from marketplace import matching
+from marketplace.models import Offer, Pickup
+from tests import factories
+
+SERVICE_DAY = timezone.localdate() + dt.timedelta(days=10)
+
+
+def request_at(location, **overrides):
+    values = {"waste_stream": "trash", "container": "dumpster_4yd", "quantity": 1, "service_date": SERVICE_DAY}
+    return matching.Request.at(location, **{**values, **overrides})
+
+
+def ids(location, **overrides):
+    return [c.hauler_id for c in matching.ranked_haulers(request_at(location, **overrides))]
+
+
+@pytest.fixture
+def cast(location, in_area_hauler, out_of_area_hauler, expired_licence_hauler):
+    return location
+
+
+@pytest.mark.django_db
+def test_only_the_in_area_hauler_with_valid_credentials_is_eligible(cast, in_area_hauler):
+    assert ids(cast) == [in_area_hauler.pk]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("expires_offset", "eligible"), [(-1, False), (0, True), (1, True)])
+def test_a_credential_must_be_valid_through_the_service_date(location, expires_offset, eligible):
+    hauler = factories.HaulerFactory(zips=["78701"], credentials_until=SERVICE_DAY + dt.timedelta(days=expires_offset))
+    factories.RateFactory(hauler=hauler)
+    assert (ids(location) == [hauler.pk]) is eligible
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", Credential.Kind.values)
+def test_licence_and_insurance_are_both_required(location, kind):
+    hauler = factories.HaulerFactory(zips=["78701"], credentials_until=SERVICE_DAY + dt.timedelta(days=30))
+    factories.RateFactory(hauler=hauler)
+    hauler.credentials.filter(kind=kind).delete()
+    assert ids(location) == []
+
+
+@pytest.mark.django_db
+def test_a_credential_not_yet_valid_on_the_date_does_not_count(location):
+    hauler = factories.HaulerFactory(zips=["78701"], credentials_until=SERVICE_DAY + dt.timedelta(days=400))
+    factories.RateFactory(hauler=hauler)
+    hauler.credentials.update(valid_from=SERVICE_DAY + dt.timedelta(days=1))
+    assert ids(location) == []
+
+
+@pytest.mark.django_db
+def test_a_zip_just_outside_the_area_is_not_served(location):
+    hauler = factories.HaulerFactory(zips=["78702", "78703"])  # neighbours of 78701, not 78701
+    factories.RateFactory(hauler=hauler)
+    assert ids(location) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("status", [Hauler.Status.SUSPENDED, Hauler.Status.PENDING])
+def test_suspended_or_pending_haulers_are_not_matched(in_area_hauler, location, status):
+    Hauler.objects.filter(pk=in_area_hauler.pk).update(status=status)
+    assert ids(location) == []
+
+
+@pytest.mark.django_db
+def test_an_unverified_hauler_is_not_matched(in_area_hauler, location):
+    Hauler.objects.filter(pk=in_area_hauler.pk).update(verified_at=None)
+    assert ids(location) == []
+
+
+@pytest.mark.django_db
+def test_no_rate_for_the_container_no_match(in_area_hauler, location):
+    assert ids(location, container="rolloff_40yd") == []
+    assert ids(location, waste_stream="organics") == []
+
+
+def make_pickup(location, hauler, status, day=SERVICE_DAY):
+    return Pickup.objects.create(
+        customer=location.customer, location=location, hauler=hauler, waste_stream="trash", container="dumpster_4yd",
+        quantity=1, service_date=day, status=status, price_cents=10_000, payout_cents=8_000,
+    )  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_capacity_counts_scheduled_pickups_and_pending_offers_that_day(location, in_area_hauler):
+    Hauler.objects.filter(pk=in_area_hauler.pk).update(capacity_per_day=3)
+    make_pickup(location, in_area_hauler, Pickup.Status.SCHEDULED)
+    make_pickup(location, in_area_hauler, Pickup.Status.COMPLETED)
+    offered = make_pickup(location, None, Pickup.Status.OFFERED)
+    make_pickup(location, in_area_hauler, Pickup.Status.SCHEDULED, day=SERVICE_DAY + dt.timedelta(days=1))
+    make_pickup(location, None, Pickup.Status.CANCELLED)
+    assert ids(location) == [in_area_hauler.pk]  # 2 of 3 used
+
+    Offer.objects.create(pickup=offered, hauler=in_area_hauler, payout_cents=8_000, answer_by=timezone.now())
+    assert ids(location) == []  # 3 of 3: full
+
+
+@pytest.mark.django_db
+def test_a_hauler_that_declined_or_let_expire_this_pickup_is_not_offered_it_again(location, in_area_hauler):
+    other = factories.HaulerFactory(zips=["78701"])
+    factories.RateFactory(hauler=other, price_cents=9_000)
+    pickup = make_pickup(location, None, Pickup.Status.REQUESTED)
+    Offer.objects.create(
+        pickup=pickup, hauler=in_area_hauler, status="declined", payout_cents=1, answer_by=timezone.now()
+    )
+    request = matching.Request.for_pickup(pickup)
+    assert [c.hauler_id for c in matching.ranked_haulers(request, pickup=pickup)] == [other.pk]
+    Offer.objects.create(pickup=pickup, hauler=other, status="expired", payout_cents=1, answer_by=timezone.now())
+    assert matching.ranked_haulers(request, pickup=pickup) == []
+    # ... but they stay eligible for other pickups
+    assert ids(location) == [in_area_hauler.pk, other.pk]
+
+
+@pytest.mark.django_db
+def test_ranking_price_then_reliability_then_distance_then_id(location):
+    def hauler(price, reliability, depot):
+        h = factories.HaulerFactory(zips=["78701"], reliability_score=Decimal(reliability), depot_zip=depot)
+        factories.RateFactory(hauler=h, price_cents=price, extra_container_cents=1_000)
+        return h.pk
+
+    far_twin_a = hauler(8_000, "0.900", "78664")  # Round Rock: ~18 miles away
+    cheapest = hauler(7_000, "0.500", "78664")
+    near = hauler(8_000, "0.900", "78702")  # East Austin: ~1.5 miles away
+    reliable = hauler(8_000, "0.990", "78664")
+    far_twin_b = hauler(8_000, "0.900", "78664")
+
+    assert ids(location) == [cheapest, reliable, near, far_twin_a, far_twin_b]
+
+
+@pytest.mark.django_db
+def test_extra_containers_change_the_price_and_the_order(location):
+    flat = factories.HaulerFactory(zips=["78701"])
+    factories.RateFactory(hauler=flat, price_cents=9_000, extra_container_cents=1_000)
+    steep = factories.HaulerFactory(zips=["78701"])
+    factories.RateFactory(hauler=steep, price_cents=8_000, extra_container_cents=5_000)
+
+    assert ids(location, quantity=1) == [steep.pk, flat.pk]
+    three = matching.ranked_haulers(request_at(location, quantity=3))
+    assert [(c.hauler_id, c.payout_cents) for c in three] == [(flat.pk, 11_000), (steep.pk, 18_000)]
+
+
+@pytest.mark.django_db
+def test_matching_is_one_query_whatever_the_number_of_candidates(location, django_assert_num_queries):
+    for n in range(12):
+        h = factories.HaulerFactory(zips=["78701"])
+        factories.RateFactory(hauler=h, price_cents=5_000 + n)
+    with django_assert_num_queries(1):
+        assert len(matching.ranked_haulers(request_at(location))) == 12
