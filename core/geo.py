@@ -25,6 +25,12 @@ class ZipInfo:
 
 
 @cache
+def _centroids() -> list[tuple[float, float, str]]:
+    """(lat, lng, zip) as floats, for radius scans."""
+    return [(float(i.latitude), float(i.longitude), i.zip_code) for i in _index().values()]
+
+
+@cache
 def _index() -> dict[str, ZipInfo]:
     index = {}
     for record in zipcodes.list_all():
@@ -65,11 +71,10 @@ def zips_within(zip_code: str, radius_miles: float) -> list[str]:
     d_lat = radius_miles / 69.0
     d_lng = radius_miles / max(1e-6, 69.0 * math.cos(math.radians(lat)))
     found = []
-    for info in _index().values():
-        other_lat, other_lng = float(info.latitude), float(info.longitude)
+    for other_lat, other_lng, code in _centroids():
         if abs(other_lat - lat) > d_lat or abs(other_lng - lng) > d_lng:
             continue
         distance = miles_between(lat, lng, other_lat, other_lng)
         if distance <= radius_miles:
-            found.append((distance, info.zip_code))
+            found.append((distance, code))
     return [code for _, code in sorted(found)]

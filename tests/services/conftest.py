@@ -69,6 +69,7 @@ class Worker:
             "DATABASE_URL": database_url_for_subprocess(),
             "REDIS_URL": redis_url,
             "CELERY_TASK_ALWAYS_EAGER": "false",
+            "CELERY_QUEUE": self.queue,
             "DJANGO_SETTINGS_MODULE": "marketplace.settings",
         }
         self.log = open(log_path, "w")  # noqa: SIM115 - closed in stop()
@@ -111,12 +112,13 @@ def celery_worker_process(redis_url, tmp_path):
     connection and sees only committed rows.
     """
     worker = Worker(redis_url, tmp_path / "worker.log")
-    previous = celery_app.conf.task_always_eager
+    previous = (celery_app.conf.task_always_eager, celery_app.conf.task_default_queue)
     celery_app.conf.task_always_eager = False
+    celery_app.conf.task_default_queue = worker.queue
     celery_app.conf.broker_url = redis_url
     celery_app.conf.result_backend = redis_url
     try:
         yield worker
     finally:
-        celery_app.conf.task_always_eager = previous
+        celery_app.conf.task_always_eager, celery_app.conf.task_default_queue = previous
         worker.stop()
