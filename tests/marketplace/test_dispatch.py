@@ -212,9 +212,8 @@ def test_a_hauler_cannot_answer_another_haulers_offer(market, book):
 @pytest.mark.django_db
 def test_an_expired_offer_cannot_be_accepted_even_before_the_sweep(market, book):
     pickup = book()
-    with time_machine.travel(timezone.now() + dt.timedelta(hours=3)):
-        with pytest.raises(Conflict, match="expired"):
-            dispatch.accept_offer(offer_id=pickup.offers.get().pk, hauler=market[0])
+    with time_machine.travel(timezone.now() + dt.timedelta(hours=3)), pytest.raises(Conflict, match="expired"):
+        dispatch.accept_offer(offer_id=pickup.offers.get().pk, hauler=market[0])
 
 
 @pytest.mark.django_db

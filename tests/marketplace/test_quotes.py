@@ -1,7 +1,6 @@
 """Instant quotes and booking."""
 
 import datetime as dt
-
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -153,9 +152,9 @@ def test_booking_a_quote_twice_gives_one_pickup(customer, location, in_area_haul
 @pytest.mark.django_db
 def test_an_expired_quote_cannot_be_booked(customer, location, in_area_hauler):
     quote = quote_for(customer, location)
-    with time_machine.travel(timezone.now() + dt.timedelta(hours=24, seconds=1)):
-        with pytest.raises(Conflict, match="expired"):
-            services.book_quote(quote=quote, customer=customer)
+    later = timezone.now() + dt.timedelta(hours=24, seconds=1)
+    with time_machine.travel(later), pytest.raises(Conflict, match="expired"):
+        services.book_quote(quote=quote, customer=customer)
     assert not Pickup.objects.exists()
 
 
