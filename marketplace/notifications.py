@@ -10,6 +10,8 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mass_mail
 from django.template.loader import render_to_string
 
+from customers.models import Membership as CustomerMembership
+from haulers.models import Membership as HaulerMembership
 from marketplace.models import Offer, Pickup
 
 
@@ -55,6 +57,12 @@ KINDS: dict[str, Kind] = {
         Pickup,
         "Pickup on {obj.service_date} cancelled",
         lambda pickup: _members(pickup.hauler) if pickup.hauler_id else [],
+    ),
+    "customer_invitation": Kind(
+        CustomerMembership, "You are invited to join {obj.customer.name} on HaulMatch", lambda m: [m.email]
+    ),
+    "hauler_invitation": Kind(
+        HaulerMembership, "You are invited to join {obj.hauler.name} on HaulMatch", lambda m: [m.email]
     ),
 }
 

@@ -1,16 +1,19 @@
 """Market use cases. Each is a keyword-only function that views, API, admin and tasks share."""
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.catalog import Container, WasteStream
 from core.errors import Conflict, NotFound
+from core.models import Role
 from core.transitions import transition
 from customers import services as customer_services
 from customers.models import Customer, ServiceLocation
+from customers.models import Membership as CustomerMembership
 from haulers import services as hauler_services
+from haulers.models import Membership as HaulerMembership
 from marketplace import dispatch, matching, pricing, scheduling, tasks
 from marketplace.models import MAX_QUANTITY, Pickup, Quote, UnmetDemand
 
@@ -191,3 +194,51 @@ def cancel_pickup(*, pickup: Pickup, by=None, reason: str = "Cancelled by the cu
         if had_hauler:
             tasks.notify.delay_on_commit("pickup_cancelled", pickup.pk)
     return pickup
+
+
+TEAMS = {
+    "business": (CustomerMembership, customer_services, "customer"),
+    "hauler": (HaulerMembership, hauler_services, "hauler"),
+}
+
+
+def team_of(*, user, kind: str):
+    """The user's own membership in their business or hauler ('business' / 'hauler'), or NotFound."""
+    membership_model, _, _ = TEAMS.get(kind, (None, None, None))
+    membership = membership_model and membership_model.objects.filter(user=user).first()
+    if membership is None:
+        raise NotFound("You are not part of one.")
+    return membership
+
+
+def has_team(*, user, kind: str) -> bool:
+    """Whether the user belongs to a business ('business') or a hauler ('hauler')."""
+    membership_model, _, _ = TEAMS[kind]
+    return membership_model.objects.filter(user=user).exists()
+
+
+def invite_to_team(*, user, kind: str, email: str, role: str):
+    """An owner invites `email` into their business or hauler; the invitation is emailed."""
+    mine = team_of(user=user, kind=kind)
+    if mine.role != Role.OWNER:
+        raise PermissionDenied("Only an owner can invite people.")
+    _, leaf_services, organisation = TEAMS[kind]
+    membership = leaf_services.invite_member(
+        **{organisation: getattr(mine, organisation)}, email=email, role=role, invited_by=user
+    )
+    tasks.notify.delay_on_commit(f"{organisation}_invitation", membership.pk)
+    return membership
+
+
+def remove_from_team(*, user, kind: str, membership_id: int) -> None:
+    """An owner removes a member or withdraws an invitation; anyone may leave themselves."""
+    mine = team_of(user=user, kind=kind)
+    membership_model, leaf_services, organisation = TEAMS[kind]
+    target = membership_model.objects.filter(
+        pk=membership_id, **{f"{organisation}_id": getattr(mine, f"{organisation}_id")}
+    ).first()
+    if target is None:
+        raise NotFound("No such member.")
+    if mine.role != Role.OWNER and target.pk != mine.pk:
+        raise PermissionDenied("Only an owner can remove other people.")
+    leaf_services.remove_member(membership=target)

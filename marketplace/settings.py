@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "marketplace.middleware.DomainErrorMiddleware",
 ]
 
 ROOT_URLCONF = "marketplace.urls"

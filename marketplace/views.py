@@ -1,14 +1,19 @@
 """Website pages of the market."""
 
 from allauth.account import views as allauth_views
+from django import forms
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from core.catalog import Container, WasteStream
+from core.errors import NotFound
+from core.models import Role
 from customers.models import Membership as CustomerMembership
 from haulers.models import Membership as HaulerMembership
+from marketplace import services
 from marketplace.services import AccountType, onboard_user
 
 
@@ -62,3 +67,66 @@ class SignupView(allauth_views.SignupView):
             if self.request.GET.get(key):
                 initial[key] = self.request.GET[key]
         return initial
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label="Email address")
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
+
+
+def _teams(user) -> list[dict]:
+    teams = []
+    for kind, label in (("business", "Your business"), ("hauler", "Your hauling company")):
+        try:
+            mine = services.team_of(user=user, kind=kind)
+        except NotFound:
+            continue
+        organisation = mine.customer if kind == "business" else mine.hauler
+        teams.append(
+            {
+                "kind": kind,
+                "label": label,
+                "organisation": organisation,
+                "mine": mine,
+                "members": organisation.memberships.select_related("user").order_by("-role", "email"),
+                "form": InviteForm(prefix=kind),
+            }
+        )
+    return teams
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def team(request):
+    """The people in the user's business and hauler; owners invite and remove."""
+    teams = _teams(request.user)
+    if request.method == "POST":
+        kind = request.POST.get("kind", "")
+        form = InviteForm(request.POST, prefix=kind)
+        if form.is_valid():
+            try:
+                services.invite_to_team(user=request.user, kind=kind, **form.cleaned_data)
+            except ValidationError as error:
+                for field, problems in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, problems)
+            else:
+                messages.success(request, f"Invitation sent to {form.cleaned_data['email']}.")
+                return redirect("team")
+        for entry in teams:
+            if entry["kind"] == kind:
+                entry["form"] = form
+        return render(request, "marketplace/team.html", {"teams": teams}, status=400)
+    return render(request, "marketplace/team.html", {"teams": teams})
+
+
+@login_required
+@require_POST
+def remove_member(request, kind: str, membership_id: int):
+    """Remove a member, withdraw an invitation, or leave."""
+    try:
+        services.remove_from_team(user=request.user, kind=kind, membership_id=membership_id)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, "Done.")
+    return redirect("team" if services.has_team(user=request.user, kind=kind) else "home")
