@@ -1,13 +1,34 @@
-"""Admin for the market's records: quotes, pickups and offers.
+"""Admin for the market's records: quotes, pickups, offers and unmet demand.
 
 These rows are written by the market's services (quoting, booking, the dispatch cascade), so
-staff see them here but change statuses, prices and assignments only through those services.
+staff see them here but change statuses, prices and assignments only through those services:
+the actions below call marketplace.dispatch exactly as the hauler portal and the beat tasks do.
 """
 
-from django.contrib import admin
+from collections.abc import Callable
 
-from core.admin import StatusHistoryInline, dollars
-from marketplace.models import Offer, Pickup, Quote
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.auth import get_permission_codename
+from django.db.models import Exists, OuterRef, Q
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+
+from core.admin import ReadOnlyAdminMixin, StatusHistoryInline, dollars
+from core.errors import Conflict, NotFound
+from haulers.models import Hauler
+from marketplace import dispatch, matching, pricing
+from marketplace.models import Offer, Pickup, Quote, UnmetDemand
+
+ASSIGN_TEMPLATE = "admin/marketplace/pickup/assign_hauler.html"
+# Marks the POST from the assign page, as against the changelist's POST that opens it.
+ASSIGN_CONFIRMED = "assign"
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 class MoneyColumns:
@@ -18,6 +39,18 @@ class MoneyColumns:
     @admin.display(description="payout", ordering="payout_cents")
     def payout(self, obj):
         return dollars(obj.payout_cents)
+
+
+class DispatchPermission:
+    """Running the cascade by hand moves pickups, so it takes the permission to change pickups.
+
+    Checked against the user's permissions rather than has_change_permission, which the offer
+    admin denies to everyone (offers are never edited as forms).
+    """
+
+    def has_dispatch_permission(self, request):
+        opts = Pickup._meta
+        return request.user.has_perm(f"{opts.app_label}.{get_permission_codename('change', opts)}")
 
 
 @admin.register(Quote)
@@ -69,14 +102,64 @@ class OfferInline(admin.TabularInline):
         return super().get_queryset(request).select_related("hauler")
 
 
+class NeedsAttentionFilter(admin.SimpleListFilter):
+    """The staff queue: pickups the cascade could not finish on its own."""
+
+    title = "needs attention"
+    parameter_name = "attention"
+
+    def lookups(self, request, model_admin):
+        return (
+            ("any", "Any reason"),
+            ("unmatched", "No hauler found"),
+            ("missed", "Missed"),
+            ("overdue", "Offers past answer-by"),
+        )
+
+    def queryset(self, request, queryset):
+        reasons = self.reasons(now=timezone.now())
+        if self.value() == "any":
+            return queryset.filter(reasons["unmatched"] | reasons["missed"] | reasons["overdue"])
+        if self.value() in reasons:
+            return queryset.filter(reasons[self.value()])
+        return queryset
+
+    @staticmethod
+    def reasons(*, now) -> dict[str, Q]:
+        # Offered with no pending offer still inside its answer-by time: the expiry sweep is behind
+        # (or not running), or the pickup was left offered with nothing pending at all.
+        open_offer = Offer.objects.filter(pickup=OuterRef("pk"), status=Offer.Status.PENDING, answer_by__gt=now)
+        return {
+            "unmatched": Q(status=Pickup.Status.UNMATCHED),
+            "missed": Q(status=Pickup.Status.MISSED),
+            "overdue": Q(status=Pickup.Status.OFFERED) & ~Exists(open_offer),
+        }
+
+
+class HaulerChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, hauler):
+        return f"{hauler.name} (depot {hauler.depot_zip})"
+
+
+class AssignHaulerForm(forms.Form):
+    hauler = HaulerChoiceField(queryset=Hauler.objects.filter(status=Hauler.Status.ACTIVE), help_text="Active haulers.")
+    payout_cents = forms.IntegerField(
+        label="Payout (cents)",
+        required=False,
+        min_value=0,
+        help_text="Leave empty to keep each pickup's payout. At most the price less the floor margin.",
+    )
+
+
 @admin.register(Pickup)
-class PickupAdmin(MoneyColumns, admin.ModelAdmin):
+class PickupAdmin(DispatchPermission, MoneyColumns, admin.ModelAdmin):
     list_display = ("id", "customer", "location_zip", "service_date", "status", "hauler", "price", "payout")
-    list_filter = ("status", "waste_stream", "container", "service_date")
+    list_filter = (NeedsAttentionFilter, "status", "waste_stream", "container", "service_date")
     list_select_related = ("customer", "location", "hauler")
     search_fields = ("customer__name", "location__zip_code", "hauler__name")
     date_hierarchy = "service_date"
     inlines = (OfferInline, StatusHistoryInline)
+    actions = ("redispatch_selected", "assign_hauler")
 
     # Only the visit's timing is edited by hand. Status and hauler move through dispatch, which logs every
     # change; location, stream, container and quantity are what the snapshotted price was agreed for.
@@ -98,11 +181,93 @@ class PickupAdmin(MoneyColumns, admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def _each(self, request, pickups, apply: Callable[[Pickup], object], *, done: Callable[[str], str]) -> None:
+        """Apply to each pickup on its own: one pickup's conflict neither stops nor undoes the others."""
+        succeeded = 0
+        for pickup in pickups:
+            try:
+                apply(pickup)
+            except (Conflict, NotFound) as error:
+                self.message_user(request, f"Pickup {pickup.pk}: {error}", messages.ERROR)
+            else:
+                succeeded += 1
+        if succeeded:
+            self.message_user(request, done(_count(succeeded, "pickup")), messages.SUCCESS)
+
+    @admin.action(description="Re-dispatch selected pickups", permissions=["dispatch"])
+    def redispatch_selected(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            lambda pickup: dispatch.redispatch(pickup=pickup, by=request.user),
+            done=lambda pickups: f"Re-dispatched {pickups}.",
+        )
+
+    @admin.action(description="Assign to a hauler by hand", permissions=["dispatch"])
+    def assign_hauler(self, request, queryset):
+        form = AssignHaulerForm(request.POST if ASSIGN_CONFIRMED in request.POST else None)
+        if not form.is_valid():
+            return self._assign_page(request, queryset, form)
+        hauler, payout = form.cleaned_data["hauler"], form.cleaned_data["payout_cents"]
+
+        def assign(pickup):
+            # Staff may overrule matching (a phone call settled it), but should know when they do.
+            eligible = matching.is_eligible(matching.Request.for_pickup(pickup), hauler_id=hauler.pk, pickup=pickup)
+            dispatch.assign_by_hand(pickup=pickup, hauler=hauler, by=request.user, payout_cents=payout)
+            if not eligible:
+                self.message_user(
+                    request,
+                    f"Pickup {pickup.pk}: {hauler.name} does not meet the matching rules for it (area, rate, "
+                    "credentials, capacity or an earlier no); assigned anyway.",
+                    messages.WARNING,
+                )
+
+        self._each(request, queryset, assign, done=lambda pickups: f"Assigned {pickups} to {hauler.name}.")
+        return None
+
+    def _assign_page(self, request, queryset, form):
+        rows = [
+            {
+                "pickup": pickup,
+                "url": reverse(f"{self.admin_site.name}:marketplace_pickup_change", args=[pickup.pk]),
+                "price": dollars(pickup.price_cents),
+                "payout": dollars(pickup.payout_cents),
+                "max_payout": dollars(pricing.max_payout_cents(pickup.price_cents)),
+            }
+            for pickup in queryset
+        ]
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Assign to a hauler by hand",
+            "opts": self.model._meta,
+            "form": form,
+            "rows": rows,
+            "action": "assign_hauler",
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "confirm_name": ASSIGN_CONFIRMED,
+            "media": self.media + form.media,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, ASSIGN_TEMPLATE, context)
+
+
+class OverdueOfferFilter(admin.SimpleListFilter):
+    title = "answer-by"
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return (("yes", "Pending, past answer-by"),)
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(status=Offer.Status.PENDING, answer_by__lte=timezone.now())
+        return queryset
+
 
 @admin.register(Offer)
-class OfferAdmin(admin.ModelAdmin):
-    list_display = ("id", "pickup", "hauler", "status", "payout", "answer_by", "responded_at")
-    list_filter = ("status",)
+class OfferAdmin(DispatchPermission, admin.ModelAdmin):
+    list_display = ("id", "pickup", "hauler", "status", "payout", "answer_by", "responded_at", "decline_reason")
+    list_filter = (OverdueOfferFilter, "status")
     list_select_related = ("pickup", "hauler")
     search_fields = ("hauler__name", "pickup__customer__name")
     date_hierarchy = "answer_by"
@@ -117,6 +282,7 @@ class OfferAdmin(admin.ModelAdmin):
         "responded_at",
     )
     inlines = (StatusHistoryInline,)
+    actions = ("expire_overdue",)
 
     @admin.display(description="payout", ordering="payout_cents")
     def payout(self, offer):
@@ -128,3 +294,36 @@ class OfferAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    @admin.action(description="Expire overdue offers now", permissions=["dispatch"])
+    def expire_overdue(self, request, queryset):
+        expired = not_due = 0
+        for offer_id in queryset.values_list("pk", flat=True):
+            try:
+                if dispatch.expire_offer(offer_id=offer_id):
+                    expired += 1
+                else:
+                    not_due += 1
+            except (Conflict, NotFound) as error:
+                self.message_user(request, f"Offer {offer_id}: {error}", messages.ERROR)
+        if expired:
+            moved_on = f"Expired {_count(expired, 'offer')}; the cascade moves on to the next hauler."
+            self.message_user(request, moved_on, messages.SUCCESS)
+        if not_due:
+            self.message_user(
+                request,
+                f"Left {_count(not_due, 'offer')} as {'it was' if not_due == 1 else 'they were'}: "
+                "not pending past the answer-by time.",
+                messages.WARNING,
+            )
+
+
+@admin.register(UnmetDemand)
+class UnmetDemandAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Requests no hauler could serve, written when quoting finds no one: where to recruit next."""
+
+    list_display = ("zip_code", "customer", "waste_stream", "container", "service_date", "created_at")
+    list_filter = ("waste_stream", "container", "service_date")
+    list_select_related = ("customer",)
+    search_fields = ("zip_code", "customer__name")
+    date_hierarchy = "created_at"

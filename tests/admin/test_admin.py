@@ -25,7 +25,7 @@ from rest_framework.authtoken.models import Token
 from core.admin import dollars
 from core.models import StatusChange, User
 from haulers.models import Credential, Hauler
-from marketplace.models import Offer, Pickup, Quote
+from marketplace.models import Offer, Pickup, Quote, UnmetDemand
 from tests import factories
 
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
@@ -89,6 +89,13 @@ def every_model(staff_user, customer, location, in_area_hauler):
     """At least one row of every model registered in the admin, so each list and change page has data."""
     factories.HaulerMembershipFactory(hauler=in_area_hauler)
     rows = make_market_rows(customer=customer, location=location, hauler=in_area_hauler)
+    UnmetDemand.objects.create(
+        customer=customer,
+        zip_code="78664",
+        waste_stream="organics",
+        container="cart_96gal",
+        service_date=timezone.localdate() + dt.timedelta(days=2),
+    )
     Group.objects.create(name="Dispatchers")
     EmailAddress.objects.create(user=staff_user, email=staff_user.email, verified=True, primary=True)
     Token.objects.create(user=staff_user)
@@ -335,6 +342,13 @@ def test_own_changelists_do_not_query_per_row(staff_client, every_model, model):
     factories.HaulerMembershipFactory(hauler=hauler)
     location = factories.LocationFactory(customer=owner.customer)
     make_market_rows(customer=owner.customer, location=location, hauler=hauler)
+    UnmetDemand.objects.create(
+        customer=owner.customer,
+        zip_code="78665",
+        waste_stream="recycling",
+        container="rolloff_20yd",
+        service_date=timezone.localdate() + dt.timedelta(days=4),
+    )
 
     assert _queries(staff_client, url(model, "changelist")) == before
 
