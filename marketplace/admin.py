@@ -161,9 +161,23 @@ class PickupAdmin(DispatchPermission, MoneyColumns, admin.ModelAdmin):
     inlines = (OfferInline, StatusHistoryInline)
     actions = ("redispatch_selected", "assign_hauler")
 
-    # Only the visit's timing is edited by hand. Status and hauler move through dispatch, which logs every
-    # change; location, stream, container and quantity are what the snapshotted price was agreed for.
+    # Only the visit's timing is edited by hand, and a new date goes through dispatch.reschedule. Status and
+    # hauler move through dispatch, which logs every change; location, stream, container and quantity are what
+    # the snapshotted price was agreed for.
     editable_fields = ("service_date", "window_start", "window_end")
+
+    # A pickup is history (status log, offers, money): it is cancelled, never deleted.
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        new_date = obj.service_date
+        if change and "service_date" in form.changed_data:
+            obj.service_date = form.initial["service_date"]
+            obj.save(update_fields=["window_start", "window_end", "updated_at"])
+            dispatch.reschedule(pickup=obj, service_date=new_date, by=request.user, reason="Date changed by staff")
+        else:
+            super().save_model(request, obj, form, change)
 
     def get_readonly_fields(self, request, obj=None):
         # Everything else, including fields added later, is read-only until someone decides otherwise.
@@ -288,11 +302,14 @@ class OfferAdmin(DispatchPermission, admin.ModelAdmin):
     def payout(self, offer):
         return dollars(offer.payout_cents)
 
-    # Offers are made and answered by the dispatch cascade only.
+    # Offers are made and answered by the dispatch cascade only, and kept as the record of who was asked.
     def has_add_permission(self, request):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False
 
     @admin.action(description="Expire overdue offers now", permissions=["dispatch"])

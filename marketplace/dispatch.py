@@ -9,6 +9,7 @@ import datetime as dt
 import logging
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -181,16 +182,57 @@ def withdraw_pending_offers(*, pickup: Pickup, reason: str) -> int:
     return withdrawn
 
 
+REDISPATCHABLE = (Pickup.Status.REQUESTED, Pickup.Status.UNMATCHED, Pickup.Status.MISSED, Pickup.Status.SCHEDULED)
+
+
 def redispatch(*, pickup: Pickup, by=None, reason: str = "Re-dispatched by staff") -> Pickup:
-    """Put an unmatched, missed or scheduled pickup back into the cascade (its hauler, if any, released)."""
+    """Put a pickup back into the cascade: its hauler, if any, is released; a requested one is dispatched again."""
     with transaction.atomic():
         pickup = _locked(pickup.pk)
-        if pickup.status not in (Pickup.Status.UNMATCHED, Pickup.Status.MISSED, Pickup.Status.SCHEDULED):
+        if pickup.status not in REDISPATCHABLE:
             raise Conflict(f"A {pickup.get_status_display().lower()} pickup cannot be re-dispatched.")
-        _release_hauler(pickup, reason=reason, by=by)
-        transition(pickup, Pickup.Status.REQUESTED, by=by, reason=reason, fields={"hauler": None})
+        if pickup.service_date < scheduling.local_today(pickup.location.timezone):
+            raise Conflict("The service date has passed; move the pickup to a new date first.")
+        if pickup.status != Pickup.Status.REQUESTED:
+            _release_hauler(pickup, reason=reason, by=by)
+            transition(pickup, Pickup.Status.REQUESTED, by=by, reason=reason, fields={"hauler": None})
         tasks.dispatch_pickup.delay_on_commit(pickup.pk)
     return pickup
+
+
+def reschedule(*, pickup: Pickup, service_date: dt.date, by=None, reason: str = "Date changed") -> Pickup:
+    """Move a pickup that has not happened yet to another date; it is offered afresh for that date."""
+    with transaction.atomic():
+        pickup = _locked(pickup.pk)
+        movable = (*DISPATCHABLE, Pickup.Status.SCHEDULED, Pickup.Status.UNMATCHED, Pickup.Status.MISSED)
+        if pickup.status not in movable:
+            raise Conflict(f"A {pickup.get_status_display().lower()} pickup cannot be moved.")
+        problem = scheduling.check_service_date(
+            service_date=service_date, tz_name=pickup.location.timezone, window_end=pickup.window_end
+        )
+        if problem:
+            raise ValidationError({"service_date": problem})
+        withdraw_pending_offers(pickup=pickup, reason="The pickup moved to another date.")
+        accepted = pickup.offers.select_for_update().filter(status=Offer.Status.ACCEPTED).first()
+        if accepted is not None:
+            transition(accepted, Offer.Status.WITHDRAWN, by=by, reason=reason)
+            tasks.notify.delay_on_commit("offer_withdrawn", accepted.pk)
+        Pickup.objects.filter(pk=pickup.pk).update(service_date=service_date, updated_at=timezone.now())
+        pickup.service_date = service_date
+        if pickup.status != Pickup.Status.REQUESTED:
+            transition(
+                pickup, Pickup.Status.REQUESTED, by=by, reason=f"{reason}: {service_date}", fields={"hauler": None}
+            )
+        tasks.dispatch_pickup.delay_on_commit(pickup.pk)
+    return pickup
+
+
+def stale_requested_ids(*, older_than: dt.timedelta = dt.timedelta(minutes=5), now=None) -> list[int]:
+    """Requested pickups nobody is dispatching (a lost task, a broker outage): the sweep sends them again."""
+    cutoff = (now or timezone.now()) - older_than
+    return list(
+        Pickup.objects.filter(status=Pickup.Status.REQUESTED, updated_at__lte=cutoff).values_list("pk", flat=True)[:500]
+    )
 
 
 def release_pickup(*, pickup: Pickup, hauler: Hauler, by=None, reason: str) -> Pickup:
@@ -219,6 +261,8 @@ def assign_by_hand(*, pickup: Pickup, hauler: Hauler, by, payout_cents: int | No
         pickup = _locked(pickup.pk)
         if pickup.status not in (*DISPATCHABLE, Pickup.Status.UNMATCHED):
             raise Conflict(f"A {pickup.get_status_display().lower()} pickup cannot be assigned.")
+        if hauler.status != Hauler.Status.ACTIVE:
+            raise Conflict(f"{hauler.name} is not active; only active haulers can be assigned.")
         payout = pickup.payout_cents if payout_cents is None else payout_cents
         if payout > pricing.max_payout_cents(pickup.price_cents):
             raise Conflict("That payout leaves less than the floor margin; lower it.")

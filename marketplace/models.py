@@ -157,8 +157,9 @@ class Offer(models.Model):
 
     TRANSITIONS = {
         Status.PENDING: {Status.ACCEPTED, Status.DECLINED, Status.EXPIRED, Status.WITHDRAWN},
-        # the hauler (or its lapsed credentials) gave the job back; the pickup goes to someone else
-        Status.ACCEPTED: {Status.RELEASED},
+        # released: the hauler (or its lapsed credentials) gave the job back, and it counts against it;
+        # withdrawn: the customer or staff moved the job, which is no fault of the hauler's
+        Status.ACCEPTED: {Status.RELEASED, Status.WITHDRAWN},
         Status.RELEASED: set(),
         Status.DECLINED: set(),
         Status.EXPIRED: set(),

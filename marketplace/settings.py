@@ -195,6 +195,8 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     # Answer-by times are rows swept here, not Celery ETAs: nothing waits hours in the broker.
     "expire-offers": {"task": "marketplace.expire_offers", "schedule": timedelta(minutes=1)},
+    # A requested pickup whose dispatch task was lost (broker down at commit) is sent again.
+    "dispatch-stale": {"task": "marketplace.dispatch_stale", "schedule": timedelta(minutes=5)},
 }
 
 # --- Market -----------------------------------------------------------------------------

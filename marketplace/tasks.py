@@ -27,6 +27,15 @@ def expire_offers() -> int:
     return sum(dispatch.expire_offer(offer_id=offer_id) for offer_id in dispatch.due_offer_ids())
 
 
+@shared_task(name="marketplace.dispatch_stale")
+def dispatch_stale() -> int:
+    """Beat, every five minutes: dispatch requested pickups whose dispatch task was lost."""
+    stale = dispatch.stale_requested_ids()
+    for pickup_id in stale:
+        dispatch.dispatch_pickup(pickup_id=pickup_id)
+    return len(stale)
+
+
 @shared_task(name="marketplace.update_reliability")
 def update_reliability(hauler_id: int) -> str:
     """Recompute a hauler's reliability score after an event."""

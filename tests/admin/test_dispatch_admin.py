@@ -400,3 +400,31 @@ def test_pickup_changelist_queries_do_not_grow_with_pickups(staff_client, django
 
     assert len(everything.context["cl"].result_list) == count
     assert len(queue.context["cl"].result_list) == count // 2
+
+
+@pytest.mark.django_db
+def test_changing_the_date_in_admin_reschedules_through_dispatch(
+    staff_client, staff_user, customer, location, in_area_hauler, django_capture_on_commit_callbacks
+):
+    pickup = make_pickup(customer, location, status=Pickup.Status.SCHEDULED, hauler=in_area_hauler)
+    Offer.objects.create(
+        pickup=pickup, hauler=in_area_hauler, status=Offer.Status.ACCEPTED, payout_cents=8_500, answer_by=timezone.now()
+    )
+    new_date = pickup.service_date + dt.timedelta(days=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(
+            url(Pickup, "change", pickup.pk),
+            {
+                "service_date": new_date.isoformat(),
+                "window_start": "07:00:00",
+                "window_end": "17:00:00",
+                "offers-TOTAL_FORMS": "1",
+                "offers-INITIAL_FORMS": "1",
+                "core-statuschange-content_type-object_id-TOTAL_FORMS": "0",
+                "core-statuschange-content_type-object_id-INITIAL_FORMS": "0",
+            },
+        )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    pickup.refresh_from_db()
+    assert (pickup.service_date, pickup.status) == (new_date, Pickup.Status.OFFERED)
+    assert changes_of(pickup)[-2:] == [("scheduled", "requested", staff_user.pk), ("requested", "offered", None)]

@@ -308,3 +308,69 @@ def test_staff_assign_by_hand_records_an_accepted_offer(market, book, run_on_com
     }
     with pytest.raises(Conflict):
         dispatch.assign_by_hand(pickup=pickup, hauler=market[1], by=staff_user)
+
+
+@pytest.mark.django_db
+def test_rescheduling_offers_the_pickup_afresh_for_the_new_date(market, book, run_on_commit):
+    pickup = book()
+    run_on_commit(dispatch.accept_offer, offer_id=pickup.offers.get().pk, hauler=market[0])
+    new_date = pickup.service_date + dt.timedelta(days=2)
+
+    run_on_commit(dispatch.reschedule, pickup=pickup, service_date=new_date)
+
+    pickup.refresh_from_db()
+    assert (pickup.service_date, pickup.status, pickup.hauler) == (new_date, Pickup.Status.OFFERED, None)
+    # the hauler did nothing wrong: its offer is withdrawn, not released, and it is asked again for the new date
+    assert pickup.offers.get(hauler=market[0], status="withdrawn")
+    assert pickup.offers.get(status="pending").hauler == market[0]
+
+
+@pytest.mark.django_db
+def test_rescheduling_to_a_past_date_is_refused(market, book):
+    from django.core.exceptions import ValidationError
+
+    pickup = book()
+    with pytest.raises(ValidationError):
+        dispatch.reschedule(pickup=pickup, service_date=timezone.localdate() - dt.timedelta(days=1))
+    pickup.refresh_from_db()
+    assert pickup.status == Pickup.Status.OFFERED
+
+
+@pytest.mark.django_db
+def test_the_stale_sweep_dispatches_a_pickup_whose_task_was_lost(market, customer, location, run_on_commit):
+    quote = services.create_quote(
+        customer=customer,
+        location=location,
+        waste_stream="trash",
+        container="dumpster_4yd",
+        quantity=1,
+        service_date=timezone.localdate() + dt.timedelta(days=3),
+    )
+    pickup = services.book_quote(quote=quote, customer=customer)  # on-commit dispatch never runs: "lost"
+    assert pickup.offers.count() == 0
+    assert run_on_commit(tasks.dispatch_stale) == 0  # too fresh to call lost
+    with time_machine.travel(timezone.now() + dt.timedelta(minutes=6)):
+        assert run_on_commit(tasks.dispatch_stale) == 1
+    assert pending(pickup) == ["Downtown Disposal"]
+
+
+@pytest.mark.django_db
+def test_a_missed_pickup_in_the_past_must_be_moved_before_redispatch(market, book, run_on_commit):
+    pickup = book()
+    run_on_commit(dispatch.accept_offer, offer_id=pickup.offers.get().pk, hauler=market[0])
+    pickup.refresh_from_db()
+    with time_machine.travel(timezone.now() + dt.timedelta(days=5)):
+        from core.transitions import transition
+
+        transition(pickup, Pickup.Status.MISSED, reason="window passed")
+        with pytest.raises(Conflict, match="move the pickup"):
+            dispatch.redispatch(pickup=pickup)
+
+
+@pytest.mark.django_db
+def test_only_active_haulers_can_be_assigned(market, book, staff_user):
+    pickup = book()
+    Hauler.objects.filter(pk=market[1].pk).update(status=Hauler.Status.SUSPENDED)
+    market[1].refresh_from_db()
+    with pytest.raises(Conflict, match="not active"):
+        dispatch.assign_by_hand(pickup=pickup, hauler=market[1], by=staff_user)
