@@ -71,6 +71,8 @@ class Customer(models.Model):
     name = models.CharField(max_length=200)
     phone = models.CharField(max_length=30, blank=True)
     billing_email = models.EmailField(blank=True)
+    contact_name = models.CharField("pickup contact", max_length=150, blank=True, help_text="Who haulers call on site.")
+    contact_phone = models.CharField("pickup contact phone", max_length=30, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

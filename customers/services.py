@@ -122,3 +122,21 @@ def archive_location(*, location: ServiceLocation) -> ServiceLocation:
         location.archived_at = timezone.now()
         location.save(update_fields=["archived_at"])
     return location
+
+
+def restore_location(*, location: ServiceLocation) -> ServiceLocation:
+    """Make an archived location bookable again."""
+    if location.archived_at is not None:
+        location.archived_at = None
+        location.save(update_fields=["archived_at"])
+    return location
+
+
+def update_company(*, customer: Customer, name: str, phone: str = "", contact_name: str = "", contact_phone: str = ""):
+    """Change a business's name, phone and on-site pickup contact."""
+    if not name.strip():
+        raise ValidationError({"name": "Enter the business's name."})
+    customer.name, customer.phone = name.strip(), phone.strip()
+    customer.contact_name, customer.contact_phone = contact_name.strip(), contact_phone.strip()
+    customer.save(update_fields=["name", "phone", "contact_name", "contact_phone"])
+    return customer

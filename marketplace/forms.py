@@ -6,8 +6,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from core import geo
+from core.catalog import Container, WasteStream
 from customers.models import Membership as CustomerMembership
+from customers.models import ServiceLocation
 from haulers.models import Membership as HaulerMembership
+from marketplace import notifications, selectors
+from marketplace.models import MAX_QUANTITY
 from marketplace.services import AccountType, onboard_user
 
 
@@ -64,3 +68,40 @@ class SignupForm(AllauthSignupForm):
             depot_zip=data.get("depot_zip", ""),
             invitation=data.get("invitation", ""),
         )
+
+
+class QuoteForm(forms.Form):
+    """What to pick up, where and when. Recurring service plugs into `frequency` later."""
+
+    location = forms.ModelChoiceField(queryset=ServiceLocation.objects.none(), empty_label=None)
+    waste_stream = forms.ChoiceField(label="What", choices=WasteStream.choices)
+    container = forms.ChoiceField(label="Container", choices=Container.choices)
+    quantity = forms.IntegerField(label="How many containers", min_value=1, max_value=MAX_QUANTITY, initial=1)
+    service_date = forms.DateField(label="Pickup date", widget=forms.DateInput(attrs={"type": "date"}))
+    frequency = forms.ChoiceField(
+        label="How often",
+        choices=[("once", "One time")],
+        initial="once",
+        widget=forms.RadioSelect,
+        help_text="Recurring service (weekly, every two weeks, monthly) is coming soon.",
+    )
+
+    def __init__(self, *args, customer, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["location"].queryset = selectors.locations_of(customer=customer)
+
+
+class DateChangeForm(forms.Form):
+    service_date = forms.DateField(label="New date", widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class EmailPreferencesForm(forms.Form):
+    """One checkbox per kind of event: checked means 'email me'."""
+
+    def __init__(self, *args, muted: set[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        for kind, label in notifications.PREFERENCE_KINDS.items():
+            self.fields[kind] = forms.BooleanField(label=label, required=False, initial=kind not in muted)
+
+    def muted_kinds(self) -> set[str]:
+        return {kind for kind in notifications.PREFERENCE_KINDS if not self.cleaned_data.get(kind)}

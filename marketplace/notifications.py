@@ -1,5 +1,9 @@
-"""Who is told what. Each kind of event names its subject, its recipients and its template
-(templates/emails/<kind>.txt); tasks.notify sends them after the change has committed.
+"""Who is told what.
+
+Each kind of event names its subject, its recipients and its template (templates/emails/<kind>.txt).
+`tasks.notify` calls `send` after the change has committed. A recipient with an account gets an
+in-app notification (one per event, however often the task runs: a unique dedupe key) and an email
+unless they turned that kind off; a bare address (an invitation, a staff alias) gets the email.
 """
 
 from collections.abc import Callable
@@ -7,75 +11,151 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mass_mail
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 from customers.models import Membership as CustomerMembership
 from haulers.models import Membership as HaulerMembership
-from marketplace.models import Offer, Pickup
+from marketplace.models import Notification, NotificationPreference, Offer, Pickup
+
+User = get_user_model()
 
 
-def _members(organisation) -> list[str]:
-    return list(
-        organisation.memberships.filter(user__isnull=False, user__is_active=True).values_list("user__email", flat=True)
-    )
+def _members(organisation) -> list:
+    """The active people of a Customer or a Hauler (their memberships are customer_/hauler_membership)."""
+    kind = organisation._meta.model_name
+    return list(User.objects.filter(is_active=True, **{f"{kind}_membership__{kind}": organisation}))
 
 
-def _staff() -> list[str]:
+def _staff() -> list:
     configured = settings.STAFF_ALERT_EMAILS
     if configured:
         return list(configured)
-    return list(get_user_model().objects.filter(is_staff=True, is_active=True).values_list("email", flat=True))
+    return list(User.objects.filter(is_staff=True, is_active=True))
+
+
+def _pickup_page(pickup: Pickup) -> str:
+    return reverse("pickup_detail", args=[pickup.pk])
 
 
 @dataclass(frozen=True)
 class Kind:
+    label: str  # what a person turns on or off in their preferences
     model: type
     subject: str
-    recipients: Callable[[object], list[str]]
-
-
-def _offer_hauler(offer: Offer) -> list[str]:
-    return _members(offer.hauler)
-
-
-def _pickup_customer(pickup: Pickup) -> list[str]:
-    return _members(pickup.customer)
+    recipients: Callable[[object], list]
+    url: Callable[[object], str] = lambda obj: ""
 
 
 KINDS: dict[str, Kind] = {
-    "offer_made": Kind(Offer, "New job offer: pickup on {obj.pickup.service_date}", _offer_hauler),
-    "offer_withdrawn": Kind(Offer, "Offer withdrawn: pickup on {obj.pickup.service_date}", _offer_hauler),
-    "offer_released": Kind(Offer, "You no longer hold the pickup on {obj.pickup.service_date}", _offer_hauler),
-    "pickup_scheduled": Kind(Pickup, "Your pickup on {obj.service_date} is scheduled", _pickup_customer),
+    "pickup_booked": Kind(
+        "Booking confirmations",
+        Pickup,
+        "Booked: {obj.get_waste_stream_display} pickup on {obj.service_date}",
+        lambda pickup: _members(pickup.customer),
+        _pickup_page,
+    ),
+    "pickup_scheduled": Kind(
+        "A hauler accepted a pickup",
+        Pickup,
+        "Your pickup on {obj.service_date} is scheduled",
+        lambda pickup: _members(pickup.customer),
+        _pickup_page,
+    ),
     "pickup_unmatched": Kind(
+        "No hauler found for a pickup",
         Pickup,
         "We could not find a hauler for {obj.service_date}",
         lambda pickup: _members(pickup.customer) + _staff(),
+        _pickup_page,
+    ),
+    "offer_made": Kind(
+        "New job offers",
+        Offer,
+        "New job offer: pickup on {obj.pickup.service_date}",
+        lambda offer: _members(offer.hauler),
+    ),
+    "offer_withdrawn": Kind(
+        "Offers withdrawn",
+        Offer,
+        "Offer withdrawn: pickup on {obj.pickup.service_date}",
+        lambda offer: _members(offer.hauler),
+    ),
+    "offer_released": Kind(
+        "Jobs given back",
+        Offer,
+        "You no longer hold the pickup on {obj.pickup.service_date}",
+        lambda offer: _members(offer.hauler),
     ),
     "pickup_cancelled": Kind(
+        "Jobs cancelled by the customer",
         Pickup,
         "Pickup on {obj.service_date} cancelled",
         lambda pickup: _members(pickup.hauler) if pickup.hauler_id else [],
     ),
     "customer_invitation": Kind(
-        CustomerMembership, "You are invited to join {obj.customer.name} on HaulMatch", lambda m: [m.email]
+        "Invitations",
+        CustomerMembership,
+        "You are invited to join {obj.customer.name} on HaulMatch",
+        lambda membership: [membership.email],
     ),
     "hauler_invitation": Kind(
-        HaulerMembership, "You are invited to join {obj.hauler.name} on HaulMatch", lambda m: [m.email]
+        "Invitations",
+        HaulerMembership,
+        "You are invited to join {obj.hauler.name} on HaulMatch",
+        lambda membership: [membership.email],
     ),
 }
+# Kinds a person can turn off by email (invitations go to people without an account yet).
+PREFERENCE_KINDS = {kind: spec.label for kind, spec in KINDS.items() if not kind.endswith("_invitation")}
 
 
 def send(kind: str, object_id: int) -> int:
-    """Render and email the messages for one event; returns how many were sent."""
+    """Record and email the messages for one event; returns how many emails were sent."""
     spec = KINDS[kind]
     obj = spec.model.objects.filter(pk=object_id).first()
     if obj is None:
         return 0
-    recipients = sorted(set(spec.recipients(obj)))
-    if not recipients:
-        return 0
     subject = spec.subject.format(obj=obj)
-    body = render_to_string(f"emails/{kind}.txt", {"obj": obj, "site_url": settings.SITE_URL})
-    return send_mass_mail([(subject, body, settings.DEFAULT_FROM_EMAIL, [to]) for to in recipients])
+    url = spec.url(obj)
+    body = render_to_string(f"emails/{kind}.txt", {"obj": obj, "site_url": settings.SITE_URL, "url": url})
+    sent = 0
+    seen = set()
+    for recipient in spec.recipients(obj):
+        key = recipient.pk if isinstance(recipient, User) else recipient.lower()
+        if key in seen:
+            continue
+        seen.add(key)
+        if isinstance(recipient, User):
+            sent += _to_user(recipient, kind=kind, key=f"{kind}:{object_id}", subject=subject, body=body, url=url)
+        else:
+            sent += send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient])
+    return sent
+
+
+def _to_user(user, *, kind: str, key: str, subject: str, body: str, url: str) -> int:
+    try:
+        with transaction.atomic():
+            note = Notification.objects.create(user=user, kind=kind, title=subject, body=body, url=url, dedupe_key=key)
+    except IntegrityError:
+        note = Notification.objects.get(user=user, dedupe_key=key)
+    if note.emailed or NotificationPreference.objects.filter(user=user, kind=kind).exists():
+        return 0
+    sent = send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    Notification.objects.filter(pk=note.pk).update(emailed=True)
+    return sent
+
+
+def set_email_preferences(*, user, muted_kinds: set[str]) -> None:
+    """Email the user every kind of event except these."""
+    unknown = muted_kinds - set(PREFERENCE_KINDS)
+    if unknown:
+        raise ValueError(f"unknown kinds: {sorted(unknown)}")
+    with transaction.atomic():
+        NotificationPreference.objects.filter(user=user).exclude(kind__in=muted_kinds).delete()
+        existing = set(NotificationPreference.objects.filter(user=user).values_list("kind", flat=True))
+        NotificationPreference.objects.bulk_create(
+            [NotificationPreference(user=user, kind=kind) for kind in sorted(muted_kinds - existing)]
+        )

@@ -2,12 +2,15 @@
 
 import datetime as dt
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Prefetch, QuerySet
 
 from core.errors import NotFound
+from core.models import StatusChange
 from core.transitions import history
 from customers.models import Customer, ServiceLocation
-from marketplace.models import Offer, Pickup
+from haulers.models import Hauler
+from marketplace.models import Notification, Offer, Pickup
 
 OPEN = (Pickup.Status.REQUESTED, Pickup.Status.OFFERED, Pickup.Status.SCHEDULED)
 NEEDS_ATTENTION = (Pickup.Status.UNMATCHED, Pickup.Status.MISSED)
@@ -69,3 +72,39 @@ def pickup_of(*, customer: Customer, pickup_id) -> Pickup:
 def pickup_timeline(*, pickup: Pickup):
     """Every status change of the pickup, oldest first."""
     return history(pickup)
+
+
+def serving_hauler_count(*, zip_code: str) -> int:
+    """How many active, verified haulers serve a ZIP (for 'do you serve me?' on the home page)."""
+    return (
+        Hauler.objects.filter(service_zips__zip_code=zip_code, status=Hauler.Status.ACTIVE, verified_at__isnull=False)
+        .distinct()
+        .count()
+    )
+
+
+def upcoming_pickups(*, customer: Customer, today: dt.date):
+    """Booked pickups that have not happened yet."""
+    return pickups_of(customer=customer, statuses=list(OPEN), date_from=today)
+
+
+def pickups_needing_attention(*, customer: Customer):
+    """Pickups nobody took, or that were missed."""
+    return pickups_of(customer=customer, statuses=list(NEEDS_ATTENTION)).order_by("-service_date", "-id")
+
+
+def recent_activity(*, customer: Customer, limit: int = 10):
+    """The latest status changes of the business's pickups, newest first."""
+    return StatusChange.objects.filter(
+        content_type=ContentType.objects.get_for_model(Pickup),
+        object_id__in=Pickup.objects.filter(customer=customer).values("pk"),
+    ).order_by("-at", "-id")[:limit]
+
+
+def notifications_of(*, user, limit: int = 50):
+    """The user's in-app notifications, newest first."""
+    return Notification.objects.filter(user=user).order_by("-created_at", "-id")[:limit]
+
+
+def unread_count(*, user) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()

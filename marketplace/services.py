@@ -15,7 +15,7 @@ from customers.models import Membership as CustomerMembership
 from haulers import services as hauler_services
 from haulers.models import Membership as HaulerMembership
 from marketplace import dispatch, matching, pricing, scheduling, tasks
-from marketplace.models import MAX_QUANTITY, Pickup, Quote, UnmetDemand
+from marketplace.models import MAX_QUANTITY, Notification, Pickup, Quote, UnmetDemand
 
 
 class AccountType:
@@ -154,7 +154,8 @@ def book_quote(*, quote: Quote, customer: Customer, by=None) -> Pickup:
                 currency=quote.currency,
                 created_by=by if by is not None and by.is_authenticated else None,
             )
-            transaction.on_commit(lambda: tasks.dispatch_pickup.delay(pickup.pk))
+            tasks.notify.delay_on_commit("pickup_booked", pickup.pk)
+            tasks.dispatch_pickup.delay_on_commit(pickup.pk)
     except IntegrityError:  # the same quote booked at the same moment: the other booking won
         return Pickup.objects.get(quote=quote)
     return pickup
@@ -242,3 +243,27 @@ def remove_from_team(*, user, kind: str, membership_id: int) -> None:
     if mine.role != Role.OWNER and target.pk != mine.pk:
         raise PermissionDenied("Only an owner can remove other people.")
     leaf_services.remove_member(membership=target)
+
+
+def change_pickup_date(*, pickup: Pickup, service_date, by=None) -> Pickup:
+    """The customer moves a pickup; a scheduled one only until CANCELLATION_CUTOFF before its window."""
+    if pickup.status == Pickup.Status.SCHEDULED:
+        start, _ = scheduling.window_bounds(
+            service_date=pickup.service_date,
+            window_start=pickup.window_start,
+            window_end=pickup.window_end,
+            tz_name=pickup.location.timezone,
+        )
+        if start - timezone.now() < settings.CANCELLATION_CUTOFF:
+            hours = settings.CANCELLATION_CUTOFF.total_seconds() / 3600
+            raise Conflict(
+                f"A scheduled pickup can be moved until {hours:g} hours before its window; cancel it instead."
+            )
+    if service_date == pickup.service_date:
+        raise ValidationError({"service_date": "Choose a different date."})
+    return dispatch.reschedule(pickup=pickup, service_date=service_date, by=by, reason="Date changed by the customer")
+
+
+def mark_notifications_read(*, user) -> int:
+    """Mark all of the user's notifications read."""
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())

@@ -120,7 +120,8 @@ if PRODUCTION and ACCOUNT_EMAIL_VERIFICATION != "mandatory":
     raise ImproperlyConfigured("ACCOUNT_EMAIL_VERIFICATION: must be mandatory when DJANGO_ENV=production")
 ACCOUNT_FORMS = {"signup": "marketplace.forms.SignupForm"}
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
-LOGIN_REDIRECT_URL = "home"
+LOGIN_REDIRECT_URL = "start"
+ACCOUNT_SIGNUP_REDIRECT_URL = "start"
 LOGIN_URL = "account_login"
 
 # --- Email ------------------------------------------------------------------------------

@@ -9,6 +9,18 @@ admin.site.index_title = "Run the market"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("start/", views.start, name="start"),
+    path("coverage/", views.coverage, name="coverage"),
+    path("onboarding/", views.onboarding, name="onboarding"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("book/", views.book, name="book"),
+    path("quotes/<int:quote_id>/book/", views.book_quote, name="book_quote"),
+    path("pickups/<int:pickup_id>/", views.pickup_detail, name="pickup_detail"),
+    path("pickups/<int:pickup_id>/cancel/", views.pickup_cancel, name="pickup_cancel"),
+    path("pickups/<int:pickup_id>/move/", views.pickup_move, name="pickup_move"),
+    path("notifications/", views.notification_list, name="notifications"),
+    path("notifications/preferences/", views.notification_preferences, name="notification_preferences"),
+    path("", include("customers.urls")),
     path("invitations/<str:token>/", views.invitation, name="invitation"),
     path("team/", views.team, name="team"),
     path("team/<str:kind>/<int:membership_id>/remove/", views.remove_member, name="remove_member"),

@@ -1,19 +1,32 @@
 """Website pages of the market."""
 
+import datetime as dt
+
 from allauth.account import views as allauth_views
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core import geo
 from core.catalog import Container, WasteStream
 from core.errors import NotFound
 from core.models import Role
+from customers import services as customer_services
+from customers.forms import CompanyForm, LocationForm
 from customers.models import Membership as CustomerMembership
+from customers.views import apply_errors, business_required
 from haulers.models import Membership as HaulerMembership
-from marketplace import services
+from marketplace import notifications, scheduling, selectors, services
+from marketplace.forms import DateChangeForm, EmailPreferencesForm, QuoteForm
+from marketplace.models import Pickup, Quote
 from marketplace.services import AccountType, onboard_user
 
 
@@ -130,3 +143,185 @@ def remove_member(request, kind: str, membership_id: int):
     else:
         messages.success(request, "Done.")
     return redirect("team" if services.has_team(user=request.user, kind=kind) else "home")
+
+
+@login_required
+def start(request):
+    """Where people land after logging in or signing up."""
+    membership = getattr(request.user, "customer_membership", None)
+    if membership is not None:
+        if not membership.customer.locations.exists():
+            return redirect("onboarding")
+        return redirect("dashboard")
+    if request.user.is_staff:
+        return redirect("admin:index")
+    return redirect("home")
+
+
+def coverage(request):
+    """htmx: does HaulMatch serve this ZIP yet?"""
+    zip_code = request.GET.get("zip", "").strip()
+    context = {"zip_code": zip_code, "valid": len(zip_code) == 5 and zip_code.isdigit()}
+    if context["valid"]:
+        context["known"] = geo.lookup(zip_code)
+        context["haulers"] = selectors.serving_hauler_count(zip_code=zip_code) if context["known"] else 0
+    return render(request, "marketplace/_coverage.html", context)
+
+
+@business_required
+@require_http_methods(["GET", "POST"])
+def onboarding(request, customer):
+    """After signup: the business's details, pickup contact and first location, in one step."""
+    company = CompanyForm(request.POST or None, instance=customer, prefix="company")
+    location = LocationForm(request.POST or None, prefix="location")
+    if request.method == "POST" and company.is_valid() and location.is_valid():
+        try:
+            with transaction.atomic():
+                customer_services.update_company(customer=customer, **company.cleaned_data)
+                customer_services.add_location(customer=customer, **location.cleaned_data)
+        except ValidationError as error:
+            apply_errors(location, error)
+        else:
+            messages.success(request, "You're set up. Get your first quote below.")
+            return redirect("book")
+    status = 400 if request.method == "POST" else 200
+    return render(request, "marketplace/onboarding.html", {"company": company, "location": location}, status=status)
+
+
+@business_required
+def dashboard(request, customer):
+    """Upcoming pickups, those needing attention, and recent activity."""
+    today = scheduling.local_today(settings.TIME_ZONE)
+    context = {
+        "customer": customer,
+        "upcoming": selectors.upcoming_pickups(customer=customer, today=today - dt.timedelta(days=1))[:20],
+        "attention": selectors.pickups_needing_attention(customer=customer)[:20],
+        "activity": selectors.recent_activity(customer=customer),
+    }
+    return render(request, "marketplace/dashboard.html", context)
+
+
+@business_required
+@require_http_methods(["GET", "POST"])
+def book(request, customer):
+    """Step 1: what, where, when -> an instant price."""
+    if not selectors.locations_of(customer=customer).exists():
+        messages.info(request, "Add the address where your bins are first.")
+        return redirect(f"{reverse('location_add')}?next={reverse('book')}")
+    form = QuoteForm(request.POST or None, customer=customer, initial=_quote_initial(request, customer))
+    if request.method == "POST" and form.is_valid():
+        data = {key: value for key, value in form.cleaned_data.items() if key != "frequency"}
+        try:
+            quote = services.create_quote(customer=customer, **data)
+        except services.NoHaulerAvailable as error:
+            form.add_error(None, error.messages)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            return render(request, "marketplace/quote.html", {"quote": quote, "form": form})
+    status = 400 if request.method == "POST" else 200
+    return render(request, "marketplace/book.html", {"form": form}, status=status)
+
+
+def _quote_initial(request, customer) -> dict:
+    initial = {"service_date": timezone.localdate() + dt.timedelta(days=1)}
+    for key in ("waste_stream", "container", "location"):
+        if request.GET.get(key):
+            initial[key] = request.GET[key]
+    return initial
+
+
+@business_required
+@require_POST
+def book_quote(request, customer, quote_id: int):
+    """Step 2: one click books the quoted price."""
+    quote = Quote.objects.filter(pk=quote_id, customer=customer).select_related("location").first()
+    if quote is None:
+        raise Http404("No such quote.")
+    try:
+        pickup = services.book_quote(quote=quote, customer=customer, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("book")
+    return redirect(f"{reverse('pickup_detail', args=[pickup.pk])}?booked=1")
+
+
+@business_required
+def pickup_detail(request, customer, pickup_id: int):
+    """A pickup: its status, timeline, hauler once scheduled, and what can be done now."""
+    pickup = selectors.pickup_of(customer=customer, pickup_id=pickup_id)
+    context = {
+        "pickup": pickup,
+        "timeline": selectors.pickup_timeline(pickup=pickup),
+        "can_cancel": pickup.status in CANCELLABLE,
+        "can_move": pickup.status in MOVABLE,
+        "date_form": DateChangeForm(initial={"service_date": pickup.service_date}),
+        "booked": request.GET.get("booked") == "1",
+        "cancellation_fee_cents": settings.CANCELLATION_FEE_CENTS,
+        "cutoff_hours": int(settings.CANCELLATION_CUTOFF.total_seconds() // 3600),
+    }
+    return render(request, "marketplace/pickup_detail.html", context)
+
+
+CANCELLABLE = (
+    Pickup.Status.REQUESTED,
+    Pickup.Status.OFFERED,
+    Pickup.Status.SCHEDULED,
+    Pickup.Status.UNMATCHED,
+)
+MOVABLE = CANCELLABLE
+
+
+@business_required
+@require_POST
+def pickup_cancel(request, customer, pickup_id: int):
+    pickup = selectors.pickup_of(customer=customer, pickup_id=pickup_id)
+    pickup = services.cancel_pickup(pickup=pickup, by=request.user)
+    fee = (
+        f" A late-cancellation fee of ${pickup.cancellation_fee_cents / 100:.2f} applies."
+        if pickup.cancellation_fee_cents
+        else ""
+    )
+    messages.success(request, f"Pickup cancelled.{fee}")
+    return redirect("pickup_detail", pickup_id=pickup.pk)
+
+
+@business_required
+@require_POST
+def pickup_move(request, customer, pickup_id: int):
+    pickup = selectors.pickup_of(customer=customer, pickup_id=pickup_id)
+    form = DateChangeForm(request.POST)
+    if form.is_valid():
+        try:
+            services.change_pickup_date(pickup=pickup, service_date=form.cleaned_data["service_date"], by=request.user)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Date changed. We are finding a hauler for the new date.")
+            return redirect("pickup_detail", pickup_id=pickup.pk)
+    messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+    return redirect("pickup_detail", pickup_id=pickup.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notification_list(request):
+    """In-app notifications; POST marks them all read."""
+    if request.method == "POST":
+        services.mark_notifications_read(user=request.user)
+        return redirect("notifications")
+    notes = selectors.notifications_of(user=request.user)
+    return render(request, "marketplace/notifications.html", {"notes": notes})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def notification_preferences(request):
+    """Which kinds of event are emailed."""
+    muted = set(request.user.muted_emails.values_list("kind", flat=True))
+    form = EmailPreferencesForm(request.POST or None, muted=muted)
+    if request.method == "POST" and form.is_valid():
+        notifications.set_email_preferences(user=request.user, muted_kinds=form.muted_kinds())
+        messages.success(request, "Saved your email preferences.")
+        return redirect("notification_preferences")
+    return render(request, "marketplace/preferences.html", {"form": form})
