@@ -13,6 +13,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.template import Context, Template
 from django.template.loader import render_to_string
 from django.urls import reverse
 
@@ -21,6 +22,7 @@ from haulers.models import Membership as HaulerMembership
 from marketplace.models import Notification, NotificationPreference, Offer, Pickup
 
 User = get_user_model()
+SUBJECT_DATE = "D, M j"  # "Fri, Nov 27"
 
 
 def _members(organisation) -> list:
@@ -44,7 +46,7 @@ def _pickup_page(pickup: Pickup) -> str:
 class Kind:
     label: str  # what a person turns on or off in their preferences
     model: type
-    subject: str
+    subject: str  # a one-line template
     recipients: Callable[[object], list]
     url: Callable[[object], str] = lambda obj: ""
 
@@ -53,58 +55,58 @@ KINDS: dict[str, Kind] = {
     "pickup_booked": Kind(
         "Booking confirmations",
         Pickup,
-        "Booked: {obj.get_waste_stream_display} pickup on {obj.service_date}",
+        "Booked: {{ obj.get_waste_stream_display }} pickup on {{ obj.service_date|date:DAY }}",
         lambda pickup: _members(pickup.customer),
         _pickup_page,
     ),
     "pickup_scheduled": Kind(
         "A hauler accepted a pickup",
         Pickup,
-        "Your pickup on {obj.service_date} is scheduled",
+        "Your pickup on {{ obj.service_date|date:DAY }} is scheduled",
         lambda pickup: _members(pickup.customer),
         _pickup_page,
     ),
     "pickup_unmatched": Kind(
         "No hauler found for a pickup",
         Pickup,
-        "We could not find a hauler for {obj.service_date}",
+        "We could not find a hauler for {{ obj.service_date|date:DAY }}",
         lambda pickup: _members(pickup.customer) + _staff(),
         _pickup_page,
     ),
     "offer_made": Kind(
         "New job offers",
         Offer,
-        "New job offer: pickup on {obj.pickup.service_date}",
+        "New job offer: pickup on {{ obj.pickup.service_date|date:DAY }}",
         lambda offer: _members(offer.hauler),
     ),
     "offer_withdrawn": Kind(
         "Offers withdrawn",
         Offer,
-        "Offer withdrawn: pickup on {obj.pickup.service_date}",
+        "Offer withdrawn: pickup on {{ obj.pickup.service_date|date:DAY }}",
         lambda offer: _members(offer.hauler),
     ),
     "offer_released": Kind(
         "Jobs given back",
         Offer,
-        "You no longer hold the pickup on {obj.pickup.service_date}",
+        "You no longer hold the pickup on {{ obj.pickup.service_date|date:DAY }}",
         lambda offer: _members(offer.hauler),
     ),
     "pickup_cancelled": Kind(
         "Jobs cancelled by the customer",
         Pickup,
-        "Pickup on {obj.service_date} cancelled",
+        "Pickup on {{ obj.service_date|date:DAY }} cancelled",
         lambda pickup: _members(pickup.hauler) if pickup.hauler_id else [],
     ),
     "customer_invitation": Kind(
         "Invitations",
         CustomerMembership,
-        "You are invited to join {obj.customer.name} on HaulMatch",
+        "You are invited to join {{ obj.customer.name }} on HaulMatch",
         lambda membership: [membership.email],
     ),
     "hauler_invitation": Kind(
         "Invitations",
         HaulerMembership,
-        "You are invited to join {obj.hauler.name} on HaulMatch",
+        "You are invited to join {{ obj.hauler.name }} on HaulMatch",
         lambda membership: [membership.email],
     ),
 }
@@ -118,7 +120,7 @@ def send(kind: str, object_id: int) -> int:
     obj = spec.model.objects.filter(pk=object_id).first()
     if obj is None:
         return 0
-    subject = spec.subject.format(obj=obj)
+    subject = Template(spec.subject).render(Context({"obj": obj, "DAY": SUBJECT_DATE}, autoescape=False))
     url = spec.url(obj)
     body = render_to_string(f"emails/{kind}.txt", {"obj": obj, "site_url": settings.SITE_URL, "url": url})
     sent = 0

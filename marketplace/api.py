@@ -1,0 +1,343 @@
+"""The business API: each view validates input with a serializer, calls one service or selector, serializes.
+
+Errors are translated once, in marketplace.api_errors; a view just lets them rise.
+"""
+
+import json
+
+from allauth.account.utils import has_verified_email
+from django.conf import settings
+from django.contrib.auth import authenticate
+from django.db import transaction
+from drf_spectacular.settings import spectacular_settings
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework import serializers as drf_serializers
+from rest_framework import status
+from rest_framework.authtoken.models import Token
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from core.errors import NotFound
+from customers import services as customer_services
+from customers.models import Customer
+from marketplace import selectors, services
+from marketplace import serializers as s
+from marketplace.models import Quote
+
+
+class Pages(PageNumberPagination):
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+class IsBusinessMember(BasePermission):
+    message = "This API is for businesses, and your account is not part of one."
+    code = "not_a_business"
+
+    def has_permission(self, request, view):
+        return selectors.customer_of(request.user) is not None
+
+
+def _error(description: str) -> OpenApiResponse:
+    return OpenApiResponse(s.ErrorSerializer, description=description)
+
+
+INVALID = OpenApiResponse(s.VALIDATION_ERROR_SCHEMA, description="The input is not valid.")
+UNAUTHENTICATED = _error("No valid token or session (`not_authenticated`, `authentication_failed`).")
+NOT_A_BUSINESS = _error("The account is not part of a business (`not_a_business`), or a session without CSRF.")
+NOT_FOUND = _error("No such object among yours (another business's objects included).")
+CONFLICT = _error("The object's current state does not allow this (`conflict`).")
+NOT_JSON = _error("The body is not `application/json` (`unsupported_media_type`).")
+AUTHENTICATED = {401: UNAUTHENTICATED, 403: NOT_A_BUSINESS}
+
+
+class BusinessView(APIView):
+    # For the people of one business, who see only that business's objects. (A comment, not a docstring:
+    # the schema would show it as every endpoint's description.)
+
+    permission_classes = [IsAuthenticated, IsBusinessMember]
+
+    @property
+    def customer(self) -> Customer:
+        return selectors.customer_of(self.request.user)  # the permission has checked there is one
+
+    def page(self, queryset, serializer_class) -> Response:
+        paginator = Pages()
+        rows = paginator.paginate_queryset(queryset, self.request, view=self)
+        return paginator.get_paginated_response(serializer_class(rows, many=True).data)
+
+
+def _detail(pickup, *, code: int = status.HTTP_200_OK) -> Response:
+    history = selectors.pickup_timeline(pickup=pickup)
+    return Response(s.PickupDetailSerializer(pickup, context={"history": history}).data, status=code)
+
+
+# --- Auth -----------------------------------------------------------------------------
+
+
+class TokenThrottle(AnonRateThrottle):
+    """Guessing passwords through the token endpoint is slow."""
+
+    scope = "api_token"
+    rate = "10/minute"
+
+
+class TokenView(APIView):
+    """For scripts: one token per account, sent as `Authorization: Token <token>`."""
+
+    authentication_classes = []  # so no session, and so no CSRF check, applies to getting a token
+    permission_classes = [AllowAny]
+    throttle_classes = [TokenThrottle]
+
+    @extend_schema(
+        tags=["auth"],
+        summary="Get an API token",
+        description="Trade an email and password for the account's token (the same one each time).",
+        request=s.TokenRequestSerializer,
+        responses={
+            200: s.TokenSerializer,
+            400: OpenApiResponse(
+                s.VALIDATION_ERROR_SCHEMA,
+                description="Missing fields, or wrong credentials (`invalid_credentials`, `email_unverified`).",
+            ),
+            415: NOT_JSON,
+            429: _error("Too many attempts (`throttled`)."),
+        },
+    )
+    def post(self, request):
+        form = s.TokenRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        user = authenticate(
+            request._request, email=form.validated_data["email"].lower(), password=form.validated_data["password"]
+        )
+        if user is None:
+            raise drf_serializers.ValidationError(
+                "Unable to sign in with that email and password.", code="invalid_credentials"
+            )
+        if settings.ACCOUNT_EMAIL_VERIFICATION == "mandatory" and not has_verified_email(user):
+            # the website would not let this account sign in either
+            raise drf_serializers.ValidationError(
+                "Confirm your email address first (see the email we sent you).", code="email_unverified"
+            )
+        token, _ = Token.objects.get_or_create(user=user)
+        return Response(s.TokenSerializer({"token": token.key}).data)
+
+
+# --- Locations ------------------------------------------------------------------------
+
+
+class LocationListView(BusinessView):
+    """The addresses your business is served at."""
+
+    pagination_class = Pages  # read by the schema generator
+
+    @extend_schema(
+        tags=["locations"],
+        summary="List your service locations",
+        parameters=[s.LocationFilterSerializer],
+        responses={200: s.LocationSerializer(many=True), 400: INVALID, **AUTHENTICATED, 404: NOT_FOUND},
+    )
+    def get(self, request):
+        filters = s.LocationFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        locations = selectors.locations_of(
+            customer=self.customer, include_archived=filters.validated_data["include_archived"]
+        )
+        return self.page(locations, s.LocationSerializer)
+
+    @extend_schema(
+        tags=["locations"],
+        summary="Add a service location",
+        description="Coordinates and timezone come from the ZIP code unless given.",
+        request=s.LocationCreateSerializer,
+        responses={201: s.LocationSerializer, 400: INVALID, **AUTHENTICATED, 415: NOT_JSON},
+    )
+    def post(self, request):
+        form = s.LocationCreateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        values = dict(form.validated_data)
+        location = customer_services.add_location(
+            customer=self.customer, timezone_name=values.pop("timezone", None), **values
+        )
+        return Response(s.LocationSerializer(location).data, status=status.HTTP_201_CREATED)
+
+
+class LocationDetailView(BusinessView):
+    """One of the addresses your business is served at."""
+
+    @extend_schema(
+        tags=["locations"],
+        summary="One of your service locations",
+        responses={200: s.LocationSerializer, **AUTHENTICATED, 404: NOT_FOUND},
+    )
+    def get(self, request, id: int):
+        return Response(s.LocationSerializer(selectors.location_of(customer=self.customer, location_id=id)).data)
+
+    @extend_schema(
+        tags=["locations"],
+        summary="Change or archive a service location",
+        description="A new ZIP code re-derives the coordinates and timezone. `archived: true` archives it.",
+        request=s.LocationUpdateSerializer,
+        responses={200: s.LocationSerializer, 400: INVALID, **AUTHENTICATED, 404: NOT_FOUND, 415: NOT_JSON},
+    )
+    def patch(self, request, id: int):
+        form = s.LocationUpdateSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        changes = dict(form.validated_data)
+        archive = changes.pop("archived", None)
+        location = selectors.location_of(customer=self.customer, location_id=id)
+        if archive is False and location.archived_at is not None:
+            raise drf_serializers.ValidationError({"archived": ["An archived location cannot be restored here."]})
+        with transaction.atomic():
+            if changes:
+                location = customer_services.update_location(location=location, **changes)
+            if archive:
+                location = customer_services.archive_location(location=location)
+        return Response(s.LocationSerializer(location).data)
+
+
+# --- Quotes ---------------------------------------------------------------------------
+
+
+class QuoteView(BusinessView):
+    """Instant prices for a pickup at one of your locations."""
+
+    @extend_schema(
+        tags=["quotes"],
+        summary="Get an instant quote",
+        description=(
+            "Prices the request from the best eligible hauler. When no hauler serves it yet the answer is 400 "
+            'with `"code": "no_hauler"`, and the request is noted so we can recruit one.'
+        ),
+        request=s.QuoteRequestSerializer,
+        responses={
+            201: s.QuoteSerializer,
+            400: OpenApiResponse(
+                s.VALIDATION_ERROR_SCHEMA, description="Field errors, or no hauler serves this yet (`no_hauler`)."
+            ),
+            **AUTHENTICATED,
+            404: NOT_FOUND,
+            415: NOT_JSON,
+        },
+    )
+    def post(self, request):
+        form = s.QuoteRequestSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        values = dict(form.validated_data)
+        location = selectors.location_of(customer=self.customer, location_id=values.pop("location"))
+        quote = services.create_quote(customer=self.customer, location=location, **values)
+        return Response(s.QuoteSerializer(quote).data, status=status.HTTP_201_CREATED)
+
+
+# --- Pickups --------------------------------------------------------------------------
+
+
+def _quote_of(*, customer: Customer, quote_id: int) -> Quote:
+    # With its pickup joined, to tell a first booking from a repeated one.
+    quote = Quote.objects.filter(customer=customer, pk=quote_id).select_related("location", "pickup").first()
+    if quote is None:
+        raise NotFound("No such quote.")
+    return quote
+
+
+class PickupListView(BusinessView):
+    """Your pickups: list them, or book a quote to make one."""
+
+    pagination_class = Pages  # read by the schema generator
+
+    @extend_schema(
+        tags=["pickups"],
+        summary="List your pickups, soonest first",
+        parameters=[s.PickupFilterSerializer],
+        responses={200: s.PickupSerializer(many=True), 400: INVALID, **AUTHENTICATED, 404: NOT_FOUND},
+    )
+    def get(self, request):
+        filters = s.PickupFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        pickups = selectors.pickups_of(
+            customer=self.customer,
+            statuses=filters.validated_data.get("status"),
+            date_from=filters.validated_data.get("date_from"),
+            date_to=filters.validated_data.get("date_to"),
+        )
+        return self.page(pickups, s.PickupSerializer)
+
+    @extend_schema(
+        tags=["pickups"],
+        summary="Book a quote",
+        description="Booking the same quote again returns the same pickup, with 200 instead of 201.",
+        request=s.BookingSerializer,
+        responses={
+            201: OpenApiResponse(s.PickupDetailSerializer, description="Booked."),
+            200: OpenApiResponse(s.PickupDetailSerializer, description="Already booked: the same pickup."),
+            400: INVALID,
+            **AUTHENTICATED,
+            404: NOT_FOUND,
+            409: _error("The quote has expired (`conflict`)."),
+            415: NOT_JSON,
+        },
+    )
+    def post(self, request):
+        form = s.BookingSerializer(data=request.data)
+        form.is_valid(raise_exception=True)
+        quote = _quote_of(customer=self.customer, quote_id=form.validated_data["quote"])
+        booked_before = getattr(quote, "pickup", None) is not None
+        pickup = services.book_quote(quote=quote, customer=self.customer, by=request.user)
+        return _detail(pickup, code=status.HTTP_200_OK if booked_before else status.HTTP_201_CREATED)
+
+
+class PickupDetailView(BusinessView):
+    """One of your pickups and how its status changed."""
+
+    @extend_schema(
+        tags=["pickups"],
+        summary="One of your pickups, with its status history",
+        responses={200: s.PickupDetailSerializer, **AUTHENTICATED, 404: NOT_FOUND},
+    )
+    def get(self, request, id: int):
+        return _detail(selectors.pickup_of(customer=self.customer, pickup_id=id))
+
+
+class PickupCancelView(BusinessView):
+    """Cancelling one of your pickups."""
+
+    @extend_schema(
+        tags=["pickups"],
+        summary="Cancel a pickup",
+        description=(
+            "Possible until the arrival window opens. A scheduled pickup cancelled within the cancellation cutoff "
+            "costs `cancellation_fee_cents`."
+        ),
+        request=None,
+        responses={200: s.PickupDetailSerializer, **AUTHENTICATED, 404: NOT_FOUND, 409: CONFLICT},
+    )
+    def post(self, request, id: int):
+        pickup = selectors.pickup_of(customer=self.customer, pickup_id=id)
+        return _detail(services.cancel_pickup(pickup=pickup, by=request.user))
+
+
+# --- Docs -----------------------------------------------------------------------------
+
+
+class SchemaView(SpectacularAPIView):
+    """The OpenAPI document, which does not list itself."""
+
+    @extend_schema(exclude=True)
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+
+class DocsView(SpectacularSwaggerView):
+    """Swagger UI from local assets; its validator badge is off, as it would load from validator.swagger.io."""
+
+    @extend_schema(exclude=True)
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        if isinstance(spectacular_settings.SWAGGER_UI_SETTINGS, dict):  # a string is JavaScript, left as it is
+            response.data["settings"] = json.dumps({**spectacular_settings.SWAGGER_UI_SETTINGS, "validatorUrl": None})
+        return response

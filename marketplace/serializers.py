@@ -1,0 +1,248 @@
+"""API shapes: plain serializers that check input types and describe output. The services do the work."""
+
+import zoneinfo
+from decimal import ROUND_HALF_UP, Decimal
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework.fields import empty
+
+from core.catalog import Container, WasteStream
+from customers.models import USState
+from marketplace.models import MAX_QUANTITY, Pickup
+
+# Ids are 64-bit in every database we run on; a larger one must be a 404, not an overflow.
+MAX_ID = 2**63 - 1
+
+
+def object_id(**kwargs) -> serializers.IntegerField:
+    return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
+
+
+# --- Errors and auth ------------------------------------------------------------------
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text="What went wrong, for people.")
+    code = serializers.CharField(help_text="What went wrong, for programs, e.g. `no_hauler`, `not_found`.")
+
+
+# Field errors are an open-ended object, so the schema is written by hand.
+VALIDATION_ERROR_SCHEMA = {
+    "type": "object",
+    "description": (
+        'Field errors, `{"field": ["message", ...]}` (errors spanning fields under `non_field_errors`); '
+        'or a problem with the request as a whole, `{"detail": "...", "code": "..."}`.'
+    ),
+    "properties": {"detail": {"type": "string"}, "code": {"type": "string"}},
+    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+}
+
+
+class TokenRequestSerializer(serializers.Serializer):
+    email = serializers.EmailField()
+    password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text="Send it as `Authorization: Token <token>`.")
+
+
+# --- Locations ------------------------------------------------------------------------
+
+
+class CoordinateField(serializers.DecimalField):
+    """A coordinate rounded to the six places stored (about 10 cm) rather than refused for its precision."""
+
+    def __init__(self, *, limit: int, **kwargs):
+        super().__init__(
+            max_digits=9, decimal_places=6, min_value=-limit, max_value=limit, coerce_to_string=False, **kwargs
+        )
+
+    def validate_precision(self, value):
+        return super().validate_precision(value.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP))
+
+
+def known_timezone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise serializers.ValidationError("Enter an IANA timezone name, e.g. America/Chicago.")
+
+
+class LocationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    street = serializers.CharField()
+    city = serializers.CharField()
+    state = serializers.ChoiceField(choices=USState.choices)
+    zip_code = serializers.CharField()
+    latitude = CoordinateField(limit=90)
+    longitude = CoordinateField(limit=180)
+    timezone = serializers.CharField(help_text="The IANA timezone that decides the location's dates and windows.")
+    access_notes = serializers.CharField(allow_blank=True)
+    archived = serializers.SerializerMethodField()
+    archived_at = serializers.DateTimeField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+    def get_archived(self, location) -> bool:
+        return location.archived_at is not None
+
+
+class LocationFilterSerializer(serializers.Serializer):
+    include_archived = serializers.BooleanField(
+        required=False, default=False, help_text="Also list archived locations (after the active ones)."
+    )
+
+
+class LocationCreateSerializer(serializers.Serializer):
+    name = serializers.CharField(
+        max_length=120, required=False, allow_blank=True, default="", help_text="Defaults to the street address."
+    )
+    street = serializers.CharField(max_length=200)
+    city = serializers.CharField(max_length=100)
+    state = serializers.ChoiceField(choices=USState.choices)
+    zip_code = serializers.CharField(help_text="A 5-digit US ZIP code; it must be in the given state.")
+    access_notes = serializers.CharField(
+        max_length=2000, required=False, allow_blank=True, default="", help_text="Gate codes, where the bins are."
+    )
+    latitude = CoordinateField(limit=90, required=False, help_text="Give both coordinates or neither (the ZIP's).")
+    longitude = CoordinateField(limit=180, required=False)
+    timezone = serializers.CharField(
+        required=False, validators=[known_timezone], help_text="Defaults to the ZIP code's timezone."
+    )
+
+
+class LocationUpdateSerializer(serializers.Serializer):
+    """Every field optional; coordinates and timezone follow a new ZIP code and cannot be set directly."""
+
+    name = serializers.CharField(max_length=120, required=False)
+    street = serializers.CharField(max_length=200, required=False)
+    city = serializers.CharField(max_length=100, required=False)
+    state = serializers.ChoiceField(choices=USState.choices, required=False)
+    zip_code = serializers.CharField(required=False)
+    access_notes = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+    archived = serializers.BooleanField(
+        required=False, help_text="`true` archives the location: it keeps its history but can no longer be booked."
+    )
+
+    def validate(self, attrs):
+        # A silently ignored key would look like a change that worked.
+        unknown = sorted(set(self.initial_data) - set(self.fields)) if isinstance(self.initial_data, dict) else []
+        if unknown:
+            raise serializers.ValidationError({key: ["This field cannot be changed."] for key in unknown})
+        return attrs
+
+
+# --- Quotes ---------------------------------------------------------------------------
+
+
+class QuoteRequestSerializer(serializers.Serializer):
+    location = object_id(help_text="One of your locations.")
+    waste_stream = serializers.ChoiceField(choices=WasteStream.choices)
+    container = serializers.ChoiceField(choices=Container.choices)
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY, help_text="How many containers.")
+    service_date = serializers.DateField(help_text="The day of the pickup, at the location.")
+
+
+class QuoteSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    location = serializers.IntegerField(source="location_id")
+    waste_stream = serializers.ChoiceField(choices=WasteStream.choices)
+    container = serializers.ChoiceField(choices=Container.choices)
+    quantity = serializers.IntegerField()
+    service_date = serializers.DateField()
+    price_cents = serializers.IntegerField(help_text="The price of the whole request, in cents.")
+    currency = serializers.CharField()
+    expires_at = serializers.DateTimeField(help_text="Book it before this time.")
+
+
+# --- Pickups --------------------------------------------------------------------------
+
+
+class BookingSerializer(serializers.Serializer):
+    quote = object_id(help_text="An unexpired quote of yours.")
+
+
+class StatusListField(serializers.ListField):
+    """Statuses from a query string: the parameter repeated, comma-separated, or both."""
+
+    child = serializers.ChoiceField(choices=Pickup.Status.choices)
+
+    def get_value(self, dictionary):
+        if not hasattr(dictionary, "getlist"):
+            return super().get_value(dictionary)
+        values = [part.strip() for value in dictionary.getlist(self.field_name) for part in value.split(",")]
+        return [value for value in values if value] or empty
+
+    def to_internal_value(self, data):
+        unknown = [value for value in data if value not in Pickup.Status.values]
+        if unknown:
+            raise serializers.ValidationError(
+                f"Unknown status {', '.join(unknown)}; choose from {', '.join(Pickup.Status.values)}."
+            )
+        return list(dict.fromkeys(data))
+
+
+class PickupFilterSerializer(serializers.Serializer):
+    status = StatusListField(
+        required=False, help_text="One or several: repeat the parameter, or separate statuses with commas."
+    )
+    date_from = serializers.DateField(required=False, help_text="Service dates on or after this day.")
+    date_to = serializers.DateField(required=False, help_text="Service dates on or before this day.")
+
+    def validate(self, attrs):
+        if "date_from" in attrs and "date_to" in attrs and attrs["date_from"] > attrs["date_to"]:
+            raise serializers.ValidationError({"date_to": ["Must be on or after date_from."]})
+        return attrs
+
+
+class PickupLocationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    address = serializers.SerializerMethodField()
+
+    def get_address(self, location) -> str:
+        return f"{location.street}, {location.city}, {location.state} {location.zip_code}"
+
+
+class PickupSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=Pickup.Status.choices)
+    service_date = serializers.DateField()
+    window_start = serializers.TimeField(help_text="Local time at the location from which the hauler may arrive.")
+    window_end = serializers.TimeField(help_text="Local time at the location by which the pickup is done.")
+    location = PickupLocationSerializer()
+    waste_stream = serializers.ChoiceField(choices=WasteStream.choices)
+    container = serializers.ChoiceField(choices=Container.choices)
+    quantity = serializers.IntegerField()
+    price_cents = serializers.IntegerField()
+    currency = serializers.CharField()
+    cancellation_fee_cents = serializers.IntegerField()
+    hauler = serializers.SerializerMethodField(help_text="The hauler's company name once one has taken the pickup.")
+    created_at = serializers.DateTimeField()
+
+    def get_hauler(self, pickup) -> str | None:
+        return pickup.hauler.name if pickup.hauler_id is not None else None
+
+
+class StatusChangeSerializer(serializers.Serializer):
+    """One step of a pickup's history (never who made it)."""
+
+    def get_fields(self):
+        # "from" is a Python keyword, so the fields are listed here rather than as class attributes.
+        # Plain strings, so the schema has one status enum (the pickup's) rather than three of the same.
+        return {
+            "from": serializers.CharField(source="from_status", help_text="A pickup `status`."),
+            "to": serializers.CharField(source="to_status", help_text="A pickup `status`."),
+            "at": serializers.DateTimeField(),
+            "reason": serializers.CharField(allow_blank=True),
+        }
+
+
+class PickupDetailSerializer(PickupSerializer):
+    """A pickup with its status history; the view passes the history in the context."""
+
+    history = serializers.SerializerMethodField(help_text="Status changes, oldest first.")
+
+    @extend_schema_field(StatusChangeSerializer(many=True))
+    def get_history(self, pickup):
+        return StatusChangeSerializer(self.context["history"], many=True).data
