@@ -17,7 +17,7 @@ class LocationForm(forms.Form):
     name = forms.CharField(max_length=120, required=False, help_text="What you call it, e.g. 'Main St store'.")
     street = forms.CharField(max_length=200, widget=forms.TextInput(attrs={"autocomplete": "address-line1"}))
     city = forms.CharField(max_length=100, widget=forms.TextInput(attrs={"autocomplete": "address-level2"}))
-    state = forms.ChoiceField(choices=[("", "Choose a state")] + USState.choices)
+    state = forms.ChoiceField(choices=[("", "Choose a state"), *USState.choices])
     zip_code = forms.CharField(
         label="ZIP code",
         max_length=5,
