@@ -156,3 +156,41 @@ def test_matching_is_one_query_whatever_the_number_of_candidates(location, djang
         factories.RateFactory(hauler=h, price_cents=5_000 + n)
     with django_assert_num_queries(1):
         assert len(matching.ranked_haulers(request_at(location))) == 12
+
+
+@pytest.mark.django_db
+def test_ranking_is_deterministic_whatever_the_insertion_order(location):
+    import random
+
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    specs = st.lists(
+        st.tuples(
+            st.integers(min_value=1, max_value=4).map(lambda n: n * 1_000),  # few prices: many ties
+            st.sampled_from(["0.800", "0.900"]),
+            st.sampled_from(["78702", "78664", "78701"]),
+        ),
+        min_size=1,
+        max_size=8,
+    )
+
+    @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(specs=specs, seed=st.integers(min_value=0, max_value=1_000))
+    def check(specs, seed):
+        from haulers.models import Hauler
+
+        Hauler.objects.all().delete()
+        order = list(specs)
+        random.Random(seed).shuffle(order)
+        for price, score, depot in order:
+            hauler = factories.HaulerFactory(zips=["78701"], reliability_score=Decimal(score), depot_zip=depot)
+            factories.RateFactory(hauler=hauler, price_cents=price)
+        first = matching.ranked_haulers(request_at(location))
+        again = matching.ranked_haulers(request_at(location))
+        assert first == again
+        keys = [c.sort_key() for c in first]
+        assert keys == sorted(keys)
+        assert len({c.hauler_id for c in first}) == len(specs)
+
+    check()
