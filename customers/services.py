@@ -1,6 +1,7 @@
 """Use cases for businesses: create one, invite people, manage service locations."""
 
 from decimal import Decimal
+from zoneinfo import available_timezones
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -84,6 +85,8 @@ def add_location(
     info = validate_address(street=street, city=city, state=state, zip_code=zip_code)
     if (latitude is None) != (longitude is None):
         raise ValidationError({"latitude": "Give both latitude and longitude, or neither."})
+    if timezone_name is not None and timezone_name not in available_timezones():
+        raise ValidationError({"timezone": f"{timezone_name!r} is not a timezone name such as America/Chicago."})
     location = ServiceLocation(
         customer=customer,
         name=name.strip() or street.strip(),

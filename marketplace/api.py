@@ -113,7 +113,7 @@ class TokenView(APIView):
         form = s.TokenRequestSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         user = authenticate(
-            request._request, email=form.validated_data["email"].lower(), password=form.validated_data["password"]
+            request=request, email=form.validated_data["email"].lower(), password=form.validated_data["password"]
         )
         if user is None:
             raise drf_serializers.ValidationError(
@@ -181,7 +181,10 @@ class LocationDetailView(BusinessView):
     @extend_schema(
         tags=["locations"],
         summary="Change or archive a service location",
-        description="A new ZIP code re-derives the coordinates and timezone. `archived: true` archives it.",
+        description=(
+            "A new ZIP code re-derives the coordinates and timezone. `archived: true` archives it; "
+            "`archived: false` restores it."
+        ),
         request=s.LocationUpdateSerializer,
         responses={200: s.LocationSerializer, 400: INVALID, **AUTHENTICATED, 404: NOT_FOUND, 415: NOT_JSON},
     )
@@ -191,13 +194,13 @@ class LocationDetailView(BusinessView):
         changes = dict(form.validated_data)
         archive = changes.pop("archived", None)
         location = selectors.location_of(customer=self.customer, location_id=id)
-        if archive is False and location.archived_at is not None:
-            raise drf_serializers.ValidationError({"archived": ["An archived location cannot be restored here."]})
         with transaction.atomic():
             if changes:
                 location = customer_services.update_location(location=location, **changes)
             if archive:
                 location = customer_services.archive_location(location=location)
+            elif archive is False:
+                location = customer_services.restore_location(location=location)
         return Response(s.LocationSerializer(location).data)
 
 

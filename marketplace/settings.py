@@ -160,6 +160,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Service errors (ValidationError, Conflict, NotFound) become 400, 409 and 404 here, once.
+    "EXCEPTION_HANDLER": "marketplace.api_errors.exception_handler",
+    # The client address for rate limits: how many proxies in front of gunicorn append to X-Forwarded-For.
+    "NUM_PROXIES": env.integer("NUM_PROXIES", 0 if not PRODUCTION else 1, minimum=0),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "HaulMatch API",

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from marketplace.celery import app as celery_app
@@ -12,8 +13,10 @@ from tests import factories
 @pytest.fixture(autouse=True)
 def _test_settings(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    # Each test gets an empty private cache, even where REDIS_URL is set (allauth keeps rate limits there).
+    # Each test gets an empty private cache, even where REDIS_URL is set (allauth and the API keep rate
+    # limits there). Local-memory caches of one name share their store, hence the clear().
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

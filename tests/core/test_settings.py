@@ -12,6 +12,7 @@ GOOD_SECRET = "k3y-" + "x9Qz!pL2#mW7vB4&" * 4
 SETTINGS_VARIABLES = (
     "DJANGO_ENV", "DJANGO_DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "EMAIL_URL",
     "ACCOUNT_EMAIL_VERIFICATION", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "CELERY_TASK_ALWAYS_EAGER",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
 )  # fmt: skip
 
 
@@ -58,6 +59,7 @@ def test_embedded_default_needs_no_variables():
             "ACCOUNT_EMAIL_VERIFICATION",
         ),
         ({"SECRET_KEY": GOOD_SECRET, "ALLOWED_HOSTS": "h.example", "DJANGO_DEBUG": "true"}, "DJANGO_DEBUG"),
+        ({"SECRET_KEY": GOOD_SECRET, "ALLOWED_HOSTS": "h.example", "MIN_FEE_CENTS": "100"}, "FLOOR_MARGIN_CENTS"),
     ],
 )
 def test_production_refuses_missing_or_weak_configuration(variables, named):
@@ -79,6 +81,12 @@ def test_production_refuses_missing_or_weak_configuration(variables, named):
         ("DATABASE_CONN_MAX_AGE", "-5"),
         ("LOG_LEVEL", "LOUD"),
         ("CELERY_TASK_ALWAYS_EAGER", "sometimes"),
+        ("FEE_PERCENT", "twenty"),
+        ("FEE_PERCENT", "150"),
+        ("OFFER_TTL", "soon"),
+        ("OFFER_TTL", "0"),
+        ("OFFER_FANOUT", "0"),
+        ("NUM_PROXIES", "-1"),
     ],
 )
 def test_a_bad_value_fails_at_start_and_names_the_variable(variable, value):
