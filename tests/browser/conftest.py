@@ -52,7 +52,6 @@ def browser(_async_unsafe_allowed):
         chromium.close()
 
 
-
 @pytest.fixture
 def page(browser, live_server, request):
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1024, "height": 800})
