@@ -14,6 +14,13 @@ zip_code_format = RegexValidator(r"^\d{5}$", "Enter a 5-digit ZIP code.")
 
 # A pickup priced above this is a typo, not a rate: $10,000.
 MAX_RATE_CENTS = 1_000_000
+WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+WEEKDAYS_MONDAY_TO_FRIDAY = 0b0011111
+
+
+def weekday_bit(weekday: int) -> int:
+    """The working_days bit of a date.weekday() (Monday is 0)."""
+    return 1 << weekday
 
 
 class Hauler(models.Model):
@@ -44,6 +51,10 @@ class Hauler(models.Model):
         validators=[MinValueValidator(0), MaxValueValidator(1)],
         help_text="0 to 1; higher ranks first among equal prices.",
     )
+    working_days = models.PositiveSmallIntegerField(
+        default=WEEKDAYS_MONDAY_TO_FRIDAY,
+        help_text="Days the trucks run, as a bitmask: Monday is 1, Tuesday 2, Wednesday 4 ... Sunday 64.",
+    )
     verified_at = models.DateTimeField(null=True, blank=True)
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -56,6 +67,9 @@ class Hauler(models.Model):
         constraints = [
             models.CheckConstraint(condition=Q(capacity_per_day__gte=1), name="hauler_capacity_positive"),
             models.CheckConstraint(
+                condition=Q(working_days__gte=1, working_days__lte=127), name="hauler_works_some_day"
+            ),
+            models.CheckConstraint(
                 condition=Q(reliability_score__gte=0, reliability_score__lte=1), name="hauler_reliability_0_to_1"
             ),
             models.CheckConstraint(
@@ -65,6 +79,13 @@ class Hauler(models.Model):
 
     def __str__(self):
         return self.name
+
+    def works_on(self, weekday: int) -> bool:
+        return bool(self.working_days & weekday_bit(weekday))
+
+    @property
+    def working_day_names(self) -> list[str]:
+        return [name for day, name in enumerate(WEEKDAY_NAMES) if self.works_on(day)]
 
 
 class Membership(MembershipBase):

@@ -7,7 +7,17 @@ from django.utils import timezone
 from core import geo, memberships
 from core.catalog import Container, WasteStream
 from core.transitions import transition
-from haulers.models import MAX_RATE_CENTS, Credential, Hauler, Membership, Rate, ServiceZip
+from haulers.models import (
+    MAX_RATE_CENTS,
+    WEEKDAYS_MONDAY_TO_FRIDAY,
+    Credential,
+    Hauler,
+    Membership,
+    Rate,
+    ServiceZip,
+)
+
+MAX_CAPACITY_PER_DAY = 500
 
 
 def _depot(zip_code: str) -> geo.ZipInfo:
@@ -18,24 +28,54 @@ def _depot(zip_code: str) -> geo.ZipInfo:
     return info
 
 
+def _check_operations(*, name: str, capacity_per_day: int, working_days: int) -> None:
+    errors = {}
+    if not name.strip():
+        errors["name"] = "Enter the company's name."
+    if not 1 <= capacity_per_day <= MAX_CAPACITY_PER_DAY:
+        errors["capacity_per_day"] = f"Capacity must be between 1 and {MAX_CAPACITY_PER_DAY} pickups a day."
+    if not 1 <= working_days <= 0b1111111:
+        errors["working_days"] = "Choose at least one working day."
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
-def register_hauler(*, owner, name: str, depot_zip: str, capacity_per_day: int = 10, phone: str = "") -> Hauler:
+def register_hauler(
+    *,
+    owner,
+    name: str,
+    depot_zip: str,
+    capacity_per_day: int = 10,
+    working_days: int = WEEKDAYS_MONDAY_TO_FRIDAY,
+    phone: str = "",
+) -> Hauler:
     """Create a hauler, pending staff verification, with `owner` as its first owner."""
-    name = name.strip()
-    if not name:
-        raise ValidationError({"name": "Enter the company's name."})
-    if capacity_per_day < 1:
-        raise ValidationError({"capacity_per_day": "Capacity must be at least one pickup a day."})
+    _check_operations(name=name, capacity_per_day=capacity_per_day, working_days=working_days)
     depot = _depot(depot_zip)
     hauler = Hauler.objects.create(
-        name=name,
+        name=name.strip(),
         phone=phone.strip(),
         depot_zip=depot.zip_code,
         depot_latitude=depot.latitude,
         depot_longitude=depot.longitude,
         capacity_per_day=capacity_per_day,
+        working_days=working_days,
     )
     memberships.add_owner(membership_model=Membership, organisation="hauler", organisation_obj=hauler, user=owner)
+    return hauler
+
+
+def update_operations(
+    *, hauler: Hauler, name: str, phone: str, depot_zip: str, capacity_per_day: int, working_days: int
+) -> Hauler:
+    """Change the company's name, phone, depot, daily capacity and working days."""
+    _check_operations(name=name, capacity_per_day=capacity_per_day, working_days=working_days)
+    depot = _depot(depot_zip)
+    hauler.name, hauler.phone = name.strip(), phone.strip()
+    hauler.depot_zip, hauler.depot_latitude, hauler.depot_longitude = depot.zip_code, depot.latitude, depot.longitude
+    hauler.capacity_per_day, hauler.working_days = capacity_per_day, working_days
+    hauler.save()
     return hauler
 
 

@@ -22,6 +22,7 @@ from core.models import User
 from customers import services as customer_services
 from customers.models import Customer, ServiceLocation
 from haulers import services as hauler_services
+from haulers.models import WEEKDAYS_MONDAY_TO_FRIDAY as MONDAY_TO_FRIDAY
 from haulers.models import Credential, Hauler, Rate, ServiceZip
 
 SEED = 2026
@@ -254,6 +255,9 @@ class CredentialPlan:
     expires_on: dt.date
 
 
+EVERY_DAY = 0b1111111
+
+
 @dataclass
 class HaulerPlan:
     name: str
@@ -270,6 +274,7 @@ class HaulerPlan:
     status: str = Hauler.Status.ACTIVE
     suspension_reason: str = ""
     password: str | None = None
+    working_days: int = EVERY_DAY
 
 
 def _slug(text: str) -> str:
@@ -396,6 +401,9 @@ def _plan_haulers(rng: random.Random, today: dt.date) -> list[HaulerPlan]:
             rates=_plan_rates(rng, offering, cheapest=name == HAULER_NAME),
             credentials=_plan_credentials(rng, name, today),
         )
+        # Most run Monday to Saturday, a few Monday to Friday; the demo hauler every day, so a demo
+        # booking on any date finds it.
+        plan.working_days = EVERY_DAY if name == HAULER_NAME else (MONDAY_TO_FRIDAY if index % 4 == 3 else 0b0111111)
         if name == HAULER_NAME:
             plan.owner_email, plan.owner_name, plan.password = HAULER_EMAIL, "Ray Delgado", HAULER_PASSWORD
             plan.radius_miles, plan.zip_codes = 10, []
@@ -441,7 +449,12 @@ def _seed_hauler(plan: HaulerPlan, *, staff: User) -> bool:
         return False
     owner = _user(email=plan.owner_email, full_name=plan.owner_name, password=plan.password)
     hauler = hauler_services.register_hauler(
-        owner=owner, name=plan.name, depot_zip=plan.depot_zip, capacity_per_day=plan.capacity_per_day, phone=plan.phone
+        owner=owner,
+        name=plan.name,
+        depot_zip=plan.depot_zip,
+        capacity_per_day=plan.capacity_per_day,
+        working_days=plan.working_days,
+        phone=plan.phone,
     )
     # No use case sets the score: the market computes it from history, so the demo writes it directly.
     hauler.reliability_score = plan.reliability_score

@@ -7,6 +7,7 @@ haulers in the country. Eligibility on the service date:
 - the hauler is active and verified;
 - a licence and an insurance certificate are valid on that date (valid_from <= date <= expires_on);
 - the location's ZIP is in its service area and it has a rate for the stream and container;
+- its trucks run on that day of the week;
 - it has capacity left that day: scheduled or completed pickups plus pending offers < capacity_per_day;
 - it has not declined, let expire or given back an offer of this pickup.
 
@@ -22,7 +23,7 @@ from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subque
 from django.db.models.functions import Coalesce
 
 from core.geo import miles_between
-from haulers.models import Credential, Hauler, Rate
+from haulers.models import Credential, Hauler, Rate, weekday_bit
 from marketplace.models import Offer, Pickup
 
 # Pickups that hold a slot of the hauler's day.
@@ -112,6 +113,8 @@ def candidate_rates(request: Request, *, pickup: Pickup | None = None, hauler_id
             hauler__verified_at__isnull=False,
         )
         .filter(_valid_credential(Credential.Kind.LICENCE, day), _valid_credential(Credential.Kind.INSURANCE, day))
+        .annotate(works=F("hauler__working_days").bitand(weekday_bit(day.weekday())))
+        .filter(works__gt=0)
         .annotate(load=booked + offered)
         .filter(load__lt=F("hauler__capacity_per_day"))
     )

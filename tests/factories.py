@@ -78,6 +78,7 @@ class HaulerFactory(factory.django.DjangoModelFactory):
     depot_latitude = factory.LazyAttribute(lambda o: geo.lookup(o.depot_zip).latitude)
     depot_longitude = factory.LazyAttribute(lambda o: geo.lookup(o.depot_zip).longitude)
     capacity_per_day = 10
+    working_days = 0b1111111  # every day, so tests do not depend on the day they run
     reliability_score = Decimal("0.900")
     verified_at = factory.LazyFunction(timezone.now)
 

@@ -194,3 +194,13 @@ def test_ranking_is_deterministic_whatever_the_insertion_order(location):
         assert len({c.hauler_id for c in first}) == len(specs)
 
     check()
+
+
+@pytest.mark.django_db
+def test_a_hauler_is_matched_only_on_its_working_days(location):
+    from haulers.models import weekday_bit
+
+    hauler = factories.HaulerFactory(zips=["78701"], working_days=weekday_bit(SERVICE_DAY.weekday()))
+    factories.RateFactory(hauler=hauler)
+    assert ids(location) == [hauler.pk]
+    assert ids(location, service_date=SERVICE_DAY + dt.timedelta(days=1)) == []
