@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 DISPATCHABLE = (Pickup.Status.REQUESTED, Pickup.Status.OFFERED)
 
 
-def _locked(pickup_id: int) -> Pickup:
+def locked_pickup(pickup_id: int) -> Pickup:
+    """The pickup, row-locked for this transaction (take it before locking any of its offers)."""
     try:
         return Pickup.objects.select_for_update().select_related("location").get(pk=pickup_id)
     except Pickup.DoesNotExist:
@@ -44,7 +45,7 @@ def dispatch_pickup(*, pickup_id: int) -> list[Offer]:
     No one eligible within the margin guard, and nothing pending: the pickup is unmatched.
     """
     with transaction.atomic():
-        pickup = _locked(pickup_id)
+        pickup = locked_pickup(pickup_id)
         if pickup.status not in DISPATCHABLE:
             return []
         pending = pickup.offers.filter(status=Offer.Status.PENDING).count()
@@ -92,7 +93,7 @@ def accept_offer(*, offer_id: int, hauler: Hauler, by=None) -> Pickup:
     """The hauler takes the job. Of haulers accepting at once exactly one wins; the rest get Conflict."""
     pickup_id = _offer_for(offer_id, hauler).pickup_id
     with transaction.atomic():
-        pickup = _locked(pickup_id)
+        pickup = locked_pickup(pickup_id)
         offer = Offer.objects.select_for_update().get(pk=offer_id)
         if offer.status != Offer.Status.PENDING:
             raise Conflict(f"This offer is no longer open (it is {offer.get_status_display().lower()}).")
@@ -121,7 +122,7 @@ def decline_offer(*, offer_id: int, hauler: Hauler, reason: str = "", by=None) -
     """The hauler says no; the cascade moves on to the next hauler."""
     pickup_id = _offer_for(offer_id, hauler).pickup_id
     with transaction.atomic():
-        pickup = _locked(pickup_id)
+        pickup = locked_pickup(pickup_id)
         offer = Offer.objects.select_for_update().get(pk=offer_id)
         if offer.status != Offer.Status.PENDING:
             raise Conflict(f"This offer is no longer open (it is {offer.get_status_display().lower()}).")
@@ -132,12 +133,12 @@ def decline_offer(*, offer_id: int, hauler: Hauler, reason: str = "", by=None) -
             reason=reason or "Declined",
             fields={"responded_at": timezone.now(), "decline_reason": reason[:300]},
         )
-        _move_on(pickup)
+        move_on(pickup)
         tasks.update_reliability.delay_on_commit(hauler.pk)
     return offer
 
 
-def _move_on(pickup: Pickup) -> None:
+def move_on(pickup: Pickup) -> None:
     """After an offer ends unanswered-yes: back to requested when none is pending, and dispatch again."""
     if pickup.status == Pickup.Status.OFFERED and not pickup.offers.filter(status=Offer.Status.PENDING).exists():
         transition(pickup, Pickup.Status.REQUESTED, reason="No pending offer left; trying the next hauler")
@@ -152,12 +153,12 @@ def expire_offer(*, offer_id: int, now: dt.datetime | None = None) -> bool:
     if pickup_id is None:
         return False
     with transaction.atomic():
-        pickup = _locked(pickup_id)
+        pickup = locked_pickup(pickup_id)
         offer = Offer.objects.select_for_update().get(pk=offer_id)
         if offer.status != Offer.Status.PENDING or offer.answer_by > now:
             return False
         transition(offer, Offer.Status.EXPIRED, reason="No answer in time")
-        _move_on(pickup)
+        move_on(pickup)
         tasks.update_reliability.delay_on_commit(offer.hauler_id)
     return True
 
@@ -188,7 +189,7 @@ REDISPATCHABLE = (Pickup.Status.REQUESTED, Pickup.Status.UNMATCHED, Pickup.Statu
 def redispatch(*, pickup: Pickup, by=None, reason: str = "Re-dispatched by staff") -> Pickup:
     """Put a pickup back into the cascade: its hauler, if any, is released; a requested one is dispatched again."""
     with transaction.atomic():
-        pickup = _locked(pickup.pk)
+        pickup = locked_pickup(pickup.pk)
         if pickup.status not in REDISPATCHABLE:
             raise Conflict(f"A {pickup.get_status_display().lower()} pickup cannot be re-dispatched.")
         if pickup.service_date < scheduling.local_today(pickup.location.timezone):
@@ -203,7 +204,7 @@ def redispatch(*, pickup: Pickup, by=None, reason: str = "Re-dispatched by staff
 def reschedule(*, pickup: Pickup, service_date: dt.date, by=None, reason: str = "Date changed") -> Pickup:
     """Move a pickup that has not happened yet to another date; it is offered afresh for that date."""
     with transaction.atomic():
-        pickup = _locked(pickup.pk)
+        pickup = locked_pickup(pickup.pk)
         movable = (*DISPATCHABLE, Pickup.Status.SCHEDULED, Pickup.Status.UNMATCHED, Pickup.Status.MISSED)
         if pickup.status not in movable:
             raise Conflict(f"A {pickup.get_status_display().lower()} pickup cannot be moved.")
@@ -238,7 +239,7 @@ def stale_requested_ids(*, older_than: dt.timedelta = dt.timedelta(minutes=5), n
 def release_pickup(*, pickup: Pickup, hauler: Hauler, by=None, reason: str) -> Pickup:
     """The scheduled hauler gives the job back before the window; it counts against its reliability."""
     with transaction.atomic():
-        pickup = _locked(pickup.pk)
+        pickup = locked_pickup(pickup.pk)
         if pickup.status != Pickup.Status.SCHEDULED or pickup.hauler_id != hauler.pk:
             raise Conflict("Only the hauler holding a scheduled pickup can give it back.")
         _release_hauler(pickup, reason=reason, by=by)
@@ -258,7 +259,7 @@ def _release_hauler(pickup: Pickup, *, reason: str, by) -> None:
 def assign_by_hand(*, pickup: Pickup, hauler: Hauler, by, payout_cents: int | None = None) -> Pickup:
     """Staff give the pickup to a hauler directly: an accepted offer is recorded like any other."""
     with transaction.atomic():
-        pickup = _locked(pickup.pk)
+        pickup = locked_pickup(pickup.pk)
         if pickup.status not in (*DISPATCHABLE, Pickup.Status.UNMATCHED):
             raise Conflict(f"A {pickup.get_status_display().lower()} pickup cannot be assigned.")
         if hauler.status != Hauler.Status.ACTIVE:
@@ -278,15 +279,4 @@ def assign_by_hand(*, pickup: Pickup, hauler: Hauler, by, payout_cents: int | No
             fields={"hauler": hauler, "payout_cents": payout},
         )
         tasks.notify.delay_on_commit("pickup_scheduled", pickup.pk)
-    return pickup
-
-
-def complete_pickup(*, pickup: Pickup, hauler: Hauler, by=None) -> Pickup:
-    """The hauler did the job (proof of service arrives with the hauler portal)."""
-    with transaction.atomic():
-        pickup = _locked(pickup.pk)
-        if pickup.hauler_id != hauler.pk:
-            raise NotFound("No such job.")
-        transition(pickup, Pickup.Status.COMPLETED, by=by, reason="Completed", fields={"completed_at": timezone.now()})
-        tasks.update_reliability.delay_on_commit(hauler.pk)
     return pickup

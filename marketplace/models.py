@@ -43,6 +43,12 @@ class Quote(models.Model):
         return f"Quote {self.pk}: {self.price_cents}¢ for {self.service_date}"
 
 
+class ExceptionReason(models.TextChoices):
+    BLOCKED = "blocked", "Container blocked"
+    CONTAMINATED = "contaminated", "Contaminated (wrong material in the container)"
+    NOT_OUT = "not_out", "Container not put out"
+
+
 class Pickup(models.Model):
     """One service visit on one date."""
 
@@ -105,6 +111,9 @@ class Pickup(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     completed_at = models.DateTimeField(null=True, blank=True)
     cancelled_at = models.DateTimeField(null=True, blank=True)
+    # The hauler came but could not service it, for a reason on the customer's side (so not held against it).
+    exception_reason = models.CharField(max_length=20, choices=ExceptionReason.choices, blank=True)
+    exception_notes = models.CharField(max_length=500, blank=True)
     cancellation_fee_cents = models.PositiveIntegerField(default=0)
 
     class Meta:
@@ -251,3 +260,33 @@ class NotificationPreference(models.Model):
 
     def __str__(self):
         return f"{self.user}: no email for {self.kind}"
+
+
+def proof_upload_path(proof, filename: str) -> str:
+    return f"proof/{proof.pickup.service_date:%Y/%m}/pickup-{proof.pickup_id}-{filename}"
+
+
+class ServiceProof(models.Model):
+    """What the hauler recorded when it did the pickup."""
+
+    pickup = models.OneToOneField(Pickup, on_delete=models.CASCADE, related_name="proof")
+    photo = models.FileField(upload_to=proof_upload_path)
+    weight_kg = models.DecimalField(
+        max_digits=8, decimal_places=1, null=True, blank=True, validators=[MinValueValidator(0)]
+    )
+    notes = models.CharField(max_length=500, blank=True)
+    serviced_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(weight_kg__isnull=True) | Q(weight_kg__gte=0), name="proof_weight_not_negative"
+            )
+        ]
+
+    def __str__(self):
+        return f"Proof for pickup {self.pickup_id}"

@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from customers.models import Membership as CustomerMembership
+from haulers.models import Credential
 from haulers.models import Membership as HaulerMembership
 from marketplace.models import Notification, NotificationPreference, Offer, Pickup
 
@@ -96,6 +97,38 @@ KINDS: dict[str, Kind] = {
         Pickup,
         "Pickup on {{ obj.service_date|date:DAY }} cancelled",
         lambda pickup: _members(pickup.hauler) if pickup.hauler_id else [],
+    ),
+    "pickup_completed": Kind(
+        "A pickup was done",
+        Pickup,
+        "Done: your pickup on {{ obj.service_date|date:DAY }}",
+        lambda pickup: _members(pickup.customer),
+        _pickup_page,
+    ),
+    "pickup_not_serviced": Kind(
+        "A hauler could not service a pickup",
+        Pickup,
+        "Not serviced on {{ obj.service_date|date:DAY }}: {{ obj.get_exception_reason_display|lower }}",
+        lambda pickup: _members(pickup.customer),
+        _pickup_page,
+    ),
+    "pickup_lapsed_hauler": Kind(
+        "A hauler's credentials lapsed",
+        Pickup,
+        "Pickup #{{ obj.pk }} re-dispatched: the hauler's credentials lapsed",
+        lambda pickup: _staff(),
+    ),
+    "credential_expires_in_30_days": Kind(
+        "Credential reminders",
+        Credential,
+        "Your {{ obj.get_kind_display|lower }} expires in 30 days",
+        lambda credential: _members(credential.hauler),
+    ),
+    "credential_expires_in_7_days": Kind(
+        "Credential reminders",
+        Credential,
+        "Your {{ obj.get_kind_display|lower }} expires in 7 days",
+        lambda credential: _members(credential.hauler),
     ),
     "customer_invitation": Kind(
         "Invitations",

@@ -2,6 +2,8 @@
 
     acceptance   = accepted / (accepted + declined + expired)          offers it answered, or let lapse
     on_time      = completed / (completed + missed)                    scheduled pickups that came due
+                                                                       (a miss with the customer's exception
+                                                                       reason, e.g. blocked, is not counted)
     follow_through = 1 - released / (accepted + released)              jobs it gave back after accepting
 
     score = 0.30 * acceptance + 0.50 * on_time + 0.20 * follow_through
@@ -52,7 +54,8 @@ def update_reliability(*, hauler_id: int, now: dt.datetime | None = None) -> Dec
     )
     pickups = Pickup.objects.filter(hauler_id=hauler_id, service_date__gte=since.date()).aggregate(
         completed=Count("pk", filter=Q(status=Pickup.Status.COMPLETED)),
-        missed=Count("pk", filter=Q(status=Pickup.Status.MISSED)),
+        # a visit the customer's side made impossible (blocked, not put out) is not the hauler's miss
+        missed=Count("pk", filter=Q(status=Pickup.Status.MISSED, exception_reason="")),
     )
     value = score(**offers, **pickups)
     Hauler.objects.filter(pk=hauler_id).update(reliability_score=value)

@@ -1,5 +1,8 @@
 """Market use cases. Each is a keyword-only function that views, API, admin and tasks share."""
 
+import datetime as dt
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -9,13 +12,15 @@ from core.catalog import Container, WasteStream
 from core.errors import Conflict, NotFound
 from core.models import Role
 from core.transitions import transition
+from core.uploads import PHOTO_TYPES, check_upload
 from customers import services as customer_services
 from customers.models import Customer, ServiceLocation
 from customers.models import Membership as CustomerMembership
 from haulers import services as hauler_services
+from haulers.models import Hauler
 from haulers.models import Membership as HaulerMembership
 from marketplace import dispatch, matching, pricing, scheduling, tasks
-from marketplace.models import MAX_QUANTITY, Notification, Pickup, Quote, UnmetDemand
+from marketplace.models import MAX_QUANTITY, ExceptionReason, Notification, Pickup, Quote, ServiceProof, UnmetDemand
 
 
 class AccountType:
@@ -267,3 +272,75 @@ def change_pickup_date(*, pickup: Pickup, service_date, by=None) -> Pickup:
 def mark_notifications_read(*, user) -> int:
     """Mark all of the user's notifications read."""
     return Notification.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+KG_PER_LB = Decimal("0.45359237")
+MAX_WEIGHT_KG = Decimal("50000")
+
+
+def _held_job(pickup_id: int, hauler: Hauler) -> Pickup:
+    pickup = dispatch.locked_pickup(pickup_id)
+    if pickup.hauler_id != hauler.pk:
+        raise NotFound("No such job.")
+    if pickup.status != Pickup.Status.SCHEDULED:
+        raise Conflict(f"This job is {pickup.get_status_display().lower()}; only a scheduled job can be closed.")
+    return pickup
+
+
+def complete_pickup(
+    *,
+    pickup_id: int,
+    hauler: Hauler,
+    photo,
+    weight: Decimal | None = None,
+    weight_unit: str = "kg",
+    notes: str = "",
+    serviced_at=None,
+    by=None,
+) -> Pickup:
+    """The hauler did the job: record the proof (a photo, the weight, notes, the time) and complete it."""
+    check_upload(photo, allowed=PHOTO_TYPES, field="photo")
+    now = timezone.now()
+    serviced_at = serviced_at or now
+    errors = {}
+    if weight_unit not in ("kg", "lb"):
+        errors["weight_unit"] = "Choose kg or lb."
+    weight_kg = None
+    if weight is not None:
+        weight_kg = (Decimal(weight) * (KG_PER_LB if weight_unit == "lb" else 1)).quantize(Decimal("0.1"))
+        if not 0 <= weight_kg <= MAX_WEIGHT_KG:
+            errors["weight"] = f"Enter a weight between 0 and {MAX_WEIGHT_KG:,} kg."
+    if serviced_at > now + dt.timedelta(minutes=5):
+        errors["serviced_at"] = "The service time cannot be in the future."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        pickup = _held_job(pickup_id, hauler)
+        if serviced_at.date() < pickup.service_date - dt.timedelta(days=1):
+            raise ValidationError({"serviced_at": "The service time is before the pickup date."})
+        ServiceProof.objects.create(
+            pickup=pickup, photo=photo, weight_kg=weight_kg, notes=notes.strip()[:500], serviced_at=serviced_at,
+            recorded_by=by if by is not None and by.is_authenticated else None,
+        )  # fmt: skip
+        transition(pickup, Pickup.Status.COMPLETED, by=by, reason="Completed with proof", fields={"completed_at": now})
+        tasks.notify.delay_on_commit("pickup_completed", pickup.pk)
+        tasks.update_reliability.delay_on_commit(hauler.pk)
+    return pickup
+
+
+def report_exception(*, pickup_id: int, hauler: Hauler, reason: str, notes: str = "", by=None) -> Pickup:
+    """The hauler came but could not service it (blocked, contaminated, not put out); the customer is told why."""
+    if reason not in ExceptionReason.values:
+        raise ValidationError({"reason": f"Choose one of: {', '.join(ExceptionReason.values)}."})
+    with transaction.atomic():
+        pickup = _held_job(pickup_id, hauler)
+        label = ExceptionReason(reason).label
+        transition(
+            pickup,
+            Pickup.Status.MISSED,
+            by=by,
+            reason=f"Could not service: {label.lower()}",
+            fields={"exception_reason": reason, "exception_notes": notes.strip()[:500]},
+        )
+        tasks.notify.delay_on_commit("pickup_not_serviced", pickup.pk)
+    return pickup

@@ -202,6 +202,7 @@ CELERY_BEAT_SCHEDULE = {
     "expire-offers": {"task": "marketplace.expire_offers", "schedule": timedelta(minutes=1)},
     # A requested pickup whose dispatch task was lost (broker down at commit) is sent again.
     "dispatch-stale": {"task": "marketplace.dispatch_stale", "schedule": timedelta(minutes=5)},
+    "check-compliance": {"task": "marketplace.check_compliance", "schedule": timedelta(hours=1)},
 }
 
 # --- Market -----------------------------------------------------------------------------

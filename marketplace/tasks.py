@@ -6,7 +6,7 @@ they call lock, re-check the state and return early when the work is already don
 
 from celery import shared_task
 
-from marketplace import dispatch, notifications, reliability
+from marketplace import compliance, dispatch, notifications, reliability
 
 
 @shared_task(name="marketplace.ping")
@@ -46,3 +46,9 @@ def update_reliability(hauler_id: int) -> str:
 def notify(kind: str, object_id: int) -> int:
     """Send the messages for one event; returns how many were sent."""
     return notifications.send(kind, object_id)
+
+
+@shared_task(name="marketplace.check_compliance")
+def check_compliance() -> dict:
+    """Beat, hourly: credential reminders; lapsed haulers' jobs and offers move on."""
+    return compliance.check_compliance()
