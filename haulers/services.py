@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import geo, memberships
+from core.uploads import DOCUMENT_TYPES, check_upload
 from core.catalog import Container, WasteStream
 from core.transitions import transition
 from haulers.models import (
@@ -162,6 +163,31 @@ def set_rate(
     return rate
 
 
+@transaction.atomic
+def set_rate_card(*, hauler: Hauler, rows: list[dict]) -> list[Rate]:
+    """Replace the hauler's rates with these rows ({waste_stream, container, price_cents, extra_container_cents});
+    a row without a price removes that service. All rows are valid or nothing changes."""
+    errors, keep = {}, []
+    seen = set()
+    for index, row in enumerate(rows):
+        key = (row.get("waste_stream"), row.get("container"))
+        if key in seen:
+            errors[f"rows.{index}"] = "This stream and container appear twice."
+            continue
+        seen.add(key)
+        if row.get("price_cents") in (None, ""):
+            continue
+        try:
+            keep.append(set_rate(hauler=hauler, **row))
+        except ValidationError as error:
+            errors[f"rows.{index}"] = "; ".join(error.messages)
+    if errors:
+        transaction.set_rollback(True)
+        raise ValidationError(errors)
+    Rate.objects.filter(hauler=hauler).exclude(pk__in=[rate.pk for rate in keep]).delete()
+    return keep
+
+
 def add_credential(
     *, hauler: Hauler, kind: str, number: str, issuer: str, valid_from, expires_on, document=None
 ) -> Credential:
@@ -175,6 +201,7 @@ def add_credential(
         expires_on=expires_on,
     )
     if document is not None:
+        check_upload(document, allowed=DOCUMENT_TYPES, field="document")
         credential.document = document
     if valid_from and expires_on and expires_on < valid_from:
         raise ValidationError({"expires_on": "The expiry date must be on or after the start date."})

@@ -3,7 +3,7 @@
 import datetime as dt
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, QuerySet, Sum
 
 from core.errors import NotFound
 from core.models import StatusChange
@@ -108,3 +108,72 @@ def notifications_of(*, user, limit: int = 50):
 
 def unread_count(*, user) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+# --- The hauler side ----------------------------------------------------------------------
+
+
+def hauler_of(user) -> Hauler | None:
+    """The hauler the user belongs to, if any."""
+    membership = getattr(user, "hauler_membership", None) if user.is_authenticated else None
+    return membership.hauler if membership is not None else None
+
+
+def offers_for(*, hauler: Hauler, statuses: list[str] | None = None) -> QuerySet[Offer]:
+    """The hauler's offers (pending by default), soonest answer-by first, with the pickup and location joined."""
+    return (
+        Offer.objects.filter(hauler=hauler, status__in=statuses or [Offer.Status.PENDING])
+        .select_related("pickup", "pickup__location")
+        .order_by("answer_by", "id")
+    )
+
+
+def offer_for(*, hauler: Hauler, offer_id) -> Offer:
+    """One of the hauler's offers, or NotFound (another hauler's included)."""
+    offer = Offer.objects.filter(hauler=hauler, pk=offer_id).select_related("pickup", "pickup__location").first()
+    if offer is None:
+        raise NotFound("No such offer.")
+    return offer
+
+
+def jobs_of(
+    *,
+    hauler: Hauler,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    statuses: list[str] | None = None,
+    order: str = "date",
+) -> QuerySet[Pickup]:
+    """Pickups the hauler holds (scheduled by default), by date then time, or by ZIP to plan a route."""
+    jobs = Pickup.objects.filter(hauler=hauler, status__in=statuses or [Pickup.Status.SCHEDULED]).select_related(
+        "location", "customer"
+    )
+    if date_from:
+        jobs = jobs.filter(service_date__gte=date_from)
+    if date_to:
+        jobs = jobs.filter(service_date__lte=date_to)
+    ordering = (
+        ("service_date", "location__zip_code", "id")
+        if order == "date"
+        else ("location__zip_code", "service_date", "id")
+    )
+    return jobs.order_by(*ordering)
+
+
+def job_of(*, hauler: Hauler, pickup_id) -> Pickup:
+    """A pickup the hauler holds or held, or NotFound (never another hauler's, never one only offered)."""
+    job = Pickup.objects.filter(hauler=hauler, pk=pickup_id).select_related("location", "customer").first()
+    if job is None:
+        raise NotFound("No such job.")
+    return job
+
+
+def earnings_of(*, hauler: Hauler) -> dict:
+    """Completed jobs and what they earned, in cents."""
+    completed = Pickup.objects.filter(hauler=hauler, status=Pickup.Status.COMPLETED)
+    totals = completed.aggregate(jobs=Count("pk"), earned_cents=Sum("payout_cents"))
+    return {
+        "jobs": totals["jobs"],
+        "earned_cents": totals["earned_cents"] or 0,
+        "recent": completed.select_related("location").order_by("-completed_at", "-id")[:50],
+    }
