@@ -5,9 +5,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import geo, memberships
-from core.uploads import DOCUMENT_TYPES, check_upload
 from core.catalog import Container, WasteStream
 from core.transitions import transition
+from core.uploads import DOCUMENT_TYPES, check_upload
 from haulers.models import (
     MAX_RATE_CENTS,
     WEEKDAYS_MONDAY_TO_FRIDAY,
