@@ -21,6 +21,7 @@ urlpatterns = [
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/preferences/", views.notification_preferences, name="notification_preferences"),
     path("", include("customers.urls")),
+    path("hauler/", include("marketplace.hauler_urls")),
     path("invitations/<str:token>/", views.invitation, name="invitation"),
     path("team/", views.team, name="team"),
     path("team/<str:kind>/<int:membership_id>/remove/", views.remove_member, name="remove_member"),

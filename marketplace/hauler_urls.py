@@ -1,0 +1,3 @@
+"""The hauler portal's pages, under /hauler/."""
+
+urlpatterns: list = []
