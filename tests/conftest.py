@@ -11,8 +11,9 @@ from tests import factories
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings):
+def _test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"  # uploads never land in the project folder
     # Each test gets an empty private cache, even where REDIS_URL is set (allauth and the API keep rate
     # limits there). Local-memory caches of one name share their store, hence the clear().
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
@@ -78,3 +79,14 @@ def staff_user(db):
 def staff_client(client, staff_user):
     client.force_login(staff_user)
     return client
+
+
+@pytest.fixture
+def run_on_commit(django_capture_on_commit_callbacks):
+    """Call a function and run what it queued for after commit (eager tasks included), as production does."""
+
+    def run(function, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return function(*args, **kwargs)
+
+    return run

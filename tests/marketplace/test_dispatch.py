@@ -15,17 +15,6 @@ from marketplace.models import Offer, Pickup
 from tests import factories
 
 
-@pytest.fixture
-def run_on_commit(django_capture_on_commit_callbacks):
-    """Run what would run after commit (eager tasks included), as production does."""
-
-    def run(function, *args, **kwargs):
-        with django_capture_on_commit_callbacks(execute=True):
-            return function(*args, **kwargs)
-
-    return run
-
-
 def member(hauler):
     return factories.HaulerMembershipFactory(hauler=hauler).user
 
