@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -269,7 +269,7 @@ CANCELLABLE = (
     Pickup.Status.SCHEDULED,
     Pickup.Status.UNMATCHED,
 )
-MOVABLE = CANCELLABLE
+MOVABLE = (*CANCELLABLE, Pickup.Status.MISSED)
 
 
 @business_required
@@ -325,3 +325,17 @@ def notification_preferences(request):
         messages.success(request, "Saved your email preferences.")
         return redirect("notification_preferences")
     return render(request, "marketplace/preferences.html", {"form": form})
+
+
+@business_required
+def pickup_proof_photo(request, customer, pickup_id: int):
+    """The proof photo, to the business that booked the pickup (uploads have no public URL)."""
+    pickup = selectors.pickup_of(customer=customer, pickup_id=pickup_id)
+    proof = getattr(pickup, "proof", None)
+    if proof is None or not proof.photo:
+        raise Http404("No photo.")
+    return FileResponse(proof.photo.open("rb"), content_type=_photo_type(proof.photo.name))
+
+
+def _photo_type(name: str) -> str:
+    return "image/png" if name.lower().endswith(".png") else "image/jpeg"

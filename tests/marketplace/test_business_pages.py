@@ -306,3 +306,36 @@ def test_a_muted_kind_is_shown_in_the_app_but_not_emailed(customer_owner, locati
     # and a retried task does not duplicate the in-app row
     notifications.send("pickup_booked", pickup.pk)
     assert Notification.objects.filter(user=customer_owner, kind="pickup_booked").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_customer_sees_the_proof_photo_and_nobody_else_does(owner_client, client, location, in_area_hauler):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from marketplace import services
+
+    pickup = make_pickup(location, status=Pickup.Status.SCHEDULED, days_ahead=0, hauler=in_area_hauler)
+    png = b"\x89PNG\r\n\x1a\n" + b"\x01" * 32
+    services.complete_pickup(
+        pickup_id=pickup.pk, hauler=in_area_hauler, photo=SimpleUploadedFile("p.png", png), weight=120, notes="All good"
+    )
+    page = owner_client.get(reverse("pickup_detail", args=[pickup.pk])).content.decode()
+    assert "Proof of service" in page and "120.0 kg" in page and "All good" in page
+    photo = owner_client.get(reverse("pickup_proof_photo", args=[pickup.pk]))
+    assert (photo.status_code, photo["Content-Type"]) == (200, "image/png")
+    assert b"".join(photo.streaming_content) == png
+
+    stranger = factories.CustomerMembershipFactory().user
+    client.force_login(stranger)
+    assert client.get(reverse("pickup_proof_photo", args=[pickup.pk])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_customer_sees_why_a_pickup_was_not_serviced_and_can_move_it(owner_client, location, in_area_hauler):
+    from marketplace import services
+
+    pickup = make_pickup(location, status=Pickup.Status.SCHEDULED, days_ahead=0, hauler=in_area_hauler)
+    services.report_exception(pickup_id=pickup.pk, hauler=in_area_hauler, reason="not_out", notes="No bins at the curb")
+    page = owner_client.get(reverse("pickup_detail", args=[pickup.pk])).content.decode()
+    assert "container not put out" in page and "No bins at the curb" in page
+    assert "Move to this date" in page
