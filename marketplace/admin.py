@@ -20,7 +20,7 @@ from core.admin import ReadOnlyAdminMixin, StatusHistoryInline, dollars
 from core.errors import Conflict, NotFound
 from haulers.models import Hauler
 from marketplace import dispatch, matching, pricing
-from marketplace.models import Offer, Pickup, Quote, UnmetDemand
+from marketplace.models import Notification, Offer, Pickup, Quote, ServiceProof, UnmetDemand
 
 ASSIGN_TEMPLATE = "admin/marketplace/pickup/assign_hauler.html"
 # Marks the POST from the assign page, as against the changelist's POST that opens it.
@@ -78,6 +78,13 @@ class QuoteAdmin(MoneyColumns, admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class ProofInline(ReadOnlyAdminMixin, admin.StackedInline):
+    model = ServiceProof
+    fields = ("serviced_at", "weight_kg", "notes", "photo", "recorded_by", "created_at")
+    readonly_fields = fields
+    extra = 0
 
 
 class OfferInline(admin.TabularInline):
@@ -158,7 +165,7 @@ class PickupAdmin(DispatchPermission, MoneyColumns, admin.ModelAdmin):
     list_select_related = ("customer", "location", "hauler")
     search_fields = ("customer__name", "location__zip_code", "hauler__name")
     date_hierarchy = "service_date"
-    inlines = (OfferInline, StatusHistoryInline)
+    inlines = (ProofInline, OfferInline, StatusHistoryInline)
     actions = ("redispatch_selected", "assign_hauler")
 
     # Only the visit's timing is edited by hand, and a new date goes through dispatch.reschedule. Status and
@@ -343,4 +350,15 @@ class UnmetDemandAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ("waste_stream", "container", "service_date")
     list_select_related = ("customer",)
     search_fields = ("zip_code", "customer__name")
+    date_hierarchy = "created_at"
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """What people were told, and whether it was emailed: the trail for "I never got an email"."""
+
+    list_display = ("created_at", "user", "kind", "title", "emailed", "read_at")
+    list_filter = ("kind", "emailed")
+    list_select_related = ("user",)
+    search_fields = ("user__email", "title")
     date_hierarchy = "created_at"

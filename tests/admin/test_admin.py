@@ -25,7 +25,7 @@ from rest_framework.authtoken.models import Token
 from core.admin import dollars
 from core.models import StatusChange, User
 from haulers.models import Credential, Hauler
-from marketplace.models import Offer, Pickup, Quote, UnmetDemand
+from marketplace.models import Notification, Offer, Pickup, Quote, UnmetDemand
 from tests import factories
 
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
@@ -96,6 +96,7 @@ def every_model(staff_user, customer, location, in_area_hauler):
         container="cart_96gal",
         service_date=timezone.localdate() + dt.timedelta(days=2),
     )
+    Notification.objects.create(user=staff_user, kind="pickup_booked", title="Booked", dedupe_key="pickup_booked:1")
     Group.objects.create(name="Dispatchers")
     EmailAddress.objects.create(user=staff_user, email=staff_user.email, verified=True, primary=True)
     Token.objects.create(user=staff_user)

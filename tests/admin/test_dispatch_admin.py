@@ -418,6 +418,8 @@ def test_changing_the_date_in_admin_reschedules_through_dispatch(
                 "service_date": new_date.isoformat(),
                 "window_start": "07:00:00",
                 "window_end": "17:00:00",
+                "proof-TOTAL_FORMS": "0",
+                "proof-INITIAL_FORMS": "0",
                 "offers-TOTAL_FORMS": "1",
                 "offers-INITIAL_FORMS": "1",
                 "core-statuschange-content_type-object_id-TOTAL_FORMS": "0",
