@@ -114,6 +114,7 @@ class Pickup(models.Model):
     # The hauler came but could not service it, for a reason on the customer's side (so not held against it).
     exception_reason = models.CharField(max_length=20, choices=ExceptionReason.choices, blank=True)
     exception_notes = models.CharField(max_length=500, blank=True)
+    reminded_at = models.DateTimeField(null=True, blank=True, help_text="When the day-before reminders went out.")
     cancellation_fee_cents = models.PositiveIntegerField(default=0)
 
     class Meta:

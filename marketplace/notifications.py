@@ -98,6 +98,26 @@ KINDS: dict[str, Kind] = {
         "Pickup on {{ obj.service_date|date:DAY }} cancelled",
         lambda pickup: _members(pickup.hauler) if pickup.hauler_id else [],
     ),
+    "pickup_reminder_customer": Kind(
+        "Reminders the day before a pickup",
+        Pickup,
+        "Tomorrow: {{ obj.get_waste_stream_display|lower }} pickup from {{ obj.window_start|time:'g A' }}",
+        lambda pickup: _members(pickup.customer),
+        _pickup_page,
+    ),
+    "pickup_reminder_hauler": Kind(
+        "Reminders the day before a job",
+        Pickup,
+        "Tomorrow: job at ZIP {{ obj.location.zip_code }} from {{ obj.window_start|time:'g A' }}",
+        lambda pickup: _members(pickup.hauler) if pickup.hauler_id else [],
+    ),
+    "pickup_missed": Kind(
+        "A pickup was missed",
+        Pickup,
+        "Missed: your pickup on {{ obj.service_date|date:DAY }}",
+        lambda pickup: _members(pickup.customer),
+        _pickup_page,
+    ),
     "pickup_completed": Kind(
         "A pickup was done",
         Pickup,

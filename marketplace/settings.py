@@ -203,6 +203,8 @@ CELERY_BEAT_SCHEDULE = {
     # A requested pickup whose dispatch task was lost (broker down at commit) is sent again.
     "dispatch-stale": {"task": "marketplace.dispatch_stale", "schedule": timedelta(minutes=5)},
     "check-compliance": {"task": "marketplace.check_compliance", "schedule": timedelta(hours=1)},
+    "send-reminders": {"task": "marketplace.send_reminders", "schedule": timedelta(minutes=15)},
+    "detect-missed": {"task": "marketplace.detect_missed", "schedule": timedelta(minutes=15)},
 }
 
 # --- Market -----------------------------------------------------------------------------

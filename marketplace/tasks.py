@@ -4,9 +4,11 @@ Every task is safe to run twice (acks_late re-delivers after a lost worker): the
 they call lock, re-check the state and return early when the work is already done.
 """
 
+import smtplib
+
 from celery import shared_task
 
-from marketplace import compliance, dispatch, notifications, reliability
+from marketplace import compliance, dispatch, followup, notifications, reliability
 
 
 @shared_task(name="marketplace.ping")
@@ -42,7 +44,12 @@ def update_reliability(hauler_id: int) -> str:
     return str(reliability.update_reliability(hauler_id=hauler_id))
 
 
-@shared_task(name="marketplace.notify")
+# Transient failures (the mail server or the network) are retried with exponential backoff;
+# anything else is a bug and fails loudly. The notification's dedupe key makes a retry send once.
+TRANSIENT = (smtplib.SMTPException, ConnectionError, TimeoutError)
+
+
+@shared_task(name="marketplace.notify", autoretry_for=TRANSIENT, retry_backoff=30, retry_backoff_max=900, max_retries=6)
 def notify(kind: str, object_id: int) -> int:
     """Send the messages for one event; returns how many were sent."""
     return notifications.send(kind, object_id)
@@ -52,3 +59,15 @@ def notify(kind: str, object_id: int) -> int:
 def check_compliance() -> dict:
     """Beat, hourly: credential reminders; lapsed haulers' jobs and offers move on."""
     return compliance.check_compliance()
+
+
+@shared_task(name="marketplace.send_reminders")
+def send_reminders() -> int:
+    """Beat, every 15 minutes: day-before reminders at 17:00 local."""
+    return followup.send_reminders()
+
+
+@shared_task(name="marketplace.detect_missed")
+def detect_missed() -> int:
+    """Beat, every 15 minutes: scheduled pickups an hour past their window become missed."""
+    return followup.detect_missed()
