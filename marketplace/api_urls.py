@@ -1,8 +1,8 @@
-"""/api/: the OpenAPI schema, its interactive docs, and version 1 of the business API."""
+"""/api/: the OpenAPI schema, its interactive docs, and version 1 of the business and hauler APIs."""
 
 from django.urls import path
 
-from marketplace import api
+from marketplace import api, hauler_api
 
 app_name = "api"
 
@@ -16,4 +16,15 @@ urlpatterns = [
     path("v1/pickups/", api.PickupListView.as_view(), name="pickups"),
     path("v1/pickups/<int:id>/", api.PickupDetailView.as_view(), name="pickup"),
     path("v1/pickups/<int:id>/cancel/", api.PickupCancelView.as_view(), name="pickup-cancel"),
+]
+urlpatterns += [
+    path("v1/hauler/offers/", hauler_api.OfferListView.as_view(), name="hauler-offers"),
+    path("v1/hauler/offers/<int:id>/accept/", hauler_api.OfferAcceptView.as_view(), name="hauler-offer-accept"),
+    path("v1/hauler/offers/<int:id>/decline/", hauler_api.OfferDeclineView.as_view(), name="hauler-offer-decline"),
+    path("v1/hauler/jobs/", hauler_api.JobListView.as_view(), name="hauler-jobs"),
+    path("v1/hauler/jobs/<int:id>/", hauler_api.JobDetailView.as_view(), name="hauler-job"),
+    path("v1/hauler/jobs/<int:id>/complete/", hauler_api.JobCompleteView.as_view(), name="hauler-job-complete"),
+    path("v1/hauler/jobs/<int:id>/exception/", hauler_api.JobExceptionView.as_view(), name="hauler-job-exception"),
+    path("v1/hauler/service-area/", hauler_api.ServiceAreaView.as_view(), name="hauler-service-area"),
+    path("v1/hauler/rates/", hauler_api.RatesView.as_view(), name="hauler-rates"),
 ]

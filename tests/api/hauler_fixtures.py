@@ -1,0 +1,108 @@
+"""Hauler API fixtures (import with `from tests.api.hauler_fixtures import *`): two haulers serving downtown,
+each with a member signed in by token, and quick ways to make offers and jobs for them."""
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from marketplace import services
+from marketplace.models import Offer, Pickup
+from tests import factories
+from tests.api.conftest import client_for
+
+__all__ = [
+    "book",
+    "hauler",
+    "hauler_api",
+    "hauler_owner",
+    "make_jobs",
+    "make_offers",
+    "media",
+    "rival",
+    "rival_api",
+    "tiny_png",
+]
+
+# The PNG signature is all the upload check reads; what follows need not be a picture.
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+@pytest.fixture
+def hauler(in_area_hauler):
+    """Downtown Disposal: serves 78701-78703, $85 for a 4-yard trash dumpster (the cheapest)."""
+    return in_area_hauler
+
+
+@pytest.fixture
+def hauler_owner(hauler):
+    return factories.HaulerMembershipFactory(hauler=hauler).user
+
+
+@pytest.fixture
+def hauler_api(hauler_owner):
+    return client_for(hauler_owner)
+
+
+@pytest.fixture
+def rival(db):
+    """Second Best: serves 78701 too, at $90."""
+    rival = factories.HaulerFactory(name="Second Best", zips=["78701"])
+    factories.RateFactory(hauler=rival, price_cents=9_000)
+    return rival
+
+
+@pytest.fixture
+def rival_api(rival):
+    return client_for(factories.HaulerMembershipFactory(hauler=rival).user)
+
+
+@pytest.fixture
+def media(settings, tmp_path):
+    """Uploaded proof goes to a temporary folder."""
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
+
+
+@pytest.fixture
+def tiny_png():
+    return PNG
+
+
+@pytest.fixture
+def book(customer, location, make_quote, django_capture_on_commit_callbacks):
+    """Book a pickup at the customer's location and run the cascade, as production does after commit."""
+
+    def book(days: int = 3) -> Pickup:
+        quote = make_quote(customer, location, days=days)
+        with django_capture_on_commit_callbacks(execute=True):
+            pickup = services.book_quote(quote=quote, customer=customer)
+        pickup.refresh_from_db()
+        return pickup
+
+    return book
+
+
+@pytest.fixture
+def make_offers(customer, make_pickups):
+    """Offered pickups straight into the tables, each with a pending offer to `hauler`, for lists."""
+
+    def make(*, hauler, count: int = 1, days: int = 3, status=Offer.Status.PENDING) -> list[Offer]:
+        pickups = make_pickups(customer=customer, count=count, days=days, status=Pickup.Status.OFFERED)
+        answer_by = timezone.now() + dt.timedelta(hours=2)
+        return Offer.objects.bulk_create(
+            Offer(pickup=pickup, hauler=hauler, payout_cents=8_500, answer_by=answer_by, status=status)
+            for pickup in pickups
+        )
+
+    return make
+
+
+@pytest.fixture
+def make_jobs(customer, make_pickups):
+    """Pickups the hauler holds, straight into the table: `count` from `days` ahead on, one a day."""
+
+    def make(*, hauler, count: int = 1, days: int = 3, status=Pickup.Status.SCHEDULED, location=None):
+        return make_pickups(customer=customer, count=count, days=days, status=status, hauler=hauler, location=location)
+
+    return make
