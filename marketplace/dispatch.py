@@ -16,7 +16,7 @@ from django.utils import timezone
 from core.errors import Conflict, NotFound
 from core.transitions import transition
 from haulers.models import Hauler
-from marketplace import matching, pricing, scheduling, tasks
+from marketplace import matching, plans, pricing, scheduling, tasks
 from marketplace.models import Offer, Pickup
 
 log = logging.getLogger(__name__)
@@ -113,6 +113,7 @@ def accept_offer(*, offer_id: int, hauler: Hauler, by=None) -> Pickup:
             fields={"hauler": hauler, "payout_cents": offer.payout_cents},
         )
         withdraw_pending_offers(pickup=pickup, reason="Another hauler accepted first.")
+        plans.take_plan(pickup=pickup)
         tasks.notify.delay_on_commit("pickup_scheduled", pickup.pk)
         tasks.update_reliability.delay_on_commit(hauler.pk)
     return pickup

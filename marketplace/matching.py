@@ -2,7 +2,9 @@
 
 The candidates come from one query that starts at the ZIP index (haulers_servicezip is
 unique on (zip_code, hauler)), so its cost follows the haulers serving that ZIP, not the
-haulers in the country. Eligibility on the service date:
+haulers in the country; a second query counts those candidates' load that day. (Counting
+load inside the first query let the planner run the count for every hauler in the market
+with a rate for the stream: measured by `make bench`.) Eligibility on the service date:
 
 - the hauler is active and verified;
 - a licence and an insurance certificate are valid on that date (valid_from <= date <= expires_on);
@@ -91,19 +93,13 @@ def _count(queryset):
 
 
 def candidate_rates(request: Request, *, pickup: Pickup | None = None, hauler_id: int | None = None):
-    """The one query: eligible (hauler, rate) rows for the request, unranked.
+    """The candidate query: (hauler, rate) rows for the request that pass every rule but capacity.
 
-    With `pickup`, haulers already offered it (pending or answered no) are left out, and its
-    own offers do not count against capacity. With `hauler_id`, only that hauler is checked,
-    and a pending offer of this pickup does not disqualify it (it is answering that offer).
+    With `pickup`, haulers already offered it (pending or answered no) are left out. With
+    `hauler_id`, only that hauler is checked, and a pending offer of this pickup does not
+    disqualify it (it is answering that offer).
     """
     day = request.service_date
-    booked = _count(Pickup.objects.filter(hauler_id=OuterRef("hauler_id"), service_date=day, status__in=SLOT_HOLDING))
-    offered = _count(
-        Offer.objects.filter(
-            hauler_id=OuterRef("hauler_id"), status=Offer.Status.PENDING, pickup__service_date=day
-        ).exclude(pickup_id=pickup.pk if pickup else None)
-    )
     rates = (
         Rate.objects.filter(
             waste_stream=request.waste_stream,
@@ -115,8 +111,6 @@ def candidate_rates(request: Request, *, pickup: Pickup | None = None, hauler_id
         .filter(_valid_credential(Credential.Kind.LICENCE, day), _valid_credential(Credential.Kind.INSURANCE, day))
         .annotate(works=F("hauler__working_days").bitand(weekday_bit(day.weekday())))
         .filter(works__gt=0)
-        .annotate(load=booked + offered)
-        .filter(load__lt=F("hauler__capacity_per_day"))
     )
     if hauler_id is not None:
         rates = rates.filter(hauler_id=hauler_id)
@@ -132,7 +126,26 @@ def candidate_rates(request: Request, *, pickup: Pickup | None = None, hauler_id
         "hauler__reliability_score",
         "hauler__depot_latitude",
         "hauler__depot_longitude",
+        "hauler__capacity_per_day",
     )
+
+
+def day_loads(hauler_ids: list[int], day: dt.date, *, pickup: Pickup | None = None) -> dict[int, int]:
+    """The capacity query: each hauler's scheduled or completed pickups plus pending offers on `day`.
+
+    Counted for the candidates only (one query), so its cost follows the ZIP's candidates too.
+    The pickup being matched does not count against its own offers.
+    """
+    if not hauler_ids:
+        return {}
+    booked = _count(Pickup.objects.filter(hauler_id=OuterRef("pk"), service_date=day, status__in=SLOT_HOLDING))
+    offered = _count(
+        Offer.objects.filter(hauler_id=OuterRef("pk"), status=Offer.Status.PENDING, pickup__service_date=day).exclude(
+            pickup_id=pickup.pk if pickup else None
+        )
+    )
+    loads = Hauler.objects.filter(pk__in=hauler_ids).annotate(load=booked + offered).values_list("pk", "load")
+    return dict(loads)
 
 
 def payout_for(price_cents: int, extra_container_cents: int, quantity: int) -> int:
@@ -142,6 +155,8 @@ def payout_for(price_cents: int, extra_container_cents: int, quantity: int) -> i
 
 def ranked_haulers(request: Request, *, pickup: Pickup | None = None) -> list[Candidate]:
     """Eligible haulers for the request, best first (see the module docstring)."""
+    rows = list(candidate_rates(request, pickup=pickup))
+    loads = day_loads([row[0] for row in rows], request.service_date, pickup=pickup)
     candidates = [
         Candidate(
             hauler_id=hauler_id,
@@ -149,11 +164,13 @@ def ranked_haulers(request: Request, *, pickup: Pickup | None = None) -> list[Ca
             reliability=reliability,
             distance_miles=miles_between(float(lat), float(lng), request.latitude, request.longitude),
         )
-        for hauler_id, price, extra, reliability, lat, lng in candidate_rates(request, pickup=pickup)
+        for hauler_id, price, extra, reliability, lat, lng, capacity in rows
+        if loads.get(hauler_id, 0) < capacity
     ]
     return sorted(candidates, key=Candidate.sort_key)
 
 
 def is_eligible(request: Request, *, hauler_id: int, pickup: Pickup | None = None) -> bool:
     """Whether this hauler may still take this request (re-checked at every step of the cascade)."""
-    return candidate_rates(request, pickup=pickup, hauler_id=hauler_id).exists()
+    row = candidate_rates(request, pickup=pickup, hauler_id=hauler_id).first()
+    return row is not None and day_loads([hauler_id], request.service_date, pickup=pickup).get(hauler_id, 0) < row[-1]

@@ -20,7 +20,7 @@ from django.urls import reverse
 from customers.models import Membership as CustomerMembership
 from haulers.models import Credential
 from haulers.models import Membership as HaulerMembership
-from marketplace.models import Notification, NotificationPreference, Offer, Pickup
+from marketplace.models import Notification, NotificationPreference, Offer, Pickup, ServicePlan
 
 User = get_user_model()
 SUBJECT_DATE = "D, M j"  # "Fri, Nov 27"
@@ -57,6 +57,20 @@ KINDS: dict[str, Kind] = {
         "Booking confirmations",
         Pickup,
         "Booked: {{ obj.get_waste_stream_display }} pickup on {{ obj.service_date|date:DAY }}",
+        lambda pickup: _members(pickup.customer),
+        _pickup_page,
+    ),
+    "plan_booked": Kind(
+        "Booking confirmations",
+        ServicePlan,
+        "Booked: {{ obj.get_frequency_display|lower }} {{ obj.get_waste_stream_display|lower }} service",
+        lambda plan: _members(plan.customer),
+        lambda plan: reverse("plan_detail", args=[plan.pk]),
+    ),
+    "visit_moved": Kind(
+        "A visit moved for a holiday",
+        Pickup,
+        "Your {{ obj.plan_date|date:DAY }} pickup moves to {{ obj.service_date|date:DAY }}",
         lambda pickup: _members(pickup.customer),
         _pickup_page,
     ),

@@ -10,7 +10,7 @@ from core.models import StatusChange
 from core.transitions import history
 from customers.models import Customer, ServiceLocation
 from haulers.models import Hauler
-from marketplace.models import Notification, Offer, Pickup
+from marketplace.models import Notification, Offer, Pickup, ServicePlan
 
 OPEN = (Pickup.Status.REQUESTED, Pickup.Status.OFFERED, Pickup.Status.SCHEDULED)
 NEEDS_ATTENTION = (Pickup.Status.UNMATCHED, Pickup.Status.MISSED)
@@ -67,6 +67,23 @@ def pickup_of(*, customer: Customer, pickup_id) -> Pickup:
     if pickup is None:
         raise NotFound("No such pickup.")
     return pickup
+
+
+def plans_of(*, customer: Customer) -> QuerySet[ServicePlan]:
+    """A business's recurring plans, open ones first."""
+    return (
+        ServicePlan.objects.filter(customer=customer)
+        .select_related("location", "hauler")
+        .order_by("status", "-created_at")
+    )
+
+
+def plan_of(*, customer: Customer, plan_id) -> ServicePlan:
+    """One of the business's plans, or NotFound (another business's included)."""
+    plan = plans_of(customer=customer).filter(pk=plan_id).prefetch_related("pauses").first()
+    if plan is None:
+        raise NotFound("No such plan.")
+    return plan
 
 
 def pickup_timeline(*, pickup: Pickup):

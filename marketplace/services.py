@@ -19,8 +19,17 @@ from customers.models import Membership as CustomerMembership
 from haulers import services as hauler_services
 from haulers.models import Hauler
 from haulers.models import Membership as HaulerMembership
-from marketplace import dispatch, matching, pricing, scheduling, tasks
-from marketplace.models import MAX_QUANTITY, ExceptionReason, Notification, Pickup, Quote, ServiceProof, UnmetDemand
+from marketplace import dispatch, matching, plans, pricing, scheduling, tasks
+from marketplace.models import (
+    MAX_QUANTITY,
+    ExceptionReason,
+    Frequency,
+    Notification,
+    Pickup,
+    Quote,
+    ServiceProof,
+    UnmetDemand,
+)
 
 
 class AccountType:
@@ -81,9 +90,31 @@ def _check_request(*, customer, location, waste_stream: str, container: str, qua
 
 
 def create_quote(
-    *, customer: Customer, location: ServiceLocation, waste_stream: str, container: str, quantity: int, service_date
+    *,
+    customer: Customer,
+    location: ServiceLocation,
+    waste_stream: str,
+    container: str,
+    quantity: int,
+    service_date,
+    frequency: str = Frequency.ONCE,
+    weekdays: int = 0,
+    day_of_month: int | None = None,
+    end_date=None,
 ) -> Quote:
-    """Price a request from the best eligible hauler, snapshot the ranking, and keep it for QUOTE_TTL."""
+    """Price a request from the best eligible hauler, snapshot the ranking, and keep it for QUOTE_TTL.
+
+    For recurring service, service_date is the plan's start; the quote prices (per visit) its first visit.
+    """
+    start_date = None
+    if frequency != Frequency.ONCE:
+        if frequency not in Frequency.values:
+            raise ValidationError({"frequency": f"Choose one of: {', '.join(Frequency.values)}."})
+        start_date = service_date
+        schedule = plans.recurrence(
+            frequency=frequency, weekdays=weekdays, day_of_month=day_of_month, start=start_date, end=end_date
+        )
+        service_date = plans.first_visit(schedule)
     _check_request(
         customer=customer,
         location=location,
@@ -121,6 +152,11 @@ def create_quote(
         currency=settings.CURRENCY,
         ranking=[{"hauler": c.hauler_id, "payout_cents": c.payout_cents} for c in ranking],
         expires_at=timezone.now() + settings.QUOTE_TTL,
+        frequency=frequency,
+        weekdays=weekdays if frequency in (Frequency.WEEKLY, Frequency.BIWEEKLY) else 0,
+        day_of_month=day_of_month if frequency == Frequency.MONTHLY else None,
+        start_date=start_date,
+        end_date=end_date if frequency != Frequency.ONCE else None,
     )
 
 
@@ -131,6 +167,8 @@ def book_quote(*, quote: Quote, customer: Customer, by=None) -> Pickup:
     """
     if quote.customer_id != customer.pk:
         raise NotFound("No such quote.")
+    if quote.frequency != Frequency.ONCE:
+        raise Conflict("This quote is for recurring service; book it as a plan.")
     existing = Pickup.objects.filter(quote=quote).first()
     if existing is not None:
         return existing

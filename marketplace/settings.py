@@ -203,6 +203,7 @@ CELERY_BEAT_SCHEDULE = {
     # A requested pickup whose dispatch task was lost (broker down at commit) is sent again.
     "dispatch-stale": {"task": "marketplace.dispatch_stale", "schedule": timedelta(minutes=5)},
     "check-compliance": {"task": "marketplace.check_compliance", "schedule": timedelta(hours=1)},
+    "generate-plan-visits": {"task": "marketplace.generate_all_plan_visits", "schedule": timedelta(hours=6)},
     "send-reminders": {"task": "marketplace.send_reminders", "schedule": timedelta(minutes=15)},
     "detect-missed": {"task": "marketplace.detect_missed", "schedule": timedelta(minutes=15)},
 }
@@ -228,6 +229,8 @@ CANCELLATION_CUTOFF = env.duration("CANCELLATION_CUTOFF", "24h")
 CANCELLATION_FEE_CENTS = env.integer("CANCELLATION_FEE_CENTS", 2500, minimum=0)
 # The local-time window in which haulers arrive, unless a pickup says otherwise.
 PICKUP_WINDOW = (time(7, 0), time(17, 0))
+# How far ahead a plan's visits are created (and so show up in schedules).
+PLAN_HORIZON = env.duration("PLAN_HORIZON", "14d")
 STAFF_ALERT_EMAILS = env.csv("STAFF_ALERT_EMAILS", [])
 # Links in emails point here.
 SITE_URL = env.string("SITE_URL", "http://127.0.0.1:8000")

@@ -8,7 +8,7 @@ import smtplib
 
 from celery import shared_task
 
-from marketplace import compliance, dispatch, followup, notifications, reliability
+from marketplace import compliance, dispatch, followup, notifications, plans, reliability
 
 
 @shared_task(name="marketplace.ping")
@@ -71,3 +71,18 @@ def send_reminders() -> int:
 def detect_missed() -> int:
     """Beat, every 15 minutes: scheduled pickups an hour past their window become missed."""
     return followup.detect_missed()
+
+
+@shared_task(name="marketplace.generate_plan_visits")
+def generate_plan_visits(plan_id: int) -> int:
+    """Create one plan's visits ahead (right after a hauler takes it)."""
+    return len(plans.generate_visits(plan_id=plan_id))
+
+
+@shared_task(name="marketplace.generate_all_plan_visits")
+def generate_all_plan_visits() -> int:
+    """Beat, every six hours: end finished plans; create every active plan's visits ahead. Idempotent."""
+    from django.utils import timezone
+
+    plans.end_finished_plans(today=timezone.localdate())
+    return sum(len(plans.generate_visits(plan_id=plan_id)) for plan_id in plans.active_plan_ids())

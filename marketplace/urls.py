@@ -19,6 +19,8 @@ urlpatterns = [
     path("pickups/<int:pickup_id>/cancel/", views.pickup_cancel, name="pickup_cancel"),
     path("pickups/<int:pickup_id>/move/", views.pickup_move, name="pickup_move"),
     path("pickups/<int:pickup_id>/proof/photo/", views.pickup_proof_photo, name="pickup_proof_photo"),
+    path("plans/<int:plan_id>/", views.plan_detail, name="plan_detail"),
+    path("plans/<int:plan_id>/<str:action>/", views.plan_change, name="plan_change"),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/preferences/", views.notification_preferences, name="notification_preferences"),
     path("", include("customers.urls")),

@@ -24,9 +24,16 @@ from customers.forms import CompanyForm, LocationForm
 from customers.models import Membership as CustomerMembership
 from customers.views import apply_errors, business_required
 from haulers.models import Membership as HaulerMembership
-from marketplace import notifications, scheduling, selectors, services
-from marketplace.forms import DateChangeForm, EmailPreferencesForm, QuoteForm
-from marketplace.models import Pickup, Quote
+from marketplace import notifications, plans, scheduling, selectors, services
+from marketplace.forms import (
+    DateChangeForm,
+    EmailPreferencesForm,
+    PlanEndForm,
+    PlanPauseForm,
+    PlanWeekdaysForm,
+    QuoteForm,
+)
+from marketplace.models import Frequency, Pickup, Quote
 from marketplace.services import AccountType, onboard_user
 
 
@@ -196,6 +203,7 @@ def dashboard(request, customer):
         "customer": customer,
         "upcoming": selectors.upcoming_pickups(customer=customer, today=today - dt.timedelta(days=1))[:20],
         "attention": selectors.pickups_needing_attention(customer=customer)[:20],
+        "plans": selectors.plans_of(customer=customer).filter(status__in=["pending", "active"])[:20],
         "activity": selectors.recent_activity(customer=customer),
     }
     return render(request, "marketplace/dashboard.html", context)
@@ -210,9 +218,8 @@ def book(request, customer):
         return redirect(f"{reverse('location_add')}?next={reverse('book')}")
     form = QuoteForm(request.POST or None, customer=customer, initial=_quote_initial(request, customer))
     if request.method == "POST" and form.is_valid():
-        data = {key: value for key, value in form.cleaned_data.items() if key != "frequency"}
         try:
-            quote = services.create_quote(customer=customer, **data)
+            quote = services.create_quote(customer=customer, **form.quote_arguments())
         except services.NoHaulerAvailable as error:
             form.add_error(None, error.messages)
         except ValidationError as error:
@@ -239,6 +246,9 @@ def book_quote(request, customer, quote_id: int):
     if quote is None:
         raise Http404("No such quote.")
     try:
+        if quote.frequency != Frequency.ONCE:
+            plan = plans.book_plan(quote=quote, customer=customer, by=request.user)
+            return redirect(f"{reverse('plan_detail', args=[plan.pk])}?booked=1")
         pickup = services.book_quote(quote=quote, customer=customer, by=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
@@ -339,3 +349,54 @@ def pickup_proof_photo(request, customer, pickup_id: int):
 
 def _photo_type(name: str) -> str:
     return "image/png" if name.lower().endswith(".png") else "image/jpeg"
+
+
+@business_required
+def plan_detail(request, customer, plan_id: int):
+    """A recurring plan: its schedule, hauler, upcoming visits, and skip / pause / change / end."""
+    plan = selectors.plan_of(customer=customer, plan_id=plan_id)
+    today = scheduling.local_today(plan.location.timezone)
+    context = {
+        "plan": plan,
+        "visits": plan.visits.filter(service_date__gte=today - dt.timedelta(days=7)).order_by("service_date")[:30],
+        "weekday_names": plans.weekday_names(plan.weekdays),
+        "booked": request.GET.get("booked") == "1",
+        "pause_form": PlanPauseForm(),
+        "end_form": PlanEndForm(),
+        "weekdays_form": PlanWeekdaysForm(),
+        "open": plan.status in ("pending", "active"),
+    }
+    return render(request, "marketplace/plan_detail.html", context)
+
+
+@business_required
+@require_POST
+def plan_change(request, customer, plan_id: int, action: str):
+    """Skip or pause visits, move to other weekdays, or end the plan."""
+    plan = selectors.plan_of(customer=customer, plan_id=plan_id)
+    forms_by_action = {"pause": PlanPauseForm, "end": PlanEndForm, "weekdays": PlanWeekdaysForm}
+    if action not in forms_by_action:
+        raise Http404("No such change.")
+    form = forms_by_action[action](request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect("plan_detail", plan_id=plan.pk)
+    data = form.cleaned_data
+    try:
+        if action == "pause":
+            plans.pause_plan(plan=plan, customer=customer, start=data["start"], end=data["end"], by=request.user)
+            done = "Skipped." if data["start"] == data["end"] else "Paused."
+        elif action == "end":
+            plans.end_plan(plan=plan, customer=customer, last_day=data["last_day"], by=request.user)
+            done = "The plan ends on that day."
+        else:
+            successor = plans.change_weekdays(
+                plan=plan, customer=customer, weekdays=form.mask(), from_date=data["from_date"], by=request.user
+            )
+            messages.success(request, "From that date on, visits are on the new days.")
+            return redirect("plan_detail", plan_id=successor.pk)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, done)
+    return redirect("plan_detail", plan_id=plan.pk)
