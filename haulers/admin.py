@@ -2,6 +2,8 @@
 
 from django.contrib import admin, messages
 from django.db.models import OuterRef, Subquery
+from django.urls import reverse
+from django.utils.html import format_html
 
 from core.admin import StatusHistoryInline, dollars
 from core.transitions import TransitionNotAllowed
@@ -17,11 +19,21 @@ def _latest_expiry(kind: str) -> Subquery:
     return Subquery(latest.values("expires_on")[:1])
 
 
-class CredentialInline(admin.TabularInline):
+class DocumentLink:
+    """Documents are private (no public media URL): staff open them through the permission-checked view."""
+
+    @admin.display(description="document")
+    def document_file(self, credential):
+        if not credential.pk or not credential.document:
+            return "none uploaded"
+        return format_html('<a href="{}">Open</a>', reverse("hauler_credential_document", args=[credential.pk]))
+
+
+class CredentialInline(DocumentLink, admin.TabularInline):
     model = Credential
-    fields = ("kind", "number", "issuer", "valid_from", "expires_on", "document", "verified_at", "verified_by")
+    fields = ("kind", "number", "issuer", "valid_from", "expires_on", "document_file", "verified_at", "verified_by")
     # Verification is recorded by the "Mark verified" action, which stamps who and when.
-    readonly_fields = ("verified_at", "verified_by")
+    readonly_fields = ("document_file", "verified_at", "verified_by")
     extra = 0
     show_change_link = True
 
@@ -124,14 +136,15 @@ class HaulerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Credential)
-class CredentialAdmin(admin.ModelAdmin):
+class CredentialAdmin(DocumentLink, admin.ModelAdmin):
     list_display = ("hauler", "kind", "number", "issuer", "valid_from", "expires_on", "verified")
+    exclude = ("document",)
     list_filter = ("kind",)
     list_select_related = ("hauler",)
     search_fields = ("number", "issuer", "hauler__name")
     date_hierarchy = "expires_on"
     autocomplete_fields = ("hauler",)
-    readonly_fields = ("verified_at", "verified_by", "created_at")
+    readonly_fields = ("document_file", "verified_at", "verified_by", "created_at")
     actions = ("mark_verified",)
 
     @admin.display(description="verified", boolean=True, ordering="verified_at")

@@ -76,7 +76,13 @@ def update_operations(
     hauler.name, hauler.phone = name.strip(), phone.strip()
     hauler.depot_zip, hauler.depot_latitude, hauler.depot_longitude = depot.zip_code, depot.latitude, depot.longitude
     hauler.capacity_per_day, hauler.working_days = capacity_per_day, working_days
-    hauler.save()
+    # Only these fields: a staff verification or a score update made meanwhile must not be overwritten.
+    hauler.save(
+        update_fields=[
+            "name", "phone", "depot_zip", "depot_latitude", "depot_longitude", "capacity_per_day", "working_days",
+            "updated_at",
+        ]
+    )  # fmt: skip
     return hauler
 
 
@@ -133,7 +139,7 @@ def set_service_zips(*, hauler: Hauler, zip_codes: list[str]) -> list[str]:
 
 def set_service_radius(*, hauler: Hauler, centre_zip: str, radius_miles: float) -> list[str]:
     """Serve every ZIP whose centroid lies within radius_miles of centre_zip (expanded once, now)."""
-    if not 0 < radius_miles <= 100:
+    if not 1 <= radius_miles <= 100:
         raise ValidationError({"radius_miles": "Choose a radius between 1 and 100 miles."})
     _depot(centre_zip)
     return set_service_zips(hauler=hauler, zip_codes=geo.zips_within(centre_zip, radius_miles))

@@ -162,7 +162,7 @@ def start(request):
         return redirect("dashboard")
     if request.user.is_staff:
         return redirect("admin:index")
-    return redirect("home")
+    return redirect("hauler_offers" if hasattr(request.user, "hauler_membership") else "home")
 
 
 def coverage(request):

@@ -1,0 +1,425 @@
+"""The hauler portal: company, credentials, service area, rate card, offers, jobs and earnings."""
+
+import datetime as dt
+import math
+import os
+from collections import defaultdict
+from functools import wraps
+from zoneinfo import ZoneInfo
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from core import geo
+from core.uploads import sniff
+from customers.views import apply_errors
+from haulers import services as hauler_services
+from haulers.models import Credential, Hauler
+from marketplace import dispatch, scheduling, selectors, services
+from marketplace.hauler_forms import (
+    CompanyForm,
+    CompleteForm,
+    CredentialForm,
+    DeclineForm,
+    ExceptionForm,
+    RadiusForm,
+    RateCardForm,
+    ZipListForm,
+    rate_key,
+)
+from marketplace.models import ExceptionReason
+
+EXPIRING_WITHIN_DAYS = 30
+CONTENT_TYPES = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png"}
+PLOT_SIZE = 320
+PLOT_PADDING = 14
+
+
+def hauler_required(view):
+    """Signed in and part of a hauler; the view gets `hauler` as its second argument."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        membership = getattr(request.user, "hauler_membership", None)
+        if membership is None:
+            raise PermissionDenied("This page is for haulers.")
+        return view(request, membership.hauler, *args, **kwargs)
+
+    return wrapper
+
+
+def _timezone_of(hauler: Hauler) -> str:
+    """The depot's timezone: what 'today' means to the hauler's dispatcher."""
+    depot = geo.lookup(hauler.depot_zip)
+    return depot.timezone if depot else "America/New_York"
+
+
+def _today(hauler: Hauler) -> dt.date:
+    return scheduling.local_today(_timezone_of(hauler))
+
+
+# --- Company ------------------------------------------------------------------------------
+
+
+def counted(number: int, noun: str) -> str:
+    """'1 ZIP code', '3 ZIP codes'."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def _checklist(hauler: Hauler, today: dt.date) -> list[dict]:
+    """What a hauler needs before it can be matched, and whether it has it."""
+    current = hauler.credentials.filter(valid_from__lte=today, expires_on__gte=today)
+    valid = set(current.values_list("kind", flat=True))
+    zips, rates = hauler.service_zips.count(), hauler.rates.count()
+    return [
+        {"done": Credential.Kind.LICENCE in valid, "text": "A current hauling licence", "url": "hauler_credentials"},
+        {"done": Credential.Kind.INSURANCE in valid, "text": "Current insurance", "url": "hauler_credentials"},
+        {"done": zips > 0, "text": f"A service area ({counted(zips, 'ZIP code')})", "url": "hauler_area"},
+        {"done": rates > 0, "text": f"A rate card ({counted(rates, 'service')} priced)", "url": "hauler_rates"},
+    ]
+
+
+@hauler_required
+@require_http_methods(["GET", "POST"])
+def company(request, hauler):
+    """The company's details and operations, its verification status and what is left to set up."""
+    form = CompanyForm.for_hauler(hauler, data=request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            hauler_services.update_operations(hauler=hauler, **form.operations())
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Saved your company details.")
+            return redirect("hauler_company")
+    context = {"form": form, "hauler": hauler, "checklist": _checklist(hauler, _today(hauler))}
+    return render(request, "haulers/company.html", context, status=400 if form.errors else 200)
+
+
+# --- Credentials --------------------------------------------------------------------------
+
+
+def _credential_rows(hauler: Hauler, today: dt.date) -> list[dict]:
+    rows = []
+    for credential in hauler.credentials.order_by("kind", "-expires_on", "-id"):
+        days_left = (credential.expires_on - today).days
+        if days_left < 0:
+            state = "expired"
+        elif days_left <= EXPIRING_WITHIN_DAYS:
+            state = "expiring"
+        else:
+            state = "valid"
+        rows.append({"credential": credential, "state": state, "days_left": days_left})
+    return rows
+
+
+@hauler_required
+@require_http_methods(["GET", "POST"])
+def credentials(request, hauler):
+    """The hauler's licences and insurance certificates, with a form to add one."""
+    form = CredentialForm(request.POST, request.FILES) if request.method == "POST" else CredentialForm()
+    if request.method == "POST" and form.is_valid():
+        try:
+            credential = hauler_services.add_credential(hauler=hauler, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, f"Added your {credential.get_kind_display().lower()}. We'll check it shortly.")
+            return redirect("hauler_credentials")
+    context = {"form": form, "rows": _credential_rows(hauler, _today(hauler)), "hauler": hauler}
+    return render(request, "haulers/credentials.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_GET
+def credential_document(request, credential_id: int):
+    """The credential's file, to the hauler's own people and to staff only (it is never at a public URL)."""
+    credential = Credential.objects.filter(pk=credential_id).first()
+    membership = getattr(request.user, "hauler_membership", None)
+    own = membership is not None and credential is not None and membership.hauler_id == credential.hauler_id
+    if credential is None or not (own or request.user.is_staff) or not credential.document:
+        raise Http404("No such document.")
+    try:
+        handle = credential.document.open("rb")
+    except FileNotFoundError:
+        raise Http404("The document's file is missing.") from None
+    # Served as what its content is (checked on upload), as a download: never rendered in our origin.
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=os.path.basename(credential.document.name),
+        content_type=CONTENT_TYPES.get(sniff(handle), "application/octet-stream"),
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- Service area -------------------------------------------------------------------------
+
+
+def _save_area(hauler: Hauler, mode: str, data: dict, *, dry_run: bool) -> list[str]:
+    def apply() -> list[str]:
+        if mode == "list":
+            return hauler_services.set_service_zips(hauler=hauler, zip_codes=data["zip_codes"])
+        return hauler_services.set_service_radius(
+            hauler=hauler, centre_zip=data["depot_zip"], radius_miles=data["radius_miles"]
+        )
+
+    if not dry_run:
+        return apply()
+    # The preview runs the very service that saves, so it shows (and refuses) exactly what saving would;
+    # its writes are rolled back.
+    with transaction.atomic():
+        zip_codes = apply()
+        transaction.set_rollback(True)
+    return zip_codes
+
+
+def _plot(infos: list[geo.ZipInfo], depot: tuple[float, float]) -> dict:
+    """ZIP centroids and the depot scaled into a square, north up, keeping the map's proportions."""
+    points = [(float(info.latitude), float(info.longitude)) for info in infos]
+    lats, lngs = [lat for lat, _ in [*points, depot]], [lng for _, lng in [*points, depot]]
+    top, left = max(lats), min(lngs)
+    # A degree of longitude shrinks towards the poles; without this the plot is stretched sideways.
+    squeeze = math.cos(math.radians((max(lats) + min(lats)) / 2))
+    width, height = (max(lngs) - left) * squeeze, top - min(lats)
+    scale = (PLOT_SIZE - 2 * PLOT_PADDING) / max(width, height, 1e-6)
+    offset_x, offset_y = (PLOT_SIZE - width * scale) / 2, (PLOT_SIZE - height * scale) / 2
+
+    def place(lat: float, lng: float) -> dict:
+        return {"x": round(offset_x + (lng - left) * squeeze * scale, 1), "y": round(offset_y + (top - lat) * scale, 1)}
+
+    return {
+        "size": PLOT_SIZE,
+        "points": [{**place(*point), "zip": info.zip_code} for point, info in zip(points, infos, strict=True)],
+        "depot": place(*depot),
+    }
+
+
+def _area_summary(hauler: Hauler, zip_codes: list[str]) -> dict:
+    """The ZIP codes counted, grouped by city, and plotted around the depot."""
+    infos = [info for info in map(geo.lookup, zip_codes) if info is not None]
+    by_city = defaultdict(list)
+    for info in infos:
+        by_city[(info.city.title(), info.state)].append(info.zip_code)
+    groups = [
+        {"city": city, "state": state, "zip_codes": sorted(codes)} for (city, state), codes in sorted(by_city.items())
+    ]
+    depot = (float(hauler.depot_latitude), float(hauler.depot_longitude))
+    return {"count": len(infos), "groups": groups, "plot": _plot(infos, depot) if infos else None}
+
+
+@hauler_required
+@require_http_methods(["GET", "POST"])
+def area(request, hauler):
+    """Where the hauler works: a pasted ZIP list or a radius, previewed before it is saved."""
+    current = list(hauler.service_zips.values_list("zip_code", flat=True))
+    mode = request.POST.get("mode") if request.method == "POST" else None
+    list_form = ZipListForm(request.POST if mode == "list" else None, initial={"zip_codes": ", ".join(current)})
+    radius_form = RadiusForm(
+        request.POST if mode == "radius" else None, initial={"depot_zip": hauler.depot_zip, "radius_miles": 15}
+    )
+    preview = None
+    form = {"list": list_form, "radius": radius_form}.get(mode)
+    if request.method == "POST" and form is None:
+        messages.error(request, "Choose a ZIP list or a radius.")
+    elif form is not None and form.is_valid():
+        saving = "save" in request.POST
+        try:
+            zip_codes = _save_area(hauler, mode, form.cleaned_data, dry_run=not saving)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            if saving:
+                messages.success(request, f"Saved: you serve {counted(len(zip_codes), 'ZIP code')}.")
+                return redirect("hauler_area")
+            preview = {**_area_summary(hauler, zip_codes), "mode": mode}
+    context = {
+        "hauler": hauler,
+        "list_form": list_form,
+        "radius_form": radius_form,
+        "preview": preview,
+        "current": _area_summary(hauler, current),
+    }
+    failed = request.method == "POST" and (form is None or bool(form.errors))
+    return render(request, "haulers/area.html", context, status=400 if failed else 200)
+
+
+# --- Rate card ----------------------------------------------------------------------------
+
+
+@hauler_required
+@require_http_methods(["GET", "POST"])
+def rates(request, hauler):
+    """The price of one pickup, and of each extra container, per waste stream and container."""
+    form = RateCardForm(request.POST if request.method == "POST" else None, rates=hauler.rates.all())
+    if request.method == "POST" and form.is_valid():
+        rows = form.rows()
+        try:
+            saved = hauler_services.set_rate_card(hauler=hauler, rows=rows)
+        except ValidationError as error:
+            for key, problems in error.message_dict.items():
+                index = key.removeprefix("rows.")
+                row = rows[int(index)] if index.isdigit() and int(index) < len(rows) else None
+                field = f"price_{rate_key(row['waste_stream'], row['container'])}" if row else None
+                form.add_error(field, problems)
+        else:
+            messages.success(request, f"Saved your rate card: {counted(len(saved), 'service')} priced.")
+            return redirect("hauler_rates")
+    context = {"form": form, "grid": form.grid(), "hauler": hauler}
+    return render(request, "haulers/rates.html", context, status=400 if form.errors else 200)
+
+
+# --- Offers -------------------------------------------------------------------------------
+
+
+def time_left(delta: dt.timedelta) -> str:
+    """'1 h 12 min left', '3 min left', 'less than a minute left'."""
+    minutes = int(delta.total_seconds() // 60)
+    if minutes < 1:
+        return "less than a minute left"
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    parts = [f"{days} d"] * bool(days) + [f"{hours} h"] * bool(hours) + [f"{minutes} min"] * bool(minutes and not days)
+    return " ".join(parts) + " left"
+
+
+def _offers_context(hauler: Hauler) -> dict:
+    now = timezone.now()
+    # An offer past its answer-by time waits only for the sweep: it can no longer be accepted.
+    offers = list(selectors.offers_for(hauler=hauler).filter(answer_by__gt=now).select_related("pickup__plan"))
+    for offer in offers:
+        offer.time_left = time_left(offer.answer_by - now)
+        offer.decline_form = DeclineForm(auto_id=f"id_decline_{offer.pk}_%s")
+    return {"offers": offers, "hauler": hauler, "tz": _timezone_of(hauler), "now": now}
+
+
+@hauler_required
+@require_GET
+def offers(request, hauler):
+    """Pending offers, each with what the hauler needs to decide (not who the customer is)."""
+    return render(request, "haulers/offers.html", _offers_context(hauler))
+
+
+@hauler_required
+@require_GET
+def offer_list(request, hauler):
+    """htmx: just the list, polled so it stays current."""
+    return render(request, "haulers/_offer_list.html", _offers_context(hauler))
+
+
+@hauler_required
+@require_POST
+def offer_accept(request, hauler, offer_id: int):
+    pickup = dispatch.accept_offer(offer_id=offer_id, hauler=hauler, by=request.user)
+    messages.success(request, "It's yours: the job is on your schedule.")
+    return redirect("hauler_job", pickup_id=pickup.pk)
+
+
+@hauler_required
+@require_POST
+def offer_decline(request, hauler, offer_id: int):
+    selectors.offer_for(hauler=hauler, offer_id=offer_id)  # another hauler's offer is a 404, whatever was posted
+    form = DeclineForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose why you are declining.")
+        return redirect("hauler_offers")
+    dispatch.decline_offer(offer_id=offer_id, hauler=hauler, reason=form.reason_text(), by=request.user)
+    messages.success(request, "Declined. We'll offer the job to another hauler.")
+    return redirect("hauler_offers")
+
+
+# --- Jobs ---------------------------------------------------------------------------------
+
+
+@hauler_required
+@require_GET
+def jobs(request, hauler):
+    """Scheduled jobs: any left open from past days, today's, and the rest of the week."""
+    order = "zip" if request.GET.get("order") == "zip" else "date"
+    today = _today(hauler)
+    week_end = today + dt.timedelta(days=6)
+    scheduled = list(selectors.jobs_of(hauler=hauler, date_to=week_end, order=order))
+    context = {
+        "hauler": hauler,
+        "order": order,
+        "today": today,
+        "week_end": week_end,
+        "overdue": [job for job in scheduled if job.service_date < today],
+        "today_jobs": [job for job in scheduled if job.service_date == today],
+        "week_jobs": [job for job in scheduled if job.service_date > today],
+        "later_count": selectors.jobs_of(hauler=hauler, date_from=week_end + dt.timedelta(days=1)).count(),
+    }
+    return render(request, "haulers/jobs.html", context)
+
+
+def _render_job(request, job, *, complete_form=None, exception_form=None, status=200):
+    now_there = timezone.localtime(timezone.now(), ZoneInfo(job.location.timezone))
+    context = {
+        "job": job,
+        "proof": getattr(job, "proof", None) if job.status == job.Status.COMPLETED else None,
+        "complete_form": complete_form
+        or CompleteForm(initial={"serviced_at": now_there.replace(tzinfo=None, second=0, microsecond=0)}),
+        "exception_form": exception_form or ExceptionForm(),
+        "exception_label": ExceptionReason(job.exception_reason).label if job.exception_reason else "",
+    }
+    return render(request, "haulers/job_detail.html", context, status=status)
+
+
+@hauler_required
+@require_GET
+def job_detail(request, hauler, pickup_id: int):
+    """A job the hauler holds: where, who to call, how to get in, and closing it with proof."""
+    return _render_job(request, selectors.job_of(hauler=hauler, pickup_id=pickup_id))
+
+
+@hauler_required
+@require_POST
+def job_complete(request, hauler, pickup_id: int):
+    job = selectors.job_of(hauler=hauler, pickup_id=pickup_id)
+    # The time typed is the location's wall-clock time.
+    with timezone.override(ZoneInfo(job.location.timezone)):
+        form = CompleteForm(request.POST, request.FILES)
+        valid = form.is_valid()
+    if valid:
+        try:
+            services.complete_pickup(pickup_id=job.pk, hauler=hauler, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Job done: proof of service recorded. Thank you!")
+            return redirect("hauler_job", pickup_id=job.pk)
+    return _render_job(request, job, complete_form=form, status=400)
+
+
+@hauler_required
+@require_POST
+def job_exception(request, hauler, pickup_id: int):
+    job = selectors.job_of(hauler=hauler, pickup_id=pickup_id)
+    form = ExceptionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.report_exception(pickup_id=job.pk, hauler=hauler, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Recorded. We've told the customer why the pickup could not be done.")
+            return redirect("hauler_job", pickup_id=job.pk)
+    return _render_job(request, job, exception_form=form, status=400)
+
+
+# --- Earnings -----------------------------------------------------------------------------
+
+
+@hauler_required
+@require_GET
+def earnings(request, hauler):
+    """Completed jobs and what they earned."""
+    return render(request, "haulers/earnings.html", {"hauler": hauler, **selectors.earnings_of(hauler=hauler)})
