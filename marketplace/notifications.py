@@ -1,6 +1,7 @@
 """Who is told what.
 
-Each kind of event names its subject, its recipients and its template (templates/emails/<kind>.txt).
+Each kind of event names its subject, its recipients and its template (templates/emails/<kind>.txt,
+sent as text and, through emails/layout.html, as HTML).
 `tasks.notify` calls `send` after the change has committed. A recipient with an account gets an
 in-app notification (one per event, however often the task runs: a unique dedupe key) and an email
 unless they turned that kind off; a bare address (an invitation, a staff alias) gets the email.
@@ -20,6 +21,7 @@ from django.urls import reverse
 from customers.models import Membership as CustomerMembership
 from haulers.models import Credential
 from haulers.models import Membership as HaulerMembership
+from marketplace import sms
 from marketplace.models import Notification, NotificationPreference, Offer, Pickup, ServicePlan
 
 User = get_user_model()
@@ -50,6 +52,7 @@ class Kind:
     subject: str  # a one-line template
     recipients: Callable[[object], list]
     url: Callable[[object], str] = lambda obj: ""
+    sms_to: Callable[[object], str] | None = None  # a phone number to text as well, for what cannot wait
 
 
 KINDS: dict[str, Kind] = {
@@ -93,6 +96,7 @@ KINDS: dict[str, Kind] = {
         Offer,
         "New job offer: pickup on {{ obj.pickup.service_date|date:DAY }}",
         lambda offer: _members(offer.hauler),
+        sms_to=lambda offer: offer.hauler.phone,
     ),
     "offer_withdrawn": Kind(
         "Offers withdrawn",
@@ -190,6 +194,7 @@ def send(kind: str, object_id: int) -> int:
     subject = Template(spec.subject).render(Context({"obj": obj, "DAY": SUBJECT_DATE}, autoescape=False))
     url = spec.url(obj)
     body = render_to_string(f"emails/{kind}.txt", {"obj": obj, "site_url": settings.SITE_URL, "url": url})
+    html = render_to_string("emails/layout.html", {"subject": subject, "body": body, "site_url": settings.SITE_URL})
     sent = 0
     seen = set()
     for recipient in spec.recipients(obj):
@@ -198,13 +203,17 @@ def send(kind: str, object_id: int) -> int:
             continue
         seen.add(key)
         if isinstance(recipient, User):
-            sent += _to_user(recipient, kind=kind, key=f"{kind}:{object_id}", subject=subject, body=body, url=url)
+            sent += _to_user(
+                recipient, kind=kind, key=f"{kind}:{object_id}", subject=subject, body=body, html=html, url=url
+            )
         else:
-            sent += send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient])
+            sent += send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient], html_message=html)
+    if spec.sms_to is not None and sent:
+        sms.send_sms(to=spec.sms_to(obj), text=subject)
     return sent
 
 
-def _to_user(user, *, kind: str, key: str, subject: str, body: str, url: str) -> int:
+def _to_user(user, *, kind: str, key: str, subject: str, body: str, html: str, url: str) -> int:
     try:
         with transaction.atomic():
             note = Notification.objects.create(user=user, kind=kind, title=subject, body=body, url=url, dedupe_key=key)
@@ -212,7 +221,7 @@ def _to_user(user, *, kind: str, key: str, subject: str, body: str, url: str) ->
         note = Notification.objects.get(user=user, dedupe_key=key)
     if note.emailed or NotificationPreference.objects.filter(user=user, kind=kind).exists():
         return 0
-    sent = send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    sent = send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email], html_message=html)
     Notification.objects.filter(pk=note.pk).update(emailed=True)
     return sent
 

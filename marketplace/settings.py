@@ -232,6 +232,9 @@ PICKUP_WINDOW = (time(7, 0), time(17, 0))
 # How far ahead a plan's visits are created (and so show up in schedules).
 PLAN_HORIZON = env.duration("PLAN_HORIZON", "14d")
 STAFF_ALERT_EMAILS = env.csv("STAFF_ALERT_EMAILS", [])
+# Text messages (new offers to haulers): "console" logs them, "email" mails <number>@SMS_EMAIL_DOMAIN.
+SMS_BACKEND = env.choice("SMS_BACKEND", ("console", "email"), "console")
+SMS_EMAIL_DOMAIN = env.string("SMS_EMAIL_DOMAIN", "sms.example.invalid")
 # Links in emails point here.
 SITE_URL = env.string("SITE_URL", "http://127.0.0.1:8000")
 
