@@ -5,6 +5,7 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import F
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
@@ -46,7 +47,7 @@ def _own_location(customer, location_id) -> ServiceLocation:
 
 @business_required
 def location_list(request, customer):
-    locations = customer.locations.order_by("archived_at", "name", "id")
+    locations = customer.locations.order_by(F("archived_at").asc(nulls_first=True), "name", "id")
     return render(request, "customers/location_list.html", {"locations": locations, "customer": customer})
 
 

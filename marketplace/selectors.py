@@ -3,7 +3,7 @@
 import datetime as dt
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Prefetch, QuerySet, Sum
+from django.db.models import Count, F, Prefetch, QuerySet, Sum
 
 from core.errors import NotFound
 from core.models import StatusChange
@@ -27,7 +27,7 @@ def locations_of(*, customer: Customer, include_archived: bool = False) -> Query
     locations = ServiceLocation.objects.filter(customer=customer)
     if not include_archived:
         locations = locations.filter(archived_at__isnull=True)
-    return locations.order_by("archived_at", "name", "id")
+    return locations.order_by(F("archived_at").asc(nulls_first=True), "name", "id")
 
 
 def location_of(*, customer: Customer, location_id) -> ServiceLocation:
