@@ -6,12 +6,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PROJECT_PACKAGES = {"core", "customers", "haulers", "billing", "marketplace"}
+PROJECT_PACKAGES = {"core", "customers", "haulers", "billing", "sensors", "marketplace"}
 ALLOWED = {
     "core": {"core"},
     "customers": {"core", "customers"},
     "haulers": {"core", "haulers"},
     "billing": {"core", "billing"},
+    "sensors": {"core", "sensors"},
 }
 
 
