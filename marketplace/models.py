@@ -134,6 +134,12 @@ class Pickup(models.Model):
     exception_reason = models.CharField(max_length=20, choices=ExceptionReason.choices, blank=True)
     exception_notes = models.CharField(max_length=500, blank=True)
     reminded_at = models.DateTimeField(null=True, blank=True, help_text="When the day-before reminders went out.")
+    # Bin sensors: the device that booked this pickup (full) or skipped it (nearly empty), and when the
+    # skip rule last looked at it.
+    device = models.ForeignKey(
+        "sensors.Device", null=True, blank=True, on_delete=models.SET_NULL, related_name="pickups"
+    )
+    sensor_checked_at = models.DateTimeField(null=True, blank=True)
     cancellation_fee_cents = models.PositiveIntegerField(default=0)
 
     class Meta:
