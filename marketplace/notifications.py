@@ -23,6 +23,7 @@ from haulers.models import Credential
 from haulers.models import Membership as HaulerMembership
 from marketplace import sms
 from marketplace.models import Notification, NotificationPreference, Offer, Pickup, ServicePlan
+from sensors.models import Reading
 
 User = get_user_model()
 SUBJECT_DATE = "D, M j"  # "Fri, Nov 27"
@@ -135,6 +136,36 @@ KINDS: dict[str, Kind] = {
         "Missed: your pickup on {{ obj.service_date|date:DAY }}",
         lambda pickup: _members(pickup.customer),
         _pickup_page,
+    ),
+    "bin_full_suggest": Kind(
+        "A sensor says a bin is full",
+        Reading,
+        "Your {{ obj.device.get_container_display|lower }} is {{ obj.fill_percent }}% full: book a pickup?",
+        lambda reading: _members(reading.device.location.customer),
+        lambda reading: (
+            reverse("book") + f"?location={reading.device.location_id}"
+            f"&waste_stream={reading.device.waste_stream}&container={reading.device.container}"
+        ),
+    ),
+    "bin_full_booked": Kind(
+        "A sensor booked a pickup",
+        Pickup,
+        "Your bin is full: we booked a pickup for {{ obj.service_date|date:DAY }}",
+        lambda pickup: _members(pickup.customer),
+        _pickup_page,
+    ),
+    "pickup_skipped_empty": Kind(
+        "A visit was skipped because the bin was nearly empty",
+        Pickup,
+        "Skipped: your {{ obj.service_date|date:DAY }} pickup (the bin is nearly empty)",
+        lambda pickup: _members(pickup.customer),
+        _pickup_page,
+    ),
+    "job_skipped_empty": Kind(
+        "Jobs skipped because the bin was nearly empty",
+        Pickup,
+        "Skipped: no visit to ZIP {{ obj.location.zip_code }} on {{ obj.service_date|date:DAY }}",
+        lambda pickup: _members(pickup.hauler) if pickup.hauler_id else [],
     ),
     "pickup_completed": Kind(
         "A pickup was done",

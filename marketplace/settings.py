@@ -205,6 +205,7 @@ CELERY_BEAT_SCHEDULE = {
     "dispatch-stale": {"task": "marketplace.dispatch_stale", "schedule": timedelta(minutes=5)},
     "check-compliance": {"task": "marketplace.check_compliance", "schedule": timedelta(hours=1)},
     "generate-plan-visits": {"task": "marketplace.generate_all_plan_visits", "schedule": timedelta(hours=6)},
+    "skip-empty-visits": {"task": "marketplace.skip_empty_visits", "schedule": timedelta(minutes=15)},
     "send-reminders": {"task": "marketplace.send_reminders", "schedule": timedelta(minutes=15)},
     "detect-missed": {"task": "marketplace.detect_missed", "schedule": timedelta(minutes=15)},
 }

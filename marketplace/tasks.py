@@ -8,7 +8,7 @@ import smtplib
 
 from celery import shared_task
 
-from marketplace import compliance, dispatch, followup, notifications, plans, reliability
+from marketplace import bins, compliance, dispatch, followup, notifications, plans, reliability
 
 
 @shared_task(name="marketplace.ping")
@@ -86,3 +86,15 @@ def generate_all_plan_visits() -> int:
 
     plans.end_finished_plans(today=timezone.localdate())
     return sum(len(plans.generate_visits(plan_id=plan_id)) for plan_id in plans.active_plan_ids())
+
+
+@shared_task(name="marketplace.evaluate_device")
+def evaluate_device(device_id: int) -> str:
+    """After new readings: book (or suggest) a pickup for a full bin."""
+    return bins.evaluate_device(device_id=device_id)
+
+
+@shared_task(name="marketplace.skip_empty_visits")
+def skip_empty_visits() -> int:
+    """Beat, every 15 minutes: skip plan visits whose bin was nearly empty at the cutoff."""
+    return bins.skip_empty_visits()
