@@ -39,8 +39,9 @@ format: setup
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: setup  ## matching latency at 1k, 10k and 100k haulers, in a throwaway database beside DATABASE_URL's
+bench: setup  ## matching latency at 1k, 10k and 100k haulers, and sensor ingest throughput, in throwaway databases beside DATABASE_URL's
 	DATABASE_URL="$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}" $(BIN)/python -m bench.matching
+	DATABASE_URL="$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}" $(BIN)/python -m bench.sensors
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache

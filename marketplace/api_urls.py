@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from marketplace import api, hauler_api
+from marketplace import api, hauler_api, sensor_api
 
 app_name = "api"
 
@@ -27,4 +27,7 @@ urlpatterns += [
     path("v1/hauler/jobs/<int:id>/exception/", hauler_api.JobExceptionView.as_view(), name="hauler-job-exception"),
     path("v1/hauler/service-area/", hauler_api.ServiceAreaView.as_view(), name="hauler-service-area"),
     path("v1/hauler/rates/", hauler_api.RatesView.as_view(), name="hauler-rates"),
+]
+urlpatterns += [
+    path("v1/sensors/readings/", sensor_api.ReadingIngestView.as_view(), name="sensor-readings"),
 ]

@@ -26,6 +26,7 @@ from core.admin import dollars
 from core.models import StatusChange, User
 from haulers.models import Credential, Hauler
 from marketplace.models import Notification, Offer, Pickup, Quote, UnmetDemand
+from sensors import services as sensor_services
 from tests import factories
 
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
@@ -97,6 +98,10 @@ def every_model(staff_user, customer, location, in_area_hauler):
         service_date=timezone.localdate() + dt.timedelta(days=2),
     )
     Notification.objects.create(user=staff_user, kind="pickup_booked", title="Booked", dedupe_key="pickup_booked:1")
+    device, _ = sensor_services.register_device(
+        location=location, serial="FS-ADMIN", waste_stream="trash", container="dumpster_4yd"
+    )
+    sensor_services.ingest(device=device, items=[{"fill_percent": 40, "measured_at": timezone.now()}])
     Group.objects.create(name="Dispatchers")
     EmailAddress.objects.create(user=staff_user, email=staff_user.email, verified=True, primary=True)
     Token.objects.create(user=staff_user)

@@ -1,0 +1,88 @@
+"""Admin for bin sensors (rules editable, tokens never shown but rotatable) and their readings (read-only)."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import Max
+
+from core.admin import ReadOnlyAdminMixin
+from sensors import services
+from sensors.models import Device, Reading
+
+RULES = ("collect_at_percent", "skip_below_percent", "auto_book", "active")
+
+
+class DeviceAdminForm(forms.ModelForm):
+    class Meta:
+        model = Device
+        fields = RULES
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors:
+            try:
+                services.validate_rules(
+                    collect_at_percent=cleaned["collect_at_percent"], skip_below_percent=cleaned["skip_below_percent"]
+                )
+            except ValidationError as error:
+                for name, problems in error.message_dict.items():
+                    self.add_error(name, problems)
+        return cleaned
+
+
+@admin.register(Device)
+class DeviceAdmin(admin.ModelAdmin):
+    form = DeviceAdminForm
+    list_display = (
+        "serial",
+        "location",
+        "waste_stream",
+        "container",
+        "active",
+        "auto_book",
+        "collect_at_percent",
+        "skip_below_percent",
+        "last_reading_at",
+    )
+    list_filter = ("active", "auto_book", "waste_stream", "container")
+    list_select_related = ("location",)
+    search_fields = ("serial", "location__name", "location__customer__name")
+    fields = ("serial", "location", "waste_stream", "container", *RULES, "token_hint", "created_at", "last_reading_at")
+    # A device is registered by its business (which gets the token); staff adjust its rules or rotate its token.
+    readonly_fields = ("serial", "location", "waste_stream", "container", "token_hint", "created_at", "last_reading_at")
+    actions = ["rotate_tokens"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(last_reading=Max("readings__measured_at"))
+
+    @admin.display(description="last reading", ordering="last_reading")
+    def last_reading_at(self, device):
+        return device.last_reading
+
+    def save_model(self, request, obj, form, change):
+        services.update_rules(device=obj, **{name: form.cleaned_data[name] for name in RULES})
+
+    @admin.action(description="Rotate token")
+    def rotate_tokens(self, request, queryset):
+        tokens = [(device.serial, services.rotate_token(device=device)) for device in queryset.order_by("serial")]
+        listing = "; ".join(f"{serial}: {token}" for serial, token in tokens)
+        self.message_user(
+            request,
+            f"New tokens (shown only this once; the old ones no longer work): {listing}",
+            messages.WARNING,
+        )
+
+
+@admin.register(Reading)
+class ReadingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("device", "fill_percent", "measured_at", "battery_percent", "temperature_c", "received_at")
+    list_filter = ("device__waste_stream", "device__container", "device__active")
+    list_select_related = ("device",)
+    search_fields = ("device__serial",)
+    date_hierarchy = "measured_at"
+    ordering = ("-measured_at", "-id")
+    # Readings pile up by the million; counting them all for the "of N" line is not worth a full scan.
+    show_full_result_count = False
