@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from marketplace import health, views
+from marketplace import bin_views, health, views
 
 admin.site.site_header = "HaulMatch administration"
 admin.site.site_title = "HaulMatch admin"
@@ -23,7 +23,9 @@ urlpatterns = [
     path("plans/<int:plan_id>/<str:action>/", views.plan_change, name="plan_change"),
     path("notifications/", views.notification_list, name="notifications"),
     path("notifications/preferences/", views.notification_preferences, name="notification_preferences"),
+    path("locations/<int:location_id>/sensors/", bin_views.location_sensors, name="location_sensors"),
     path("", include("customers.urls")),
+    path("", include("sensors.urls")),
     path("hauler/", include("marketplace.hauler_urls")),
     path("invitations/<str:token>/", views.invitation, name="invitation"),
     path("team/", views.team, name="team"),

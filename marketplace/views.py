@@ -24,7 +24,7 @@ from customers.forms import CompanyForm, LocationForm
 from customers.models import Membership as CustomerMembership
 from customers.views import apply_errors, business_required
 from haulers.models import Membership as HaulerMembership
-from marketplace import notifications, plans, scheduling, selectors, services
+from marketplace import bins, notifications, plans, scheduling, selectors, services
 from marketplace.forms import (
     DateChangeForm,
     EmailPreferencesForm,
@@ -205,6 +205,7 @@ def dashboard(request, customer):
         "attention": selectors.pickups_needing_attention(customer=customer)[:20],
         "plans": selectors.plans_of(customer=customer).filter(status__in=["pending", "active"])[:20],
         "activity": selectors.recent_activity(customer=customer),
+        "savings": bins.savings_of(customer=customer),
     }
     return render(request, "marketplace/dashboard.html", context)
 
