@@ -16,9 +16,10 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 setup: $(STAMP)  ## create the virtualenv and install the pinned requirements
 
-run: setup  ## migrate, seed the demo data and serve http://127.0.0.1:$(PORT)
+run: setup  ## migrate, seed the demo data and its bin sensors, and serve http://127.0.0.1:$(PORT)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py simulate_sensors --days 30
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 worker: setup  ## a Celery worker (needs REDIS_URL)
