@@ -30,6 +30,15 @@ class DeviceAdminForm(forms.ModelForm):
         return cleaned
 
 
+class DeviceAddForm(DeviceAdminForm):
+    class Meta:
+        model = Device
+        fields = ("serial", "location", "waste_stream", "container", *RULES)
+
+
+ADD_FIELDS = ("serial", "location", "waste_stream", "container", *RULES)
+
+
 @admin.register(Device)
 class DeviceAdmin(admin.ModelAdmin):
     form = DeviceAdminForm
@@ -48,12 +57,21 @@ class DeviceAdmin(admin.ModelAdmin):
     list_select_related = ("location",)
     search_fields = ("serial", "location__name", "location__customer__name")
     fields = ("serial", "location", "waste_stream", "container", *RULES, "token_hint", "created_at", "last_reading_at")
-    # A device is registered by its business (which gets the token); staff adjust its rules or rotate its token.
     readonly_fields = ("serial", "location", "waste_stream", "container", "token_hint", "created_at", "last_reading_at")
+    raw_id_fields = ("location",)
     actions = ["rotate_tokens"]
 
-    def has_add_permission(self, request):
-        return False
+    # Registering goes through the same service as the business's page; the token is shown once, in a message.
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = DeviceAddForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return ADD_FIELDS if obj is None else self.fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else self.readonly_fields
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(last_reading=Max("readings__measured_at"))
@@ -63,7 +81,22 @@ class DeviceAdmin(admin.ModelAdmin):
         return device.last_reading
 
     def save_model(self, request, obj, form, change):
-        services.update_rules(device=obj, **{name: form.cleaned_data[name] for name in RULES})
+        rules = {name: form.cleaned_data[name] for name in RULES}
+        if change:
+            services.update_rules(device=obj, **rules)
+            return
+        active = rules.pop("active")
+        device, token = services.register_device(
+            location=form.cleaned_data["location"],
+            serial=form.cleaned_data["serial"],
+            waste_stream=form.cleaned_data["waste_stream"],
+            container=form.cleaned_data["container"],
+            **rules,
+        )
+        if not active:
+            services.update_rules(device=device, active=False, **rules)
+        obj.__dict__.update(device.__dict__)  # the admin goes on with the registered row (its pk, its log entry)
+        self.message_user(request, f"Device token (shown only this once): {token}", messages.WARNING)
 
     @admin.action(description="Rotate token")
     def rotate_tokens(self, request, queryset):

@@ -25,3 +25,24 @@ def test_the_admin_links_credential_documents_to_the_private_view(staff_client, 
     download = staff_client.get(document_url)
     assert download.status_code == 200
     assert b"".join(download.streaming_content).startswith(b"%PDF-")
+
+
+@pytest.mark.django_db
+def test_staff_register_a_sensor_in_admin_and_see_its_token_once(staff_client, location):
+    from django.contrib.messages import get_messages
+
+    from sensors.models import Device, hash_token
+
+    response = staff_client.post(
+        reverse("admin:sensors_device_add"),
+        {
+            "serial": "ADM-1", "location": location.pk, "waste_stream": "trash", "container": "dumpster_4yd",
+            "collect_at_percent": 85, "skip_below_percent": 25, "auto_book": "on", "active": "on",
+        },
+    )  # fmt: skip
+    assert response.status_code == 302
+    device = Device.objects.get(serial="ADM-1")
+    token = next(m.message for m in get_messages(response.wsgi_request) if "token" in m.message).rsplit(" ", 1)[-1]
+    assert device.token_hash == hash_token(token) and (device.collect_at_percent, device.auto_book) == (85, True)
+    assert token in staff_client.get(response["Location"]).content.decode()  # the next page shows it, once
+    assert token not in staff_client.get(reverse("admin:sensors_device_change", args=[device.pk])).content.decode()
