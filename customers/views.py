@@ -1,41 +1,16 @@
 """A business's own pages: company details and service locations."""
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import F
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.views import apply_errors, business_required
 from customers import services
 from customers.forms import CompanyForm, LocationForm
 from customers.models import ServiceLocation
-
-
-def business_required(view):
-    """Signed in and part of a business; the view gets `customer` as its second argument."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        membership = getattr(request.user, "customer_membership", None)
-        if membership is None:
-            raise PermissionDenied("This page is for businesses.")
-        return view(request, membership.customer, *args, **kwargs)
-
-    return wrapper
-
-
-def apply_errors(form, error: ValidationError) -> None:
-    """Show a service's ValidationError on the form, by field where it names one."""
-    if hasattr(error, "error_dict"):
-        for field, problems in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, problems)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _own_location(customer, location_id) -> ServiceLocation:

@@ -15,7 +15,7 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from core.errors import NotFound
-from customers.views import business_required
+from core.views import business_required
 from marketplace import bins, selectors
 from marketplace.models import Frequency, Pickup, ServicePlan
 from sensors import forecast

@@ -4,12 +4,11 @@ import datetime as dt
 import math
 import os
 from collections import defaultdict
-from functools import wraps
 from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
@@ -18,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core import geo
 from core.uploads import sniff
-from customers.views import apply_errors
+from core.views import apply_errors, hauler_required
 from haulers import services as hauler_services
 from haulers.models import Credential, Hauler
 from marketplace import dispatch, scheduling, selectors, services
@@ -39,20 +38,6 @@ EXPIRING_WITHIN_DAYS = 30
 CONTENT_TYPES = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png"}
 PLOT_SIZE = 320
 PLOT_PADDING = 14
-
-
-def hauler_required(view):
-    """Signed in and part of a hauler; the view gets `hauler` as its second argument."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        membership = getattr(request.user, "hauler_membership", None)
-        if membership is None:
-            raise PermissionDenied("This page is for haulers.")
-        return view(request, membership.hauler, *args, **kwargs)
-
-    return wrapper
 
 
 def _timezone_of(hauler: Hauler) -> str:

@@ -19,10 +19,10 @@ from core import geo
 from core.catalog import Container, WasteStream
 from core.errors import NotFound
 from core.models import Role
+from core.views import apply_errors, business_required
 from customers import services as customer_services
 from customers.forms import CompanyForm, LocationForm
 from customers.models import Membership as CustomerMembership
-from customers.views import apply_errors, business_required
 from haulers.models import Membership as HaulerMembership
 from marketplace import bins, notifications, plans, scheduling, selectors, services
 from marketplace.forms import (

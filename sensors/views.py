@@ -4,45 +4,21 @@ sensors is a leaf beside customers, so it reaches the business through the signe
 rather than importing customers' views.
 """
 
-from functools import wraps
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.views import apply_errors, business_required
 from sensors import services
 from sensors.forms import DeviceForm, RulesForm
 from sensors.models import Device
 
 # The plain token waits in the session only until the page that shows it is opened, once.
 SESSION_KEY = "sensor_tokens"
-
-
-def business_required(view):
-    """Signed in and part of a business; the view gets the business as its second argument."""
-
-    @login_required
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        membership = getattr(request.user, "customer_membership", None)
-        if membership is None:
-            raise PermissionDenied("This page is for businesses.")
-        return view(request, membership.customer, *args, **kwargs)
-
-    return wrapper
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for name, problems in error.message_dict.items():
-            form.add_error(name if name in form.fields else None, problems)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _own_location(customer, location_id: int):
@@ -75,7 +51,7 @@ def device_add(request, customer, location_id: int):
         try:
             device, token = services.register_device(location=location, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             return _show_token_once(request, device, token)
     status = 400 if request.method == "POST" else 200
@@ -110,7 +86,7 @@ def device_rules(request, customer, device_id: int):
         try:
             services.update_rules(device=device, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_errors(form, error)
         else:
             messages.success(request, f"Saved the rules of sensor {device.serial}.")
             return redirect(reverse("sensor_rules", args=[device.pk]))

@@ -1,0 +1,36 @@
+"""What every app's pages share: who may open them, and showing a service's errors on a form."""
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+
+
+def membership_required(kind: str, *, refused: str):
+    """Signed in and a member of a `kind` ("customer" or "hauler"); the view gets it as its second argument."""
+
+    def decorator(view):
+        @login_required
+        @wraps(view)
+        def wrapper(request, *args, **kwargs):
+            membership = getattr(request.user, f"{kind}_membership", None)
+            if membership is None:
+                raise PermissionDenied(refused)
+            return view(request, getattr(membership, kind), *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+business_required = membership_required("customer", refused="This page is for businesses.")
+hauler_required = membership_required("hauler", refused="This page is for haulers.")
+
+
+def apply_errors(form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form, by field where it names one."""
+    if hasattr(error, "error_dict"):
+        for field, problems in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, problems)
+    else:
+        form.add_error(None, error.messages)
