@@ -92,7 +92,7 @@ def test_the_change_page_edits_rules_through_the_service_and_never_shows_the_tok
         False,
     )
     assert device.token_hash == hash_token(token)
-    assert staff_client.get(reverse("admin:sensors_device_add")).status_code == 200  # staff register through the service
+    assert staff_client.get(reverse("admin:sensors_device_add")).status_code == 200  # staff register here
 
 
 @pytest.mark.django_db
