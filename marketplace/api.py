@@ -43,33 +43,38 @@ class IsBusinessMember(BasePermission):
         return selectors.customer_of(request.user) is not None
 
 
-def _error(description: str) -> OpenApiResponse:
+def error_response(description: str) -> OpenApiResponse:
+    """An error body ({detail, code}) in the schema, with what it means here."""
     return OpenApiResponse(s.ErrorSerializer, description=description)
 
 
 INVALID = OpenApiResponse(s.VALIDATION_ERROR_SCHEMA, description="The input is not valid.")
-UNAUTHENTICATED = _error("No valid token or session (`not_authenticated`, `authentication_failed`).")
-NOT_A_BUSINESS = _error("The account is not part of a business (`not_a_business`), or a session without CSRF.")
-NOT_FOUND = _error("No such object among yours (another business's objects included).")
-CONFLICT = _error("The object's current state does not allow this (`conflict`).")
-NOT_JSON = _error("The body is not `application/json` (`unsupported_media_type`).")
+UNAUTHENTICATED = error_response("No valid token or session (`not_authenticated`, `authentication_failed`).")
+NOT_A_BUSINESS = error_response("The account is not part of a business (`not_a_business`), or a session without CSRF.")
+NOT_FOUND = error_response("No such object among yours (another business's objects included).")
+CONFLICT = error_response("The object's current state does not allow this (`conflict`).")
+NOT_JSON = error_response("The body is not `application/json` (`unsupported_media_type`).")
 AUTHENTICATED = {401: UNAUTHENTICATED, 403: NOT_A_BUSINESS}
 
 
-class BusinessView(APIView):
-    # For the people of one business, who see only that business's objects. (A comment, not a docstring:
-    # the schema would show it as every endpoint's description.)
+class PagedView(APIView):
+    # Lists: paginated the same way everywhere. (Comments, not docstrings, on these bases: the schema
+    # would show a docstring as every endpoint's description.)
+
+    def page(self, queryset, serializer_class) -> Response:
+        paginator = Pages()
+        rows = paginator.paginate_queryset(queryset, self.request, view=self)
+        return paginator.get_paginated_response(serializer_class(rows, many=True).data)
+
+
+class BusinessView(PagedView):
+    # For the people of one business, who see only that business's objects.
 
     permission_classes = [IsAuthenticated, IsBusinessMember]
 
     @property
     def customer(self) -> Customer:
         return selectors.customer_of(self.request.user)  # the permission has checked there is one
-
-    def page(self, queryset, serializer_class) -> Response:
-        paginator = Pages()
-        rows = paginator.paginate_queryset(queryset, self.request, view=self)
-        return paginator.get_paginated_response(serializer_class(rows, many=True).data)
 
 
 def _detail(pickup, *, code: int = status.HTTP_200_OK) -> Response:
@@ -106,7 +111,7 @@ class TokenView(APIView):
                 description="Missing fields, or wrong credentials (`invalid_credentials`, `email_unverified`).",
             ),
             415: NOT_JSON,
-            429: _error("Too many attempts (`throttled`)."),
+            429: error_response("Too many attempts (`throttled`)."),
         },
     )
     def post(self, request):
@@ -281,7 +286,7 @@ class PickupListView(BusinessView):
             400: INVALID,
             **AUTHENTICATED,
             404: NOT_FOUND,
-            409: _error("The quote has expired (`conflict`)."),
+            409: error_response("The quote has expired (`conflict`)."),
             415: NOT_JSON,
         },
     )

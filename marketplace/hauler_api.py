@@ -4,18 +4,16 @@ Same rules as the business API (marketplace.api): each view validates input with
 service or selector, serializes; errors rise to marketplace.api_errors.
 """
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from haulers import services as hauler_services
 from haulers.models import Hauler
 from marketplace import dispatch, selectors, services
 from marketplace import hauler_serializers as h
-from marketplace import serializers as s
-from marketplace.api import INVALID, NOT_JSON, UNAUTHENTICATED, Pages
+from marketplace.api import INVALID, NOT_JSON, UNAUTHENTICATED, PagedView, Pages, error_response
 
 
 class IsHaulerMember(BasePermission):
@@ -26,29 +24,19 @@ class IsHaulerMember(BasePermission):
         return selectors.hauler_of(request.user) is not None
 
 
-def _error(description: str) -> OpenApiResponse:
-    return OpenApiResponse(s.ErrorSerializer, description=description)
-
-
-NOT_A_HAULER = _error("The account is not part of a hauler (`not_a_hauler`), or a session without CSRF.")
-NOT_FOUND = _error("No such object among yours (another hauler's objects included).")
+NOT_A_HAULER = error_response("The account is not part of a hauler (`not_a_hauler`), or a session without CSRF.")
+NOT_FOUND = error_response("No such object among yours (another hauler's objects included).")
 AUTHENTICATED = {401: UNAUTHENTICATED, 403: NOT_A_HAULER}
 
 
-class HaulerView(APIView):
-    # For the people of one hauler, who see only that hauler's offers and jobs. (A comment, not a docstring:
-    # the schema would show it as every endpoint's description.)
+class HaulerView(PagedView):
+    # For the people of one hauler, who see only that hauler's offers and jobs.
 
     permission_classes = [IsAuthenticated, IsHaulerMember]
 
     @property
     def hauler(self) -> Hauler:
         return selectors.hauler_of(self.request.user)  # the permission has checked there is one
-
-    def page(self, queryset, serializer_class) -> Response:
-        paginator = Pages()
-        rows = paginator.paginate_queryset(queryset, self.request, view=self)
-        return paginator.get_paginated_response(serializer_class(rows, many=True).data)
 
     def job(self, pickup_id: int) -> Response:
         return Response(h.JobDetailSerializer(selectors.job_of(hauler=self.hauler, pickup_id=pickup_id)).data)
@@ -97,7 +85,7 @@ class OfferAcceptView(HaulerView):
             200: h.JobDetailSerializer,
             **AUTHENTICATED,
             404: NOT_FOUND,
-            409: _error(
+            409: error_response(
                 "The offer is no longer pending, the pickup was taken, or you can no longer take it (`conflict`)."
             ),
         },
@@ -120,7 +108,7 @@ class OfferDeclineView(HaulerView):
             400: INVALID,
             **AUTHENTICATED,
             404: NOT_FOUND,
-            409: _error("The offer is no longer pending (`conflict`)."),
+            409: error_response("The offer is no longer pending (`conflict`)."),
             415: NOT_JSON,
         },
     )
@@ -191,8 +179,8 @@ class JobCompleteView(HaulerView):
             400: INVALID,
             **AUTHENTICATED,
             404: NOT_FOUND,
-            409: _error("The job is not scheduled (already completed, missed or cancelled) (`conflict`)."),
-            415: _error("The body is not `multipart/form-data` (`unsupported_media_type`)."),
+            409: error_response("The job is not scheduled (already completed, missed or cancelled) (`conflict`)."),
+            415: error_response("The body is not `multipart/form-data` (`unsupported_media_type`)."),
         },
     )
     def post(self, request, id: int):
@@ -216,7 +204,7 @@ class JobExceptionView(HaulerView):
             400: INVALID,
             **AUTHENTICATED,
             404: NOT_FOUND,
-            409: _error("The job is not scheduled (`conflict`)."),
+            409: error_response("The job is not scheduled (`conflict`)."),
             415: NOT_JSON,
         },
     )
