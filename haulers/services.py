@@ -86,8 +86,10 @@ def update_operations(
     return hauler
 
 
+@transaction.atomic
 def verify_hauler(*, hauler: Hauler, by, reason: str = "Credentials checked") -> Hauler:
-    """Staff verified the hauler's documents: it becomes active and can be matched."""
+    """Staff verified the hauler's documents: they count from now on, and the hauler becomes active."""
+    hauler.credentials.filter(verified_at__isnull=True).update(verified_at=timezone.now(), verified_by=by)
     transition(
         hauler, Hauler.Status.ACTIVE, by=by, reason=reason, fields={"verified_at": timezone.now(), "verified_by": by}
     )

@@ -1,8 +1,9 @@
 """Credentials over time: remind haulers before they expire; when one lapses, move its work on.
 
 Matching already refuses a hauler whose licence or insurance does not cover the service date.
-This sweep (beat, hourly, idempotent) handles what was agreed before the lapse: scheduled jobs
-go back into the cascade, pending offers are withdrawn, and the hauler and staff are told.
+This sweep (beat, hourly, idempotent) handles what was agreed before the lapse, or before staff
+suspended the hauler: scheduled jobs go back into the cascade, pending offers are withdrawn, and
+the hauler and staff are told. Only credentials staff have checked count.
 """
 
 import datetime as dt
@@ -12,7 +13,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from core.transitions import transition
-from haulers.models import Credential
+from haulers.models import Credential, Hauler
 from marketplace import dispatch, tasks
 from marketplace.models import Offer, Pickup
 
@@ -26,13 +27,18 @@ def _covered(kind: str, hauler_ref: str, date_ref: str):
             kind=kind,
             valid_from__lte=OuterRef(date_ref),
             expires_on__gte=OuterRef(date_ref),
+            verified_at__isnull=False,
         )
     )
 
 
 def _uncovered(hauler_ref: str, date_ref: str) -> Q:
-    return ~Q(_covered(Credential.Kind.LICENCE, hauler_ref, date_ref)) | ~Q(
-        _covered(Credential.Kind.INSURANCE, hauler_ref, date_ref)
+    """No checked licence or insurance for the date, or the hauler is no longer active (suspended)."""
+    inactive = hauler_ref.removesuffix("_id") + "__status"
+    return (
+        ~Q(_covered(Credential.Kind.LICENCE, hauler_ref, date_ref))
+        | ~Q(_covered(Credential.Kind.INSURANCE, hauler_ref, date_ref))
+        | ~Q(**{inactive: Hauler.Status.ACTIVE})
     )
 
 
@@ -79,7 +85,9 @@ def release_lapsed_job(*, pickup_id: int) -> bool:
         if not _lapsed_jobs().filter(pk=pickup_id).exists():  # renewed meanwhile, or no longer scheduled
             return False
         hauler = pickup.hauler
-        dispatch.redispatch(pickup=pickup, reason=f"{hauler.name}'s licence or insurance does not cover this date")
+        dispatch.redispatch(
+            pickup=pickup, reason=f"{hauler.name} is suspended or its licence or insurance does not cover this date"
+        )
         tasks.notify.delay_on_commit("pickup_lapsed_hauler", pickup.pk)
     return True
 

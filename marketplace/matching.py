@@ -7,7 +7,7 @@ load inside the first query let the planner run the count for every hauler in th
 with a rate for the stream: measured by `make bench`.) Eligibility on the service date:
 
 - the hauler is active and verified;
-- a licence and an insurance certificate are valid on that date (valid_from <= date <= expires_on);
+- a licence and an insurance certificate, checked by staff, are valid on that date (valid_from <= date <= expires_on);
 - the location's ZIP is in its service area and it has a rate for the stream and container;
 - its trucks run on that day of the week;
 - it has capacity left that day: scheduled or completed pickups plus pending offers < capacity_per_day;
@@ -82,7 +82,9 @@ class Request:
 
 def _valid_credential(kind: str, on: dt.date):
     return Exists(
-        Credential.objects.filter(hauler=OuterRef("hauler_id"), kind=kind, valid_from__lte=on, expires_on__gte=on)
+        Credential.objects.filter(
+            hauler=OuterRef("hauler_id"), kind=kind, valid_from__lte=on, expires_on__gte=on, verified_at__isnull=False
+        )
     )
 
 

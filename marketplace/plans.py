@@ -87,6 +87,8 @@ def book_plan(*, quote: Quote, customer: Customer, by=None) -> ServicePlan:
         return existing
     if quote.expires_at <= timezone.now():
         raise Conflict("This quote has expired; ask for a new one.")
+    if quote.location.archived_at is not None:
+        raise Conflict("This location has been archived since the quote; restore it or choose another.")
     try:
         with transaction.atomic():
             plan = ServicePlan.objects.create(
@@ -215,11 +217,23 @@ def _drop_visits(plan: ServicePlan, *, first: dt.date, last: dt.date | None, rea
     if last is not None:
         visits = visits.filter(plan_date__lte=last)
     dropped = 0
+    now = timezone.now()
     for visit in visits:
         with transaction.atomic():
             visit = dispatch.locked_pickup(visit.pk)
+            start, _ = scheduling.window_bounds(
+                service_date=visit.service_date,
+                window_start=visit.window_start,
+                window_end=visit.window_end,
+                tz_name=visit.location.timezone,
+            )
+            if now >= start:
+                continue  # under way or past: it is completed, missed or reported, not skipped
             if visit.status == Pickup.Status.SCHEDULED:
-                transition(visit, Pickup.Status.SKIPPED, by=by, reason=reason)
+                # the same terms as cancelling: a hauler planned for it, so late notice costs the fee
+                late = start - now < settings.CANCELLATION_CUTOFF
+                fee = min(settings.CANCELLATION_FEE_CENTS, visit.price_cents) if late else 0
+                transition(visit, Pickup.Status.SKIPPED, by=by, reason=reason, fields={"cancellation_fee_cents": fee})
                 tasks.notify.delay_on_commit("pickup_cancelled", visit.pk)
             elif visit.status in OPEN_VISIT:
                 transition(

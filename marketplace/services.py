@@ -174,6 +174,8 @@ def book_quote(*, quote: Quote, customer: Customer, by=None) -> Pickup:
         return existing
     if quote.expires_at <= timezone.now():
         raise Conflict("This quote has expired; ask for a new one.")
+    if quote.location.archived_at is not None:
+        raise Conflict("This location has been archived since the quote; restore it or choose another.")
     start, end = scheduling.default_window()
     problem = scheduling.check_service_date(
         service_date=quote.service_date, tz_name=quote.location.timezone, window_end=end
@@ -372,6 +374,16 @@ def report_exception(*, pickup_id: int, hauler: Hauler, reason: str, notes: str 
         raise ValidationError({"reason": f"Choose one of: {', '.join(ExceptionReason.values)}."})
     with transaction.atomic():
         pickup = _held_job(pickup_id, hauler)
+        start, _ = scheduling.window_bounds(
+            service_date=pickup.service_date,
+            window_start=pickup.window_start,
+            window_end=pickup.window_end,
+            tz_name=pickup.location.timezone,
+        )
+        if timezone.now() < start:
+            raise Conflict(
+                "A visit can be reported only once its window has started; to give the job back, release it."
+            )
         label = ExceptionReason(reason).label
         transition(
             pickup,

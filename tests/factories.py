@@ -125,3 +125,10 @@ class RateFactory(factory.django.DjangoModelFactory):
     container = "dumpster_4yd"
     price_cents = 8_500
     extra_container_cents = 4_000
+
+
+def in_window(pickup) -> dt.datetime:
+    """9 AM on the pickup's date at its location: inside the default arrival window."""
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.combine(pickup.service_date, dt.time(9, 0), tzinfo=ZoneInfo(pickup.location.timezone))

@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -11,6 +12,7 @@ from marketplace.models import ExceptionReason, Pickup, ServiceProof
 from tests import factories
 from tests.api.conftest import in_days
 from tests.api.hauler_fixtures import *  # noqa: F403
+from tests.factories import in_window
 
 URL = "/api/v1/hauler/jobs/"
 ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 64
@@ -338,7 +340,12 @@ def test_completion_as_json_is_415(hauler_api, today_job):
 @pytest.mark.django_db
 def test_reporting_an_exception_marks_the_job_missed_with_the_reason(hauler_api, hauler_owner, hauler, make_jobs):
     job = make_jobs(hauler=hauler)[0]
+    with time_machine.travel(in_window(job) - dt.timedelta(days=1)):  # before the window: give it back instead
+        early = hauler_api.post(f"{URL}{job.pk}/exception/", {"reason": "blocked"}, format="json")
+    assert early.status_code == 409
 
+    traveller = time_machine.travel(in_window(job))
+    traveller.start()
     response = hauler_api.post(
         f"{URL}{job.pk}/exception/", {"reason": "blocked", "notes": " A van parked in front "}, format="json"
     )
@@ -353,6 +360,7 @@ def test_reporting_an_exception_marks_the_job_missed_with_the_reason(hauler_api,
 
     again = hauler_api.post(f"{URL}{job.pk}/exception/", {"reason": "not_out"}, format="json")
     assert again.status_code == 409
+    traveller.stop()
 
 
 @pytest.mark.django_db

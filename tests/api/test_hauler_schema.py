@@ -1,6 +1,7 @@
 """The hauler API is in the OpenAPI schema, errors and the multipart upload included, and its responses match it."""
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
@@ -9,6 +10,7 @@ from tests import factories
 from tests.api.conftest import client_for
 from tests.api.hauler_fixtures import *  # noqa: F403
 from tests.api.test_schema import assert_matches_schema
+from tests.factories import in_window
 
 OFFERS = "/api/v1/hauler/offers/"
 JOBS = "/api/v1/hauler/jobs/"
@@ -111,11 +113,14 @@ def test_responses_match_the_schema(
         "post",
         415,
     )
-    missed = hauler_api.post(f"{JOBS}{first.pk}/exception/", {"reason": "not_out", "notes": "Gate shut"}, format="json")
-    check(missed, "/api/v1/hauler/jobs/{id}/exception/", "post", 200)
-    assert missed.json()["exception"] is not None
-    again = hauler_api.post(f"{JOBS}{first.pk}/exception/", {"reason": "not_out"}, format="json")
-    check(again, "/api/v1/hauler/jobs/{id}/exception/", "post", 409)
+    with time_machine.travel(in_window(first)):  # a visit is reported once its window has started
+        missed = hauler_api.post(
+            f"{JOBS}{first.pk}/exception/", {"reason": "not_out", "notes": "Gate shut"}, format="json"
+        )
+        check(missed, "/api/v1/hauler/jobs/{id}/exception/", "post", 200)
+        assert missed.json()["exception"] is not None
+        again = hauler_api.post(f"{JOBS}{first.pk}/exception/", {"reason": "not_out"}, format="json")
+        check(again, "/api/v1/hauler/jobs/{id}/exception/", "post", 409)
 
     area = "/api/v1/hauler/service-area/"
     check(hauler_api.get(area), area, "get", 200)

@@ -5,6 +5,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -341,7 +342,8 @@ def test_bad_proof_is_refused(hauler_client, todays_job, changes, message):
 @pytest.mark.django_db
 def test_could_not_service_records_the_reason_for_the_customer(hauler_client, member, todays_job):
     form = {"reason": ExceptionReason.BLOCKED, "notes": "A delivery truck parked in front of the dumpster."}
-    response = hauler_client.post(reverse("hauler_job_exception", args=[todays_job.pk]), form)
+    with time_machine.travel(factories.in_window(todays_job)):
+        response = hauler_client.post(reverse("hauler_job_exception", args=[todays_job.pk]), form)
     assert response["Location"] == reverse("hauler_job", args=[todays_job.pk])
     todays_job.refresh_from_db()
     assert todays_job.status == Pickup.Status.MISSED

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+import time_machine
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -335,7 +336,10 @@ def test_the_customer_sees_why_a_pickup_was_not_serviced_and_can_move_it(owner_c
     from marketplace import services
 
     pickup = make_pickup(location, status=Pickup.Status.SCHEDULED, days_ahead=0, hauler=in_area_hauler)
-    services.report_exception(pickup_id=pickup.pk, hauler=in_area_hauler, reason="not_out", notes="No bins at the curb")
+    with time_machine.travel(factories.in_window(pickup)):
+        services.report_exception(
+            pickup_id=pickup.pk, hauler=in_area_hauler, reason="not_out", notes="No bins at the curb"
+        )
     page = owner_client.get(reverse("pickup_detail", args=[pickup.pk])).content.decode()
     assert "container not put out" in page and "No bins at the curb" in page
     assert "Move to this date" in page

@@ -103,9 +103,42 @@ def test_a_renewal_before_the_sweep_keeps_the_job(location, in_area_hauler, run_
     job = book_for(location, in_area_hauler, TODAY + dt.timedelta(days=5))
     Credential.objects.create(
         hauler=in_area_hauler, kind="licence", number="LIC-NEW", issuer="City of Austin",
-        valid_from=TODAY, expires_on=TODAY + dt.timedelta(days=365),
+        valid_from=TODAY, expires_on=TODAY + dt.timedelta(days=365), verified_at=at_noon(TODAY),
     )  # fmt: skip
     with time_machine.travel(at_noon(TODAY), tick=False):
         assert run_on_commit(compliance.check_compliance)["released"] == 0
     job.refresh_from_db()
     assert job.hauler == in_area_hauler
+
+
+@pytest.mark.django_db
+def test_a_suspended_haulers_later_jobs_move_on(location, in_area_hauler, run_on_commit):
+    from haulers.models import Hauler
+
+    backup = factories.HaulerFactory(name="Backup Bins", zips=["78701"])
+    factories.RateFactory(hauler=backup, price_cents=9_000)
+    job = book_for(location, in_area_hauler, TODAY + dt.timedelta(days=3))
+    Hauler.objects.filter(pk=in_area_hauler.pk).update(status=Hauler.Status.SUSPENDED)
+    with time_machine.travel(at_noon(TODAY), tick=False):
+        assert run_on_commit(compliance.check_compliance)["released"] == 1
+    job.refresh_from_db()
+    assert job.hauler is None
+    assert job.offers.get(status="pending").hauler == backup
+
+
+@pytest.mark.django_db
+def test_an_unchecked_renewal_does_not_keep_a_lapsed_haulers_jobs(location, in_area_hauler, run_on_commit):
+    in_area_hauler.credentials.filter(kind="licence").update(expires_on=TODAY + dt.timedelta(days=1))
+    job = book_for(location, in_area_hauler, TODAY + dt.timedelta(days=5))
+    Credential.objects.create(
+        hauler=in_area_hauler,
+        kind="licence",
+        number="LIC-SELF",
+        issuer="Self-declared",
+        valid_from=TODAY,
+        expires_on=TODAY + dt.timedelta(days=3650),
+    )  # fmt: skip  (uploaded by the hauler, not checked by staff)
+    with time_machine.travel(at_noon(TODAY), tick=False):
+        assert run_on_commit(compliance.check_compliance)["released"] == 1
+    job.refresh_from_db()
+    assert job.hauler is None

@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -95,7 +96,7 @@ def test_only_the_holding_hauler_closes_a_scheduled_job(job, in_area_hauler):
 def test_could_not_service_tells_the_customer_why_and_does_not_cost_the_hauler(
     job, in_area_hauler, customer_owner, django_capture_on_commit_callbacks
 ):
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True), time_machine.travel(factories.in_window(job)):
         services.report_exception(pickup_id=job.pk, hauler=in_area_hauler, reason="blocked", notes="Car on the pad")
     job.refresh_from_db()
     assert (job.status, job.exception_reason, job.exception_notes) == (
@@ -107,6 +108,17 @@ def test_could_not_service_tells_the_customer_why_and_does_not_cost_the_hauler(
     assert "container blocked" in message.subject
     assert "Car on the pad" in message.body
     assert reliability.update_reliability(hauler_id=in_area_hauler.pk) == Decimal("0.900")
+
+
+@pytest.mark.django_db
+def test_could_not_service_waits_for_the_window(job, in_area_hauler):
+    with (
+        time_machine.travel(factories.in_window(job) - dt.timedelta(hours=3)),
+        pytest.raises(Conflict, match="release"),
+    ):
+        services.report_exception(pickup_id=job.pk, hauler=in_area_hauler, reason="not_out")
+    job.refresh_from_db()
+    assert job.status == Pickup.Status.SCHEDULED
 
 
 @pytest.mark.django_db

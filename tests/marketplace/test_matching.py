@@ -204,3 +204,11 @@ def test_a_hauler_is_matched_only_on_its_working_days(location):
     factories.RateFactory(hauler=hauler)
     assert ids(location) == [hauler.pk]
     assert ids(location, service_date=SERVICE_DAY + dt.timedelta(days=1)) == []
+
+
+@pytest.mark.django_db
+def test_only_credentials_staff_checked_count(location):
+    hauler = factories.HaulerFactory(zips=["78701"])
+    factories.RateFactory(hauler=hauler)
+    hauler.credentials.filter(kind="licence").update(verified_at=None)  # a renewal uploaded, not yet checked
+    assert ids(location) == []

@@ -175,3 +175,17 @@ def test_a_monthly_plan_on_the_31st_lands_on_short_months_last_day(customer, loc
         service_date=dt.date(2026, 11, 23), frequency="monthly", day_of_month=31,
     )  # fmt: skip
     assert quote.service_date == dt.date(2026, 11, 30)
+
+
+@pytest.mark.django_db
+def test_skipping_a_scheduled_visit_inside_the_cutoff_costs_the_late_fee(
+    customer, location, hauler, run_on_commit, clock
+):
+    _, plan = book_weekly(customer, location, run_on_commit)
+    run_on_commit(dispatch.accept_offer, offer_id=plan.visits.get().offers.get().pk, hauler=hauler)
+    clock.move_to(dt.datetime(2026, 11, 29, 20, 0, tzinfo=dt.UTC))  # Sun 14:00 in Austin; Monday's visit 17 h away
+    run_on_commit(plans.pause_plan, plan=plan, customer=customer, start=dt.date(2026, 11, 23), end=dt.date(2026, 12, 3))
+    fees = {v.plan_date: (v.status, v.cancellation_fee_cents) for v in plan.visits.all()}
+    assert fees[dt.date(2026, 11, 23)] == ("scheduled", 0)  # its window has passed: not skipped after the fact
+    assert fees[dt.date(2026, 11, 30)] == ("skipped", 2_500)  # inside the 24 h cutoff
+    assert fees[dt.date(2026, 12, 3)] == ("skipped", 0)

@@ -164,3 +164,14 @@ def test_another_business_cannot_book_my_quote(customer, location, in_area_haule
     with pytest.raises(NotFound):
         services.book_quote(quote=quote, customer=factories.CustomerFactory())
     assert not Pickup.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_quote_for_a_location_archived_since_cannot_be_booked(customer, location, in_area_hauler):
+    from customers.services import archive_location
+
+    quote = quote_for(customer, location)
+    archive_location(location=location)
+    with pytest.raises(Conflict, match="archived"):
+        services.book_quote(quote=quote, customer=customer)
+    assert not Pickup.objects.exists()
