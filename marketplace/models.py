@@ -279,6 +279,28 @@ class Notification(models.Model):
         return self.title
 
 
+class Delivery(models.Model):
+    """A message sent to a bare address or number (no account, so no Notification row): a retry skips it."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        SMS = "sms", "Text message"
+
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    dedupe_key = models.CharField(max_length=120)
+    address = models.CharField(max_length=254)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "deliveries"
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "dedupe_key", "address"], name="delivery_once_per_address")
+        ]
+
+    def __str__(self):
+        return f"{self.channel} to {self.address}: {self.dedupe_key}"
+
+
 class NotificationPreference(models.Model):
     """A kind of event a user does not want emailed (they still see it in the app)."""
 

@@ -4,7 +4,8 @@ Each kind of event names its subject, its recipients and its template (templates
 sent as text and, through emails/layout.html, as HTML).
 `tasks.notify` calls `send` after the change has committed. A recipient with an account gets an
 in-app notification (one per event, however often the task runs: a unique dedupe key) and an email
-unless they turned that kind off; a bare address (an invitation, a staff alias) gets the email.
+unless they turned that kind off; a bare address (an invitation, a staff alias) or a phone number
+gets its message once too (a Delivery row).
 """
 
 from collections.abc import Callable
@@ -22,7 +23,7 @@ from customers.models import Membership as CustomerMembership
 from haulers.models import Credential
 from haulers.models import Membership as HaulerMembership
 from marketplace import sms
-from marketplace.models import Notification, NotificationPreference, Offer, Pickup, ServicePlan
+from marketplace.models import Delivery, Notification, NotificationPreference, Offer, Pickup, ServicePlan
 from sensors.models import Reading
 
 User = get_user_model()
@@ -226,22 +227,38 @@ def send(kind: str, object_id: int) -> int:
     url = spec.url(obj)
     body = render_to_string(f"emails/{kind}.txt", {"obj": obj, "site_url": settings.SITE_URL, "url": url})
     html = render_to_string("emails/layout.html", {"subject": subject, "body": body, "site_url": settings.SITE_URL})
+    key = f"{kind}:{object_id}"
+
+    def email_to(address: str) -> int:
+        return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address], html_message=html)
+
     sent = 0
     seen = set()
     for recipient in spec.recipients(obj):
-        key = recipient.pk if isinstance(recipient, User) else recipient.lower()
-        if key in seen:
+        address = recipient.pk if isinstance(recipient, User) else recipient.lower()
+        if address in seen:
             continue
-        seen.add(key)
+        seen.add(address)
         if isinstance(recipient, User):
-            sent += _to_user(
-                recipient, kind=kind, key=f"{kind}:{object_id}", subject=subject, body=body, html=html, url=url
-            )
+            sent += _to_user(recipient, kind=kind, key=key, subject=subject, body=body, html=html, url=url)
         else:
-            sent += send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient], html_message=html)
-    if spec.sms_to is not None and sent:
-        sms.send_sms(to=spec.sms_to(obj), text=subject)
+            sent += _once(Delivery.Channel.EMAIL, key, address, email_to)
+    if spec.sms_to is not None and (number := sms.normalise(spec.sms_to(obj))):
+        _once(Delivery.Channel.SMS, key, number, lambda to: sms.send_sms(to=to, text=subject))
     return sent
+
+
+def _once(channel: str, key: str, address: str, deliver) -> int:
+    """Deliver to a bare address unless a delivery of this event to it is already recorded; 1 if sent now."""
+    if Delivery.objects.filter(channel=channel, dedupe_key=key, address=address).exists():
+        return 0
+    deliver(address)
+    try:
+        with transaction.atomic():
+            Delivery.objects.create(channel=channel, dedupe_key=key, address=address)
+    except IntegrityError:  # a concurrent run recorded it first
+        pass
+    return 1
 
 
 def _to_user(user, *, kind: str, key: str, subject: str, body: str, html: str, url: str) -> int:

@@ -75,3 +75,23 @@ def test_a_deleted_object_sends_nothing(offer):
     offer.delete()
     assert notifications.send("offer_made", offer_id) == 0
     assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_staff_alias_and_text_go_out_once_even_when_no_member_gets_email(offer, settings, caplog):
+    from marketplace.models import NotificationPreference
+
+    for member in offer.hauler.memberships.all():
+        NotificationPreference.objects.create(user=member.user, kind="offer_made")  # email muted
+    with caplog.at_level(logging.INFO, logger="marketplace.sms"):
+        assert notifications.send("offer_made", offer.pk) == 0
+        notifications.send("offer_made", offer.pk)
+    assert [r.getMessage()[:17] for r in caplog.records if r.name == "marketplace.sms"] == ["SMS to 5125550199"]
+
+    settings.STAFF_ALERT_EMAILS = ["dispatch@haulmatch.example"]
+    offer.pickup.status = "unmatched"
+    offer.pickup.save(update_fields=["status"])
+    mail.outbox.clear()
+    notifications.send("pickup_unmatched", offer.pickup.pk)
+    notifications.send("pickup_unmatched", offer.pickup.pk)  # a retried task
+    assert [m.to for m in mail.outbox].count(["dispatch@haulmatch.example"]) == 1
