@@ -15,7 +15,7 @@ from django.utils import timezone
 from core.transitions import transition
 from haulers.models import Credential, Hauler
 from marketplace import dispatch, tasks
-from marketplace.models import Offer, Pickup
+from marketplace.models import Offer, Pickup, ServicePlan
 
 REMINDER_DAYS = (30, 7)
 
@@ -88,8 +88,20 @@ def release_lapsed_job(*, pickup_id: int) -> bool:
         dispatch.redispatch(
             pickup=pickup, reason=f"{hauler.name} is suspended or its licence or insurance does not cover this date"
         )
+        _free_plan(pickup, hauler)
         tasks.notify.delay_on_commit("pickup_lapsed_hauler", pickup.pk)
     return True
+
+
+def _free_plan(pickup: Pickup, hauler) -> None:
+    """A plan whose hauler can no longer serve it looks for a new one: whoever takes its next visit takes it."""
+    if pickup.plan_id is None:
+        return
+    plan = ServicePlan.objects.select_for_update().get(pk=pickup.plan_id)
+    if plan.status == ServicePlan.Status.ACTIVE and plan.hauler_id == hauler.pk:
+        transition(
+            plan, ServicePlan.Status.PENDING, reason=f"{hauler.name} can no longer serve it", fields={"hauler": None}
+        )
 
 
 def withdraw_lapsed_offer(*, offer_id: int) -> bool:

@@ -189,3 +189,26 @@ def test_skipping_a_scheduled_visit_inside_the_cutoff_costs_the_late_fee(
     assert fees[dt.date(2026, 11, 23)] == ("scheduled", 0)  # its window has passed: not skipped after the fact
     assert fees[dt.date(2026, 11, 30)] == ("skipped", 2_500)  # inside the 24 h cutoff
     assert fees[dt.date(2026, 12, 3)] == ("skipped", 0)
+
+
+@pytest.mark.django_db
+def test_a_plan_whose_hauler_is_suspended_goes_to_whoever_takes_its_next_visit(
+    customer, location, hauler, run_on_commit, clock
+):
+    from haulers.models import Hauler
+    from marketplace import compliance
+
+    _, plan = book_weekly(customer, location, run_on_commit)
+    run_on_commit(dispatch.accept_offer, offer_id=plan.visits.get().offers.get().pk, hauler=hauler)
+    newcomer = factories.HaulerFactory(name="Newcomer", zips=["78701"])
+    factories.RateFactory(hauler=newcomer, price_cents=6_500)
+    Hauler.objects.filter(pk=hauler.pk).update(status=Hauler.Status.SUSPENDED)
+
+    run_on_commit(compliance.check_compliance)
+
+    plan.refresh_from_db()
+    assert (plan.status, plan.hauler) == (ServicePlan.Status.PENDING, None)
+    next_visit = plan.visits.filter(status="offered").order_by("service_date").first()
+    run_on_commit(dispatch.accept_offer, offer_id=next_visit.offers.get(status="pending").pk, hauler=newcomer)
+    plan.refresh_from_db()
+    assert (plan.status, plan.hauler) == (ServicePlan.Status.ACTIVE, newcomer)
