@@ -22,6 +22,11 @@ class TransitionConflict(TransitionNotAllowed):
     """Someone else changed the status between our read and our write."""
 
 
+def actor(user):
+    """The user to record as having done something, or None (a task, the system, an anonymous visitor)."""
+    return user if user is not None and user.is_authenticated else None
+
+
 def allowed(obj: models.Model, to: str) -> bool:
     """Whether obj's transition table allows moving from its current status to `to`."""
     return to in obj.TRANSITIONS.get(obj.status, ())
@@ -46,7 +51,7 @@ def transition(obj: models.Model, to: str, *, by=None, reason: str = "", fields:
             object_id=obj.pk,
             from_status=current,
             to_status=to,
-            by=by if by is not None and by.is_authenticated else None,
+            by=actor(by),
             reason=reason[:500],
         )
 

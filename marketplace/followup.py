@@ -35,8 +35,7 @@ def reminders_due(*, now: dt.datetime | None = None) -> list[int]:
     for pickup in _scheduled_around(now, days_back=0, days_ahead=2).filter(reminded_at__isnull=True):
         tz_name = pickup.location.timezone
         remind_from = scheduling.at_local(pickup.service_date - dt.timedelta(days=1), REMINDER_LOCAL_TIME, tz_name)
-        window_start = scheduling.at_local(pickup.service_date, pickup.window_start, tz_name)
-        if remind_from <= now < window_start:
+        if remind_from <= now < pickup.window()[0]:
             due.append(pickup.pk)
     return due
 
@@ -56,8 +55,7 @@ def send_reminders(*, now: dt.datetime | None = None) -> int:
 
 
 def _is_overdue(pickup: Pickup, now: dt.datetime) -> bool:
-    window_end = scheduling.at_local(pickup.service_date, pickup.window_end, pickup.location.timezone)
-    return window_end + MISSED_AFTER_WINDOW <= now
+    return pickup.window()[1] + MISSED_AFTER_WINDOW <= now
 
 
 def overdue(*, now: dt.datetime | None = None) -> list[int]:

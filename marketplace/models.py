@@ -182,6 +182,17 @@ class Pickup(models.Model):
     def __str__(self):
         return f"Pickup {self.pk} on {self.service_date} ({self.get_status_display()})"
 
+    def window(self) -> tuple[datetime.datetime, datetime.datetime]:
+        """The arrival window as aware datetimes, in the location's timezone."""
+        from marketplace.scheduling import window_bounds
+
+        return window_bounds(
+            service_date=self.service_date,
+            window_start=self.window_start,
+            window_end=self.window_end,
+            tz_name=self.location.timezone,
+        )
+
 
 class Offer(models.Model):
     """A pickup offered to one hauler, who must answer by `answer_by`."""

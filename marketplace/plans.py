@@ -16,10 +16,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.errors import Conflict, NotFound
-from core.transitions import transition
+from core.transitions import actor, transition
 from customers.models import Customer
 from haulers.models import WEEKDAY_NAMES
-from marketplace import dispatch, scheduling, tasks
+from marketplace import dispatch, pricing, scheduling, tasks
 from marketplace.models import Frequency, Pickup, PlanPause, Quote, ServicePlan
 
 RECURRING = (Frequency.WEEKLY, Frequency.BIWEEKLY, Frequency.MONTHLY)
@@ -106,7 +106,7 @@ def book_plan(*, quote: Quote, customer: Customer, by=None) -> ServicePlan:
                 price_cents=quote.price_cents,
                 payout_cents=quote.payout_cents,
                 currency=quote.currency,
-                created_by=by if by is not None and by.is_authenticated else None,
+                created_by=actor(by),
             )
             visit = _make_visit(plan, nominal=quote.service_date, actual=quote.service_date)
             tasks.notify.delay_on_commit("plan_booked", plan.pk)
@@ -221,18 +221,12 @@ def _drop_visits(plan: ServicePlan, *, first: dt.date, last: dt.date | None, rea
     for visit in visits:
         with transaction.atomic():
             visit = dispatch.locked_pickup(visit.pk)
-            start, _ = scheduling.window_bounds(
-                service_date=visit.service_date,
-                window_start=visit.window_start,
-                window_end=visit.window_end,
-                tz_name=visit.location.timezone,
-            )
+            start, _ = visit.window()
             if now >= start:
                 continue  # under way or past: it is completed, missed or reported, not skipped
             if visit.status == Pickup.Status.SCHEDULED:
                 # the same terms as cancelling: a hauler planned for it, so late notice costs the fee
-                late = start - now < settings.CANCELLATION_CUTOFF
-                fee = min(settings.CANCELLATION_FEE_CENTS, visit.price_cents) if late else 0
+                fee = pricing.late_cancellation_fee_cents(price_cents=visit.price_cents, window_start=start, now=now)
                 transition(visit, Pickup.Status.SKIPPED, by=by, reason=reason, fields={"cancellation_fee_cents": fee})
                 tasks.notify.delay_on_commit("pickup_cancelled", visit.pk)
             elif visit.status in OPEN_VISIT:
@@ -300,7 +294,7 @@ def change_weekdays(*, plan: ServicePlan, customer: Customer, weekdays: int, fro
         price_cents=plan.price_cents,
         payout_cents=plan.payout_cents,
         currency=plan.currency,
-        created_by=by if by is not None and by.is_authenticated else None,
+        created_by=actor(by),
     )
     end_plan(plan=plan, customer=customer, last_day=from_date - dt.timedelta(days=1), by=by)
     if successor.status == ServicePlan.Status.ACTIVE:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from core.catalog import Container, WasteStream
 from core.errors import Conflict, NotFound
 from core.models import Role
-from core.transitions import transition
+from core.transitions import actor, transition
 from core.uploads import PHOTO_TYPES, check_upload
 from customers import services as customer_services
 from customers.models import Customer, ServiceLocation
@@ -197,7 +197,7 @@ def book_quote(*, quote: Quote, customer: Customer, by=None) -> Pickup:
                 price_cents=quote.price_cents,
                 payout_cents=quote.payout_cents,
                 currency=quote.currency,
-                created_by=by if by is not None and by.is_authenticated else None,
+                created_by=actor(by),
             )
             tasks.notify.delay_on_commit("pickup_booked", pickup.pk)
             tasks.dispatch_pickup.delay_on_commit(pickup.pk)
@@ -217,17 +217,13 @@ def cancel_pickup(*, pickup: Pickup, by=None, reason: str = "Cancelled by the cu
             Pickup.Status.UNMATCHED,
         ):
             raise Conflict(f"A {pickup.get_status_display().lower()} pickup cannot be cancelled.")
-        start, _ = scheduling.window_bounds(
-            service_date=pickup.service_date,
-            window_start=pickup.window_start,
-            window_end=pickup.window_end,
-            tz_name=pickup.location.timezone,
-        )
+        start, _ = pickup.window()
         now = timezone.now()
         if now >= start:
             raise Conflict("The arrival window has started; the pickup can no longer be cancelled.")
-        late = pickup.status == Pickup.Status.SCHEDULED and start - now < settings.CANCELLATION_CUTOFF
-        fee = min(settings.CANCELLATION_FEE_CENTS, pickup.price_cents) if late else 0
+        fee = 0
+        if pickup.status == Pickup.Status.SCHEDULED:  # a hauler planned for it: late notice costs the fee
+            fee = pricing.late_cancellation_fee_cents(price_cents=pickup.price_cents, window_start=start, now=now)
         had_hauler = pickup.hauler_id is not None
         transition(
             pickup,
@@ -293,12 +289,7 @@ def remove_from_team(*, user, kind: str, membership_id: int) -> None:
 def change_pickup_date(*, pickup: Pickup, service_date, by=None) -> Pickup:
     """The customer moves a pickup; a scheduled one only until CANCELLATION_CUTOFF before its window."""
     if pickup.status == Pickup.Status.SCHEDULED:
-        start, _ = scheduling.window_bounds(
-            service_date=pickup.service_date,
-            window_start=pickup.window_start,
-            window_end=pickup.window_end,
-            tz_name=pickup.location.timezone,
-        )
+        start, _ = pickup.window()
         if start - timezone.now() < settings.CANCELLATION_CUTOFF:
             hours = settings.CANCELLATION_CUTOFF.total_seconds() / 3600
             raise Conflict(
@@ -360,7 +351,7 @@ def complete_pickup(
             raise ValidationError({"serviced_at": "The service time is before the pickup date."})
         ServiceProof.objects.create(
             pickup=pickup, photo=photo, weight_kg=weight_kg, notes=notes.strip()[:500], serviced_at=serviced_at,
-            recorded_by=by if by is not None and by.is_authenticated else None,
+            recorded_by=actor(by),
         )  # fmt: skip
         transition(pickup, Pickup.Status.COMPLETED, by=by, reason="Completed with proof", fields={"completed_at": now})
         tasks.notify.delay_on_commit("pickup_completed", pickup.pk)
@@ -374,12 +365,7 @@ def report_exception(*, pickup_id: int, hauler: Hauler, reason: str, notes: str 
         raise ValidationError({"reason": f"Choose one of: {', '.join(ExceptionReason.values)}."})
     with transaction.atomic():
         pickup = _held_job(pickup_id, hauler)
-        start, _ = scheduling.window_bounds(
-            service_date=pickup.service_date,
-            window_start=pickup.window_start,
-            window_end=pickup.window_end,
-            tz_name=pickup.location.timezone,
-        )
+        start, _ = pickup.window()
         if timezone.now() < start:
             raise Conflict(
                 "A visit can be reported only once its window has started; to give the job back, release it."
