@@ -112,3 +112,24 @@ class StatusHistoryInline(ReadOnlyAdminMixin, GenericTabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("by")
+
+
+class MembershipAdminBase(admin.ModelAdmin):
+    """A business's or a hauler's seats and invitations; subclasses name the organisation field."""
+
+    organisation = ""  # "customer" or "hauler"
+    list_filter = ("role",)
+    raw_id_fields = ("user", "invited_by")
+    readonly_fields = ("created_at",)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls.list_display = ("email", cls.organisation, "role", "accepted", "accepted_at", "created_at")
+        cls.list_select_related = (cls.organisation,)
+        cls.search_fields = ("email", f"{cls.organisation}__name")
+        cls.autocomplete_fields = (cls.organisation,)
+
+    @admin.display(description="accepted", boolean=True, ordering="accepted_at")
+    def accepted(self, membership):
+        """Accepted once a user holds the seat; pending while only an invitation."""
+        return not membership.is_pending

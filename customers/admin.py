@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
+from core.admin import MembershipAdminBase
 from customers.models import Customer, Membership, ServiceLocation
 
 
@@ -84,16 +85,5 @@ class ServiceLocationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
-    list_display = ("email", "customer", "role", "accepted", "accepted_at", "created_at")
-    list_filter = ("role",)
-    list_select_related = ("customer",)
-    search_fields = ("email", "customer__name")
-    autocomplete_fields = ("customer",)
-    raw_id_fields = ("user", "invited_by")
-    readonly_fields = ("created_at",)
-
-    @admin.display(description="accepted", boolean=True, ordering="accepted_at")
-    def accepted(self, membership):
-        """Accepted once a user holds the seat; pending while only an invitation."""
-        return not membership.is_pending
+class MembershipAdmin(MembershipAdminBase):
+    organisation = "customer"

@@ -5,7 +5,7 @@ from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils.html import format_html
 
-from core.admin import StatusHistoryInline, dollars
+from core.admin import MembershipAdminBase, StatusHistoryInline, dollars
 from core.transitions import TransitionNotAllowed
 from haulers import services
 from haulers.models import Credential, Hauler, Membership, Rate, ServiceZip
@@ -187,16 +187,5 @@ class ServiceZipAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
-    list_display = ("email", "hauler", "role", "accepted", "accepted_at", "created_at")
-    list_filter = ("role",)
-    list_select_related = ("hauler",)
-    search_fields = ("email", "hauler__name")
-    autocomplete_fields = ("hauler",)
-    raw_id_fields = ("user", "invited_by")
-    readonly_fields = ("created_at",)
-
-    @admin.display(description="accepted", boolean=True, ordering="accepted_at")
-    def accepted(self, membership):
-        """Accepted once a user holds the seat; pending while only an invitation."""
-        return not membership.is_pending
+class MembershipAdmin(MembershipAdminBase):
+    organisation = "hauler"
