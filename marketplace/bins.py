@@ -14,7 +14,7 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from core.errors import Conflict
@@ -131,14 +131,15 @@ def skip_candidates(*, now: dt.datetime | None = None) -> list[int]:
     """Scheduled plan visits with a sensor on their container whose cutoff has passed and that were not checked."""
     now = now or timezone.now()
     today = now.astimezone(dt.UTC).date()
-    watched = Device.objects.filter(active=True).values_list("location_id", "waste_stream", "container")
-    if not watched:
-        return []
-    matches = Q()
-    for location_id, stream, container in watched:
-        matches |= Q(location_id=location_id, waste_stream=stream, container=container)
+    # One correlated EXISTS, not an OR per device: its size does not grow with the number of sensors.
+    watched = Device.objects.filter(
+        active=True,
+        location_id=OuterRef("location_id"),
+        waste_stream=OuterRef("waste_stream"),
+        container=OuterRef("container"),
+    )
     visits = Pickup.objects.filter(
-        matches,
+        Exists(watched),
         plan__isnull=False,
         status=Pickup.Status.SCHEDULED,
         sensor_checked_at__isnull=True,
