@@ -79,6 +79,7 @@ def mark_missed(*, pickup_id: int, now: dt.datetime | None = None) -> bool:
         transition(pickup, Pickup.Status.MISSED, reason="Not completed by the end of its window")
         tasks.notify.delay_on_commit("pickup_missed", pickup.pk)
         tasks.update_reliability.delay_on_commit(pickup.hauler_id)
+        tasks.credit_missed_pickup.delay_on_commit(pickup.pk)
     return True
 
 

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from billing import services as billing
 from core.errors import Conflict, NotFound
 from core.transitions import actor, transition
 from customers.models import Customer
@@ -85,6 +86,9 @@ def book_plan(*, quote: Quote, customer: Customer, by=None) -> ServicePlan:
     existing = ServicePlan.objects.filter(quote=quote).first()
     if existing is not None:
         return existing
+    blocked = billing.booking_block(customer=customer)
+    if blocked:
+        raise Conflict(blocked)
     if quote.expires_at <= timezone.now():
         raise Conflict("This quote has expired; ask for a new one.")
     if quote.location.archived_at is not None:

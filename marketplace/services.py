@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from billing import services as billing
 from core.catalog import Container, WasteStream
 from core.errors import Conflict, NotFound
 from core.models import Role
@@ -172,6 +173,9 @@ def book_quote(*, quote: Quote, customer: Customer, by=None) -> Pickup:
     existing = Pickup.objects.filter(quote=quote).first()
     if existing is not None:
         return existing
+    blocked = billing.booking_block(customer=customer)
+    if blocked:
+        raise Conflict(blocked)
     if quote.expires_at <= timezone.now():
         raise Conflict("This quote has expired; ask for a new one.")
     if quote.location.archived_at is not None:
@@ -235,6 +239,8 @@ def cancel_pickup(*, pickup: Pickup, by=None, reason: str = "Cancelled by the cu
         dispatch.withdraw_pending_offers(pickup=pickup, reason="The customer cancelled.")
         if had_hauler:
             tasks.notify.delay_on_commit("pickup_cancelled", pickup.pk)
+        if fee:
+            tasks.charge_pickup.delay_on_commit(pickup.pk)
     return pickup
 
 
@@ -356,6 +362,7 @@ def complete_pickup(
         transition(pickup, Pickup.Status.COMPLETED, by=by, reason="Completed with proof", fields={"completed_at": now})
         tasks.notify.delay_on_commit("pickup_completed", pickup.pk)
         tasks.update_reliability.delay_on_commit(hauler.pk)
+        tasks.charge_pickup.delay_on_commit(pickup.pk)
     return pickup
 
 

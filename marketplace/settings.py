@@ -8,6 +8,7 @@ table lists every variable read here.
 from datetime import time, timedelta
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
 from marketplace import env
@@ -208,6 +209,11 @@ CELERY_BEAT_SCHEDULE = {
     "skip-empty-visits": {"task": "marketplace.skip_empty_visits", "schedule": timedelta(minutes=15)},
     "send-reminders": {"task": "marketplace.send_reminders", "schedule": timedelta(minutes=15)},
     "detect-missed": {"task": "marketplace.detect_missed", "schedule": timedelta(minutes=15)},
+    "retry-payments": {"task": "marketplace.retry_payments", "schedule": timedelta(minutes=15)},
+    "issue-invoices": {"task": "marketplace.issue_invoices", "schedule": timedelta(hours=6)},
+    # Mondays 06:00 UTC: last week's paid jobs go out to haulers.
+    "retry-stripe-events": {"task": "billing.retry_events", "schedule": timedelta(minutes=15)},
+    "run-payouts": {"task": "billing.run_payouts", "schedule": crontab(minute=0, hour=6, day_of_week=1)},
 }
 
 # --- Market -----------------------------------------------------------------------------
@@ -239,6 +245,29 @@ SMS_BACKEND = env.choice("SMS_BACKEND", ("console", "email"), "console")
 SMS_EMAIL_DOMAIN = env.string("SMS_EMAIL_DOMAIN", "sms.example.invalid")
 # Links in emails point here.
 SITE_URL = env.string("SITE_URL", "http://127.0.0.1:8000")
+
+# --- Billing (Stripe) -------------------------------------------------------------------
+# Without a secret key payments are off: nothing is charged and booking needs no card.
+STRIPE_SECRET_KEY = env.string("STRIPE_SECRET_KEY", "")
+STRIPE_PUBLISHABLE_KEY = env.string("STRIPE_PUBLISHABLE_KEY", "")
+# Where the Stripe client sends requests (empty: Stripe itself; e.g. a local stand-in in development).
+STRIPE_API_BASE = env.string("STRIPE_API_BASE", "")
+STRIPE_API_VERSION = env.string("STRIPE_API_VERSION", "")
+STRIPE_WEBHOOK_SECRET = env.string("STRIPE_WEBHOOK_SECRET", "")
+# Webhooks signed longer ago than this (seconds) are refused, as replays.
+STRIPE_WEBHOOK_TOLERANCE = env.integer("STRIPE_WEBHOOK_TOLERANCE", 300, minimum=1)
+STRIPE_MAX_NETWORK_RETRIES = env.integer("STRIPE_MAX_NETWORK_RETRIES", 2, minimum=0, maximum=5)
+# Prepended to every idempotency key: environments sharing one Stripe account must not share keys.
+STRIPE_IDEMPOTENCY_PREFIX = env.string("STRIPE_IDEMPOTENCY_PREFIX", "")
+STRIPE_CONNECT_COUNTRY = env.string("STRIPE_CONNECT_COUNTRY", "US")
+if PRODUCTION and STRIPE_SECRET_KEY and STRIPE_API_BASE:
+    raise ImproperlyConfigured("STRIPE_API_BASE: must be empty in production")
+# A declined payment is retried after each of these delays; after the last it waits for a new card.
+PAYMENT_RETRY_SCHEDULE = [env.duration("PAYMENT_RETRY_" + str(n), d) for n, d in enumerate(("1d", "3d", "5d"), 1)]
+# This many failed payments in a row pause the business's new bookings until its card is fixed.
+PAYMENT_FAILURES_BEFORE_PAUSE = env.integer("PAYMENT_FAILURES_BEFORE_PAUSE", 3, minimum=1)
+# A pickup the hauler missed credits the business this much (0 turns it off).
+MISSED_PICKUP_CREDIT_CENTS = env.integer("MISSED_PICKUP_CREDIT_CENTS", 2500, minimum=0)
 
 # --- Security (production) --------------------------------------------------------------
 if PRODUCTION:

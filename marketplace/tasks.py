@@ -8,7 +8,7 @@ import smtplib
 
 from celery import shared_task
 
-from marketplace import bins, compliance, dispatch, followup, notifications, plans, reliability
+from marketplace import bins, compliance, dispatch, followup, notifications, payments, plans, reliability
 
 
 @shared_task(name="marketplace.ping")
@@ -98,3 +98,28 @@ def evaluate_device(device_id: int) -> str:
 def skip_empty_visits() -> int:
     """Beat, every 15 minutes: skip plan visits whose bin was nearly empty at the cutoff."""
     return bins.skip_empty_visits()
+
+
+@shared_task(name="marketplace.charge_pickup")
+def charge_pickup(pickup_id: int) -> str:
+    """Charge a finished one-time pickup (or its late-cancellation fee)."""
+    payment = payments.charge_pickup(pickup_id=pickup_id)
+    return payment.status if payment else "nothing owed"
+
+
+@shared_task(name="marketplace.retry_payments")
+def retry_payments() -> int:
+    """Beat, every 15 minutes: payments due a (re)try are tried."""
+    return payments.retry_payments()
+
+
+@shared_task(name="marketplace.issue_invoices")
+def issue_invoices() -> int:
+    """Beat, every six hours: last month's plan visits are invoiced (once) and charged."""
+    return len(payments.issue_invoices())
+
+
+@shared_task(name="marketplace.credit_missed_pickup")
+def credit_missed_pickup(pickup_id: int) -> bool:
+    """A missed pickup credits the business."""
+    return payments.credit_missed_pickup(pickup_id=pickup_id) is not None

@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("customers.urls")),
     path("", include("sensors.urls")),
     path("hauler/", include("marketplace.hauler_urls")),
+    path("billing/", include("billing.urls")),
     path("invitations/<str:token>/", views.invitation, name="invitation"),
     path("team/", views.team, name="team"),
     path("team/<str:kind>/<int:membership_id>/remove/", views.remove_member, name="remove_member"),

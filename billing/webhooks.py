@@ -1,0 +1,76 @@
+"""Stripe's webhooks: stored once per event id, then handled (in a task) by type from a table.
+
+A replayed event finds its row and changes nothing. Handlers never trust the event's snapshot of an object whose
+state matters: they re-fetch it from Stripe, so events arriving out of order cannot move a payment backwards.
+"""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from billing import services
+from billing.models import StripeEvent
+
+
+def record(event: dict) -> tuple[StripeEvent, bool]:
+    """Store a verified event; (row, created). The unique event id makes a replay a no-op."""
+    existing = StripeEvent.objects.filter(event_id=event["id"]).first()
+    if existing is not None:
+        return existing, False
+    try:
+        with transaction.atomic():
+            return StripeEvent.objects.create(event_id=event["id"], type=event["type"], payload=event), True
+    except IntegrityError:  # the same event delivered twice at once
+        return StripeEvent.objects.get(event_id=event["id"]), False
+
+
+def _object(event: StripeEvent) -> dict:
+    return event.payload.get("data", {}).get("object", {}) or {}
+
+
+def _payment_intent(event: StripeEvent) -> str:
+    payment = services.sync_payment(payment_intent_id=_object(event).get("id", ""))
+    return f"payment {payment.pk} is {payment.status}" if payment else "not one of ours"
+
+
+def _charge(event: StripeEvent) -> str:
+    intent = _object(event).get("payment_intent") or ""
+    payment = services.sync_payment(payment_intent_id=intent) if intent else None
+    return f"payment {payment.pk} is {payment.status}" if payment else "not one of ours"
+
+
+def _account(event: StripeEvent) -> str:
+    account = services.refresh_payout_account(stripe_account_id=_object(event).get("id", ""))
+    return f"payouts enabled: {account.payouts_enabled}" if account else "not one of ours"
+
+
+HANDLERS = {
+    "payment_intent.succeeded": _payment_intent,
+    "payment_intent.payment_failed": _payment_intent,
+    "payment_intent.processing": _payment_intent,
+    "payment_intent.canceled": _payment_intent,
+    "charge.succeeded": _charge,
+    "charge.failed": _charge,
+    "account.updated": _account,
+}
+
+
+def process(*, event_pk: int) -> str:
+    """Run an event's handler once; its outcome (or error) is kept on the row. Safe to call again."""
+    with transaction.atomic():
+        event = StripeEvent.objects.select_for_update().get(pk=event_pk)
+        if event.status in (StripeEvent.Status.PROCESSED, StripeEvent.Status.IGNORED):
+            return event.status
+        handler = HANDLERS.get(event.type)
+        event.attempts += 1
+        if handler is None:
+            event.status, event.outcome = StripeEvent.Status.IGNORED, ""
+        else:
+            try:
+                with transaction.atomic():
+                    outcome = handler(event)
+                event.status, event.outcome = StripeEvent.Status.PROCESSED, outcome
+            except Exception as exc:  # recorded on the row for staff; the retry sweep runs it again
+                event.status, event.outcome = StripeEvent.Status.FAILED, f"{type(exc).__name__}: {exc}"
+        event.processed_at = timezone.now()
+        event.save()
+    return event.status

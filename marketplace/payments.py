@@ -1,0 +1,123 @@
+"""What the market owes and is owed, handed to billing: which pickups are charged, invoiced and credited.
+
+A completed one-time pickup is charged its snapshotted price; a late cancellation its fee (HaulMatch keeps it);
+a skipped visit, a cancellation without a fee and a missed pickup are charged nothing. Plan visits are invoiced
+monthly. A missed pickup credits the business MISSED_PICKUP_CREDIT_CENTS (at most its price).
+"""
+
+import datetime as dt
+from itertools import groupby
+
+from django.conf import settings
+from django.utils import timezone
+
+from billing import services as billing
+from billing.models import Payment
+from billing.stripe_gateway import GatewayError, configured
+from marketplace import tasks
+from marketplace.models import Pickup
+
+
+def _attempt(payment: Payment | None) -> Payment | None:
+    """Try a due payment; tell the business when this attempt is the one that failed."""
+    if payment is None or payment.status == Payment.Status.SUCCEEDED:
+        return payment
+    declines = payment.attempts
+    try:
+        payment = billing.attempt_payment(payment_id=payment.pk)
+    except GatewayError:
+        return payment  # Stripe unreachable: the retry sweep tries again
+    if payment.status == Payment.Status.FAILED and payment.attempts > declines:
+        tasks.notify.delay_on_commit("payment_failed", payment.pk)
+    return payment
+
+
+def charge_pickup(*, pickup_id: int) -> Payment | None:
+    """Charge a finished one-time pickup (or its late-cancellation fee) once; None when nothing is owed."""
+    pickup = Pickup.objects.select_related("customer", "hauler").get(pk=pickup_id)
+    if pickup.plan_id is not None:
+        return None  # plan visits go on the monthly invoice
+    if pickup.status == Pickup.Status.COMPLETED:
+        amount, payable, hauler = pickup.price_cents, pickup.payout_cents, pickup.hauler
+        description = f"{pickup.get_waste_stream_display()} pickup on {pickup.service_date:%b %-d, %Y}"
+    elif pickup.status == Pickup.Status.CANCELLED and pickup.cancellation_fee_cents:
+        amount, payable, hauler = pickup.cancellation_fee_cents, 0, None
+        description = f"Late cancellation of the pickup on {pickup.service_date:%b %-d, %Y}"
+    else:
+        return None
+    if not configured():
+        return None
+    payment = billing.bill_pickup(
+        pickup=pickup,
+        customer=pickup.customer,
+        hauler=hauler,
+        amount_cents=amount,
+        payable_cents=payable,
+        description=description,
+    )
+    return _attempt(payment)
+
+
+def retry_payments(*, now: dt.datetime | None = None) -> int:
+    """The sweep: every payment due a (re)try is tried; returns how many succeeded."""
+    if not configured():
+        return 0
+    paid = 0
+    for payment_id in billing.due_payment_ids(now=now):
+        payment = _attempt(Payment.objects.get(pk=payment_id))
+        paid += payment.status == Payment.Status.SUCCEEDED
+    return paid
+
+
+def issue_invoices(*, today: dt.date | None = None) -> list:
+    """Invoice every business for the plan visits completed before this month and not yet invoiced."""
+    if not configured():
+        return []
+    today = today or timezone.localdate()
+    this_month = today.replace(day=1)
+    last_month = (this_month - dt.timedelta(days=1)).replace(day=1)
+    visits = (
+        Pickup.objects.filter(
+            plan__isnull=False,
+            status=Pickup.Status.COMPLETED,
+            service_date__lt=this_month,
+            invoice_line__isnull=True,
+        )
+        .select_related("customer", "location")
+        .order_by("customer_id", "service_date", "pk")
+    )
+    invoices = []
+    for _, group in groupby(visits, key=lambda pickup: pickup.customer_id):
+        group = list(group)
+        lines = [
+            {
+                "pickup": visit,
+                "hauler_id": visit.hauler_id,
+                "service_date": visit.service_date,
+                "description": f"{visit.get_waste_stream_display()}, {visit.get_container_display().lower()}"
+                f" x {visit.quantity} at {visit.location.name}",
+                "amount_cents": visit.price_cents,
+                "payable_cents": visit.payout_cents,
+            }
+            for visit in group
+        ]
+        invoice = billing.issue_invoice(customer=group[0].customer, month=last_month, lines=lines)
+        if invoice is not None:
+            invoices.append(invoice)
+            _attempt(Payment.objects.filter(invoice=invoice).first())
+    return invoices
+
+
+def credit_missed_pickup(*, pickup_id: int):
+    """A pickup the hauler missed credits the business (once per pickup)."""
+    pickup = Pickup.objects.select_related("customer").get(pk=pickup_id)
+    if pickup.status != Pickup.Status.MISSED or pickup.exception_reason:
+        return None  # only a no-show; a visit the hauler could not service is not the hauler's fault
+    amount = min(settings.MISSED_PICKUP_CREDIT_CENTS, pickup.price_cents)
+    return billing.grant_credit(
+        customer=pickup.customer,
+        amount_cents=amount,
+        reason=f"Missed pickup on {pickup.service_date:%b %-d, %Y}",
+        key=f"missed:{pickup.pk}",
+        pickup=pickup,
+    )
