@@ -18,6 +18,11 @@ def _test_settings(settings, tmp_path):
     # limits there). Local-memory caches of one name share their store, hence the clear().
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     cache.clear()
+    # Payments stay off unless a test switches them on (the services tier points them at a local Stripe).
+    settings.STRIPE_SECRET_KEY = ""
+    settings.STRIPE_API_BASE = ""
+    settings.STRIPE_WEBHOOK_SECRET = "whsec_test_secret"
+    settings.STRIPE_MAX_NETWORK_RETRIES = 0
 
 
 @pytest.fixture(autouse=True)

@@ -6,12 +6,14 @@ from decimal import Decimal
 import factory
 from django.utils import timezone
 
+from billing.models import BillingAccount
 from core import geo
 from core.models import Role, User
 from customers.models import Customer, ServiceLocation
 from customers.models import Membership as CustomerMembership
 from haulers.models import Credential, Hauler, Rate, ServiceZip
 from haulers.models import Membership as HaulerMembership
+from marketplace.models import Pickup
 
 PASSWORD = "correct-horse-battery-staple"
 DOWNTOWN_AUSTIN = "78701"
@@ -125,6 +127,39 @@ class RateFactory(factory.django.DjangoModelFactory):
     container = "dumpster_4yd"
     price_cents = 8_500
     extra_container_cents = 4_000
+
+
+class PickupFactory(factory.django.DjangoModelFactory):
+    """A one-time trash pickup next Monday-ish, scheduled with a hauler unless told otherwise."""
+
+    class Meta:
+        model = Pickup
+
+    location = factory.SubFactory(LocationFactory)
+    customer = factory.SelfAttribute("location.customer")
+    hauler = factory.SubFactory(HaulerFactory)
+    waste_stream = "trash"
+    container = "cart_96gal"
+    quantity = 1
+    service_date = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=3))
+    status = Pickup.Status.SCHEDULED
+    price_cents = 3_000
+    payout_cents = 2_400
+
+
+class BillingAccountFactory(factory.django.DjangoModelFactory):
+    """A business with a card on file (as if saved through Stripe; no Stripe call is made)."""
+
+    class Meta:
+        model = BillingAccount
+
+    customer = factory.SubFactory(CustomerFactory)
+    stripe_customer_id = factory.Sequence(lambda n: f"cus_test{n:06d}")
+    payment_method_id = factory.Sequence(lambda n: f"pm_test{n:06d}")
+    card_brand = "visa"
+    card_last4 = "4242"
+    card_exp_month = 12
+    card_exp_year = factory.LazyFunction(lambda: timezone.localdate().year + 3)
 
 
 def in_window(pickup) -> dt.datetime:
