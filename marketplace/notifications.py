@@ -19,6 +19,7 @@ from django.template import Context, Template
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from billing.models import Payment
 from customers.models import Membership as CustomerMembership
 from haulers.models import Credential
 from haulers.models import Membership as HaulerMembership
@@ -55,6 +56,8 @@ class Kind:
     recipients: Callable[[object], list]
     url: Callable[[object], str] = lambda obj: ""
     sms_to: Callable[[object], str] | None = None  # a phone number to text as well, for what cannot wait
+    # What makes a repeat of the event on the same object a new message (e.g. each failed payment attempt).
+    occurrence: Callable[[object], object] | None = None
 
 
 KINDS: dict[str, Kind] = {
@@ -200,6 +203,14 @@ KINDS: dict[str, Kind] = {
         "Your {{ obj.get_kind_display|lower }} expires in 7 days",
         lambda credential: _members(credential.hauler),
     ),
+    "payment_failed": Kind(
+        "A payment failed",
+        Payment,
+        "Payment failed: {{ obj.description }}",
+        lambda payment: _members(payment.customer),
+        lambda payment: reverse("billing_card"),
+        occurrence=lambda payment: payment.attempts,
+    ),
     "customer_invitation": Kind(
         "Invitations",
         CustomerMembership,
@@ -227,7 +238,7 @@ def send(kind: str, object_id: int) -> int:
     url = spec.url(obj)
     body = render_to_string(f"emails/{kind}.txt", {"obj": obj, "site_url": settings.SITE_URL, "url": url})
     html = render_to_string("emails/layout.html", {"subject": subject, "body": body, "site_url": settings.SITE_URL})
-    key = f"{kind}:{object_id}"
+    key = f"{kind}:{object_id}" + (f":{spec.occurrence(obj)}" if spec.occurrence else "")
 
     def email_to(address: str) -> int:
         return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address], html_message=html)
