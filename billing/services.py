@@ -10,6 +10,7 @@ import datetime as dt
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from billing import ledger
@@ -159,7 +160,12 @@ def bill_pickup(*, pickup, customer, hauler, amount_cents: int, payable_cents: i
 
 
 def _credit_to_apply(customer_id: int, amount_cents: int) -> int:
-    credit = min(ledger.credit_balance_cents(customer_id=customer_id), amount_cents)
+    """Credit to spend on a new payment: the balance less what unsettled payments have already set aside."""
+    reserved = Payment.objects.filter(
+        customer_id=customer_id, status__in=[Payment.Status.PENDING, Payment.Status.FAILED]
+    ).aggregate(cents=Sum("credit_cents", default=0))["cents"]
+    available = max(0, ledger.credit_balance_cents(customer_id=customer_id) - reserved)
+    credit = min(available, amount_cents)
     if 0 < amount_cents - credit < MIN_CHARGE_CENTS:  # leave at least Stripe's minimum to charge, or nothing
         credit = max(0, amount_cents - MIN_CHARGE_CENTS)
     return credit
@@ -220,6 +226,8 @@ def _record_failure(payment_id: int, message: str, *, declines: int, payment_int
         if payment_intent_id:
             payment.stripe_payment_intent_id = payment_intent_id
         payment.save()
+        if payment.invoice_id:
+            Invoice.objects.filter(pk=payment.invoice_id).update(status=Invoice.Status.FAILED)
         account = _locked_account(payment.customer)
         account.failed_payments += 1
         if account.failed_payments >= settings.PAYMENT_FAILURES_BEFORE_PAUSE and account.bookings_paused_at is None:
