@@ -285,4 +285,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.choice("LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO")},
+    # The Stripe client logs every request at INFO; its errors reach us as exceptions anyway.
+    "loggers": {"stripe": {"level": "WARNING"}},
 }

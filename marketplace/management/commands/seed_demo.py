@@ -5,6 +5,7 @@ import time
 from django.core.management.base import BaseCommand
 
 from marketplace.demo import DEMO_LOGINS, seed_demo
+from marketplace.demo_payments import seed_payments
 
 
 class Command(BaseCommand):
@@ -13,6 +14,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         started = time.monotonic()
         counts = seed_demo()
+        counts |= seed_payments()
         elapsed = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(f"Demo data ready in {elapsed:.1f} s."))
         for name, count in counts.items():
