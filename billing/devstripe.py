@@ -10,7 +10,8 @@ key with the same parameters answers with the first response (no second object),
 idempotency_error.
 
 It listens on 127.0.0.1 only and starts empty: nothing is read from or written to localstripe's pickle file.
-`DELETE /_config/data` empties everything; `DELETE /_config/connect` empties the Connect fake alone. Opening an
+`DELETE /_config/data` empties every object (webhooks stay); `DELETE /_config/connect` empties the Connect fake;
+`DELETE /_config/webhooks/<id>` removes a webhook registered with `POST /_config/webhooks/<id>`. Opening an
 account link (`GET /connect/onboard/<account>?...`) completes onboarding at once, sends account.updated to the
 registered webhooks and redirects to its return_url; like Stripe's, a link works once and only for five minutes
 (after that it redirects to its refresh_url). A declined card's error names the PaymentIntent it left, as Stripe's do.
@@ -27,9 +28,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from aiohttp import web
 from localstripe import server as localstripe
+from localstripe import webhooks
 from localstripe.errors import UserError
 from localstripe.resources import Event, store
-from localstripe.webhooks import schedule_webhook
 
 app = localstripe.app
 
@@ -219,7 +220,7 @@ async def onboard(request: web.Request) -> web.Response:
     account = Connect.accounts[link["account"]]
     account.update(details_submitted=True, payouts_enabled=True, charges_enabled=True)
     account["capabilities"] = dict.fromkeys(account["capabilities"], "active")
-    schedule_webhook(Event("account.updated", _Snapshot(account)))
+    webhooks.schedule_webhook(Event("account.updated", _Snapshot(account)))
     raise web.HTTPFound(link["return_url"])
 
 
@@ -301,6 +302,12 @@ async def clear_connect(request: web.Request) -> web.Response:
     return web.Response()
 
 
+async def unregister_webhook(request: web.Request) -> web.Response:
+    """localstripe registers webhooks (POST /_config/webhooks/<id>) but has no way to remove one."""
+    webhooks._webhooks.pop(request.match_info["id"], None)
+    return web.Response()
+
+
 # --- Middleware ----------------------------------------------------------------------------------------------
 
 
@@ -369,6 +376,7 @@ def _install() -> None:
     app.router.add_get("/v1/transfers/{id}", retrieve_transfer)
     app.router.add_get("/v1/transfers", list_transfers)
     app.router.add_delete("/_config/connect", clear_connect)
+    app.router.add_delete("/_config/webhooks/{id}", unregister_webhook)
 
 
 def main(argv: list[str] | None = None) -> None:

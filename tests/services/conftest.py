@@ -4,7 +4,15 @@ Without them these tests are skipped on a developer's machine; under CI=true a m
 service fails the run instead, so a green CI always means they ran.
 """
 
+import importlib.util
 import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -62,3 +70,62 @@ def celery_worker_process(redis_url, tmp_path):
     finally:
         celery_app.conf.task_always_eager, celery_app.conf.task_default_queue = previous
         worker.stop()
+
+
+def stripe_request(base: str, method: str, path: str, data: dict | None = None) -> int:
+    """One call to the Stripe stand-in's own configuration routes (no API key needed); returns the status."""
+    body = urllib.parse.urlencode(data).encode() if data is not None else None
+    request = urllib.request.Request(base + path, data=body, method=method)
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return response.status
+
+
+@pytest.fixture(scope="session")
+def stripe_server(tmp_path_factory):
+    """`python -m billing.devstripe` on a free loopback port for the session; yields its base URL."""
+    if importlib.util.find_spec("localstripe") is None:
+        unavailable("the billing tests need localstripe: pip install -r requirements-dev.txt")
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    log_path = tmp_path_factory.mktemp("devstripe") / "devstripe.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "billing.devstripe", "--port", str(port)],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"billing.devstripe exited ({process.returncode}):\n{log_path.read_text()}")
+            try:
+                urllib.request.urlopen(base + "/js.stripe.com/v3/", timeout=1).close()
+                break
+            except (urllib.error.URLError, OSError):
+                if time.monotonic() > deadline:
+                    pytest.fail(f"billing.devstripe did not answer within 10 s:\n{log_path.read_text()}")
+                time.sleep(0.1)
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture
+def stripe_on(settings, stripe_server):
+    """Payments on for one test, against the stand-in, which starts the test empty."""
+    settings.STRIPE_SECRET_KEY = "sk_test_haulmatch"
+    settings.STRIPE_API_BASE = stripe_server
+    settings.STRIPE_MAX_NETWORK_RETRIES = 0
+    settings.STRIPE_WEBHOOK_SECRET = "whsec_test_secret"
+    stripe_request(stripe_server, "DELETE", "/_config/data")
+    stripe_request(stripe_server, "DELETE", "/_config/connect")
+    return stripe_server
