@@ -109,3 +109,15 @@ def kind_totals(**filters) -> dict[str, int]:
 
 def last_month(today: dt.date) -> dt.date:
     return (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+
+
+def stand_in_post(path: str, data: dict) -> dict:
+    """POST form fields to the Stripe stand-in with the test key (objects the project never makes itself)."""
+    request = urllib.request.Request(
+        settings.STRIPE_API_BASE + path,
+        data=urllib.parse.urlencode(data).encode(),
+        headers={"Authorization": f"Bearer {settings.STRIPE_SECRET_KEY}"},
+        method="POST",
+    )
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return json.load(response)
