@@ -6,6 +6,7 @@ state change re-checks under a lock, so a retried task or a replayed webhook fin
 """
 
 import datetime as dt
+import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -426,10 +427,10 @@ def start_payout_onboarding(*, hauler, email: str, refresh_url: str, return_url:
             account, _ = PayoutAccount.objects.get_or_create(hauler=hauler, defaults={"stripe_account_id": account_id})
         except IntegrityError:
             account = PayoutAccount.objects.get(hauler=hauler)
-    # An account link lasts minutes; one per account per five minutes is the same link.
-    bucket = int(timezone.now().timestamp()) // 300
+    # A link opens once (a second visit goes to refresh_url, which asks for a new one), so every request makes its
+    # own link; two at once are harmless.
     return gateway.onboarding_link(
-        idempotency_key=f"account-link:{account.stripe_account_id}:{bucket}",
+        idempotency_key=f"account-link:{account.stripe_account_id}:{uuid.uuid4().hex}",
         account_id=account.stripe_account_id,
         refresh_url=refresh_url,
         return_url=return_url,
