@@ -2,13 +2,15 @@
 
 A completed one-time pickup is charged its snapshotted price; a late cancellation its fee (HaulMatch keeps it);
 a skipped visit, a cancellation without a fee and a missed pickup are charged nothing. Plan visits are invoiced
-monthly. A missed pickup credits the business MISSED_PICKUP_CREDIT_CENTS (at most its price).
+monthly, completed ones at their price and ones skipped or cancelled too late at their fee. A missed pickup credits
+the business MISSED_PICKUP_CREDIT_CENTS (at most its price).
 """
 
 import datetime as dt
 from itertools import groupby
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from billing import services as billing
@@ -76,36 +78,42 @@ def issue_invoices(*, today: dt.date | None = None) -> list:
     today = today or timezone.localdate()
     this_month = today.replace(day=1)
     last_month = (this_month - dt.timedelta(days=1)).replace(day=1)
+    late_notice = Q(status__in=[Pickup.Status.SKIPPED, Pickup.Status.CANCELLED], cancellation_fee_cents__gt=0)
     visits = (
-        Pickup.objects.filter(
-            plan__isnull=False,
-            status=Pickup.Status.COMPLETED,
-            service_date__lt=this_month,
-            invoice_line__isnull=True,
-        )
+        Pickup.objects.filter(Q(status=Pickup.Status.COMPLETED) | late_notice)
+        .filter(plan__isnull=False, service_date__lt=this_month, invoice_line__isnull=True)
         .select_related("customer", "location")
         .order_by("customer_id", "service_date", "pk")
     )
     invoices = []
     for _, group in groupby(visits, key=lambda pickup: pickup.customer_id):
         group = list(group)
-        lines = [
-            {
-                "pickup": visit,
-                "hauler_id": visit.hauler_id,
-                "service_date": visit.service_date,
-                "description": f"{visit.get_waste_stream_display()}, {visit.get_container_display().lower()}"
-                f" x {visit.quantity} at {visit.location.name}",
-                "amount_cents": visit.price_cents,
-                "payable_cents": visit.payout_cents,
-            }
-            for visit in group
-        ]
+        lines = [_invoice_line(visit) for visit in group]
         invoice = billing.issue_invoice(customer=group[0].customer, month=last_month, lines=lines)
         if invoice is not None:
             invoices.append(invoice)
             _attempt(Payment.objects.filter(invoice=invoice).first())
     return invoices
+
+
+def _invoice_line(visit: Pickup) -> dict:
+    what = f"{visit.get_waste_stream_display()}, {visit.get_container_display().lower()} x {visit.quantity}"
+    line = {"pickup": visit, "service_date": visit.service_date}
+    if visit.status != Pickup.Status.COMPLETED:  # skipped or cancelled too late: the fee, which HaulMatch keeps
+        return {
+            **line,
+            "hauler_id": None,
+            "description": f"Late cancellation: {what.lower()} at {visit.location.name}",
+            "amount_cents": visit.cancellation_fee_cents,
+            "payable_cents": 0,
+        }
+    return {
+        **line,
+        "hauler_id": visit.hauler_id,
+        "description": f"{what} at {visit.location.name}",
+        "amount_cents": visit.price_cents,
+        "payable_cents": visit.payout_cents,
+    }
 
 
 def credit_missed_pickup(*, pickup_id: int):
