@@ -1,11 +1,24 @@
-"""Billing's web edges: the Stripe webhook endpoint (pages for businesses and haulers live beside it)."""
+"""Billing's web edges: the Stripe webhook endpoint, a business's card, payments and invoices, a hauler's payouts."""
 
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from billing import tasks, webhooks
-from billing.stripe_gateway import BadSignature, verify_event
+from billing import selectors, services, tasks, webhooks
+from billing import stripe_gateway as gateway
+from billing.forms import TestCardForm
+from billing.models import BillingAccount
+from billing.stripe_gateway import BadSignature, GatewayError, verify_event
+from core.errors import Conflict
+from core.models import Role
+from core.views import apply_errors, business_required, hauler_required
+
+PAYMENTS_OFF = "Payments are not set up on this installation."
 
 
 @csrf_exempt
@@ -20,3 +33,163 @@ def stripe_webhook(request):
     if created:
         tasks.process_event.delay_on_commit(row.pk)
     return HttpResponse("ok" if created else "already received", content_type="text/plain")
+
+
+# --- A business's billing ---------------------------------------------------------------------------------
+
+
+@business_required
+@require_GET
+def billing(request, customer):
+    """The card on file, credit, payments and invoices."""
+    context = {"customer": customer, **selectors.billing_overview(customer=customer)}
+    return render(request, "billing/billing.html", context)
+
+
+def _card_page(request, customer, *, mode: str, status: int = 200, **context):
+    """The card page in one mode: off, test (the server form), stripe (the Payment Element), refused or unavailable."""
+    account = BillingAccount.objects.filter(customer=customer).first()
+    context = {"customer": customer, "account": account, "mode": mode, **context}
+    return render(request, "billing/card.html", context, status=status)
+
+
+@business_required
+@require_http_methods(["GET", "POST"])
+def card(request, customer):
+    """Add or change the card: Stripe's Payment Element, or against a local Stripe stand-in, a test-card form."""
+    if not gateway.configured():
+        return _card_page(request, customer, mode="off", status=409 if request.method == "POST" else 200)
+    if gateway.test_cards_allowed():
+        return _test_card(request, customer)
+    if request.method == "POST":
+        return _card_page(request, customer, mode="refused", status=409)
+    if not settings.STRIPE_PUBLISHABLE_KEY:
+        problem = "The card form cannot load: no Stripe publishable key is configured."
+        return _card_page(request, customer, mode="unavailable", problem=problem, status=503)
+    try:
+        _, client_secret = services.start_card_setup(customer=customer)
+    except GatewayError as error:
+        return _card_page(request, customer, mode="unavailable", problem=str(error), status=503)
+    stripe_config = {
+        "publishableKey": settings.STRIPE_PUBLISHABLE_KEY,
+        "clientSecret": client_secret,
+        "returnUrl": request.build_absolute_uri(reverse("billing_card_return")),
+    }
+    return _card_page(request, customer, mode="stripe", stripe_config=stripe_config)
+
+
+def _test_card(request, customer):
+    form = TestCardForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            account = services.save_test_card(customer=customer, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        except (Conflict, GatewayError) as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(request, f"Saved your card: {account.card_label()}.")
+            return redirect("billing")
+    return _card_page(request, customer, mode="test", form=form, status=400 if form.errors else 200)
+
+
+@business_required
+@require_GET
+def card_return(request, customer):
+    """Where Stripe sends the browser after the Payment Element confirmed (or failed to confirm) a card."""
+    setup_intent_id = request.GET.get("setup_intent", "")
+    if not gateway.configured():
+        messages.error(request, PAYMENTS_OFF)
+    elif not setup_intent_id.startswith("seti_"):
+        messages.error(request, "The card was not saved: the card form did not finish. Try again.")
+    else:
+        try:
+            account = services.save_card(customer=customer, setup_intent_id=setup_intent_id)
+        except ValidationError as error:
+            messages.error(request, f"The card was not saved: {' '.join(error.messages)}")
+        except (Conflict, GatewayError) as error:
+            messages.error(request, f"The card was not saved: {error}")
+        else:
+            messages.success(request, f"Saved your card: {account.card_label()}.")
+    return redirect("billing")
+
+
+@business_required
+@require_GET
+def invoice_detail(request, customer, invoice_id: int):
+    """A monthly invoice: a line per visit, the totals and whether it is paid."""
+    invoice = selectors.invoice_of(customer=customer, invoice_id=invoice_id)
+    return render(request, "billing/invoice_detail.html", {"invoice": invoice, "payment": _payment_of(invoice)})
+
+
+@business_required
+@require_GET
+def invoice_print(request, customer, invoice_id: int):
+    """The invoice as a standalone page to print or save as PDF."""
+    invoice = selectors.invoice_of(customer=customer, invoice_id=invoice_id)
+    return render(request, "billing/invoice_print.html", {"invoice": invoice, "payment": _payment_of(invoice)})
+
+
+def _payment_of(invoice):
+    return getattr(invoice, "payment", None)
+
+
+# --- A hauler's payouts -----------------------------------------------------------------------------------
+
+
+def _owner(request, hauler) -> None:
+    if request.user.hauler_membership.role != Role.OWNER:
+        raise PermissionDenied(f"Only an owner of {hauler.name} can set up payouts.")
+
+
+@hauler_required
+@require_http_methods(["GET", "POST"])
+def payout_connect(request, hauler):
+    """Owners: on to Stripe's onboarding for the payout account. A GET (Stripe's refresh link) asks to continue."""
+    _owner(request, hauler)
+    if request.method == "GET":
+        return render(request, "billing/payout_connect.html", {"hauler": hauler, "payouts_on": gateway.configured()})
+    if not gateway.configured():
+        messages.error(request, "Payouts are not set up on this installation.")
+        return redirect("hauler_earnings")
+    try:
+        url = services.start_payout_onboarding(
+            hauler=hauler,
+            email=request.user.email,
+            refresh_url=request.build_absolute_uri(reverse("payout_connect")),
+            return_url=request.build_absolute_uri(reverse("payout_return")),
+        )
+    except GatewayError as error:
+        messages.error(request, f"Payout setup could not start: {error}")
+        return redirect("hauler_earnings")
+    return redirect(url)
+
+
+@hauler_required
+@require_GET
+def payout_return(request, hauler):
+    """Back from Stripe's onboarding: ask Stripe whether payouts are on now."""
+    account = services.payout_account_of(hauler=hauler)
+    if account is None:
+        messages.info(request, "Payout setup has not started yet.")
+        return redirect("hauler_earnings")
+    try:
+        account = services.refresh_payout_account(stripe_account_id=account.stripe_account_id)
+    except GatewayError as error:
+        messages.error(request, f"Could not check your payout account with Stripe: {error}")
+        return redirect("hauler_earnings")
+    if account.payouts_enabled:
+        messages.success(request, "Payouts are on: jobs paid for by the customer are paid out to you weekly.")
+    elif account.details_submitted:
+        messages.info(request, "Thanks: Stripe is checking your details. Payouts start once it has.")
+    else:
+        messages.warning(request, "Payout setup is not finished yet: continue where you left off.")
+    return redirect("hauler_earnings")
+
+
+@hauler_required
+@require_GET
+def payout_detail(request, hauler, payout_id: int):
+    """A payout statement: the transfer and each job it paid for."""
+    context = {"hauler": hauler, **selectors.payout_statement(hauler=hauler, payout_id=payout_id)}
+    return render(request, "billing/payout_detail.html", context)

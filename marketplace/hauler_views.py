@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import geo
+from core.models import Role
 from core.uploads import sniff
 from core.views import apply_errors, hauler_required
 from haulers import services as hauler_services
@@ -406,5 +407,10 @@ def job_exception(request, hauler, pickup_id: int):
 @hauler_required
 @require_GET
 def earnings(request, hauler):
-    """Completed jobs and what they earned."""
-    return render(request, "haulers/earnings.html", {"hauler": hauler, **selectors.earnings_of(hauler=hauler)})
+    """Completed jobs and what they earned; the payout account, what is not yet paid out, and payouts."""
+    context = {
+        "hauler": hauler,
+        "can_set_up_payouts": request.user.hauler_membership.role == Role.OWNER,
+        **selectors.earnings_of(hauler=hauler),
+    }
+    return render(request, "haulers/earnings.html", context)

@@ -5,6 +5,7 @@ import datetime as dt
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, F, Prefetch, QuerySet, Sum
 
+from billing import selectors as billing_selectors
 from core.errors import NotFound
 from core.models import StatusChange
 from core.transitions import history
@@ -186,11 +187,12 @@ def job_of(*, hauler: Hauler, pickup_id) -> Pickup:
 
 
 def earnings_of(*, hauler: Hauler) -> dict:
-    """Completed jobs and what they earned, in cents."""
+    """Completed jobs and what they earned, in cents; the payout account, what is not yet paid out, and payouts."""
     completed = Pickup.objects.filter(hauler=hauler, status=Pickup.Status.COMPLETED)
     totals = completed.aggregate(jobs=Count("pk"), earned_cents=Sum("payout_cents"))
     return {
         "jobs": totals["jobs"],
         "earned_cents": totals["earned_cents"] or 0,
         "recent": completed.select_related("location").order_by("-completed_at", "-id")[:50],
+        **billing_selectors.payout_summary(hauler=hauler),
     }

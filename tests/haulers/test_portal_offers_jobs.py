@@ -381,4 +381,4 @@ def test_earnings_total_the_completed_jobs_only(hauler_client, location, in_area
     page = response.content.decode()
     assert 'aria-label="Total earned">$208.45<' in page
     assert "$85.00" in page and "$123.45" in page and "$500.00" not in page and "$700.00" not in page
-    assert "Payouts: coming with Stripe Connect." in page
+    assert "Payouts are not set up on this installation." in page
