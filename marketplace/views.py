@@ -15,9 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from billing import services as billing
 from core import geo
 from core.catalog import Container, WasteStream
-from core.errors import NotFound
+from core.errors import Conflict, NotFound
 from core.models import Role
 from core.views import apply_errors, business_required
 from customers import services as customer_services
@@ -226,7 +227,8 @@ def book(request, customer):
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            return render(request, "marketplace/quote.html", {"quote": quote, "form": form})
+            context = {"quote": quote, "form": form, "booking_block": billing.booking_block(customer=customer)}
+            return render(request, "marketplace/quote.html", context)
     status = 400 if request.method == "POST" else 200
     return render(request, "marketplace/book.html", {"form": form}, status=status)
 
@@ -254,6 +256,12 @@ def book_quote(request, customer, quote_id: int):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("book")
+    except Conflict as error:
+        if not billing.booking_block(customer=customer):
+            raise
+        # The card is what stands in the way: say so, and where to fix it.
+        context = {"message": str(error), "fix_url": reverse("billing_card"), "fix_label": "Go to your payment card"}
+        return render(request, "409.html", context, status=409)
     return redirect(f"{reverse('pickup_detail', args=[pickup.pk])}?booked=1")
 
 
