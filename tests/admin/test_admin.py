@@ -28,6 +28,7 @@ from haulers.models import Credential, Hauler
 from marketplace.models import Notification, Offer, Pickup, Quote, UnmetDemand
 from sensors import services as sensor_services
 from tests import factories
+from tests.billing.support import make_billing_rows
 
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
 OWN_MODELS = [model for model in REGISTERED if model._meta.app_label in {"core", "customers", "haulers", "marketplace"}]
@@ -110,6 +111,7 @@ def every_model(staff_user, customer, location, in_area_hauler):
     CrontabSchedule.objects.create(minute="0", hour="6")
     ClockedSchedule.objects.create(clocked_time=timezone.now() + dt.timedelta(days=1))
     SolarSchedule.objects.create(event="sunrise", latitude=30.27, longitude=-97.74)
+    make_billing_rows(customer=customer, location=location, hauler=in_area_hauler)
     return rows
 
 
