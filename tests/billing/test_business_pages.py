@@ -16,9 +16,9 @@ from tests.billing.support import completed_pickup, failed_payment, invoice_for,
 
 pytestmark = pytest.mark.django_db
 
-# Session, user, membership, business, account, credit balance, payments, invoices, and the header's hauler
-# membership check: whatever the number of payments and invoices.
-BILLING_PAGE_QUERIES = 9
+# Session, user, membership, business, account, credit balance and credit set aside, payments, invoices, and the
+# header's hauler membership check: whatever the number of payments and invoices.
+BILLING_PAGE_QUERIES = 10
 
 
 def _messages(response):
@@ -57,13 +57,16 @@ def test_billing_page_shows_card_credit_payments_and_invoices(
     declined = failed_payment(completed_pickup(location=location, hauler=in_area_hauler), message="Insufficient funds.")
     services.grant_credit(customer=customer, amount_cents=1_250, reason="Goodwill", key="test:1")
     invoice = invoice_for(customer, [completed_pickup(location=location, hauler=in_area_hauler, price_cents=9_900)])
+    services.grant_credit(customer=customer, amount_cents=500, reason="Missed pickup", key="test:2")
 
     response = owner_client.get(reverse("billing"))
 
     page = response.content.decode()
     assert "Visa ending 4242, expires 04/2031" in page
     assert "Change card" in page and reverse("billing_card") in page
-    assert 'aria-label="Credit balance">$12.50<' in page
+    # $12.50 went on the invoice, whose payment is not charged yet: only the later $5.00 is free to spend.
+    assert 'aria-label="Credit balance">$5.00<' in page
+    assert "Another $12.50 is set aside for payments not yet charged." in page
     assert "Payments are not set up" not in page
     assert "New bookings are paused" not in page
     row = re.search(rf'<tr id="payment-{paid.pk}">(.*?)</tr>', page, re.S).group(1)
