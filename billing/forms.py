@@ -10,6 +10,8 @@ from core.templatetags.money import dollars
 
 # Stripe's test numbers and real ones alike are 12 to 19 digits.
 CARD_DIGITS = (12, 19)
+# A sanity bound on a typed amount; it also keeps cents within the ledger's integer column.
+MAX_DOLLARS = Decimal("1000000.00")
 
 
 class TestCardForm(forms.Form):
@@ -70,6 +72,7 @@ class DollarsField(forms.DecimalField):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("min_value", Decimal("0.01"))
+        kwargs.setdefault("max_value", MAX_DOLLARS)
         super().__init__(max_digits=10, decimal_places=2, **kwargs)
 
     def clean(self, value):

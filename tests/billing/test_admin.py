@@ -185,7 +185,7 @@ def test_staff_grant_credit_once_per_form(staff_client, customer):
     assert "$25.00" in staff_client.get(change).content.decode()
 
 
-@pytest.mark.parametrize("amount", ["", "0", "-5", "ten"])
+@pytest.mark.parametrize("amount", ["", "0", "-5", "ten", "1000000.01", "99999999999"])
 def test_a_bad_credit_amount_is_a_form_error(staff_client, customer, amount):
     account = factories.BillingAccountFactory(customer=customer)
     url = reverse("admin:billing_billingaccount_grant_credit", args=[account.pk])
