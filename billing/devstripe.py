@@ -35,7 +35,6 @@ from localstripe.resources import Event, store
 app = localstripe.app
 
 ACCOUNT_LINK_LIFETIME = 300  # seconds, as Stripe's
-CONNECT_PATHS = re.compile(r"^/v1/(accounts|account_links|transfers)(/|$)")
 METADATA_LIMITS = (50, 40, 500)  # keys, key length, value length
 
 
@@ -322,9 +321,6 @@ async def auth_unless_onboarding(request, handler):
 @web.middleware
 async def idempotency(request, handler):
     """Stripe's idempotent requests: the first answer to a key is kept and replayed for the same parameters."""
-    if request.method == "DELETE" and request.path == "/_config/data":
-        Connect.clear()
-        _replies.clear()
     key = request.headers.get("Idempotency-Key")
     if request.method != "POST" or not request.path.startswith("/v1/") or not key:
         return await handler(request)
@@ -353,6 +349,15 @@ async def idempotency(request, handler):
 
 
 @web.middleware
+async def reset_empties_everything(request, handler):
+    """`DELETE /_config/data` empties the Connect fake and the kept idempotent replies as well as localstripe."""
+    if request.method == "DELETE" and request.path == "/_config/data":
+        Connect.clear()
+        _replies.clear()
+    return await handler(request)
+
+
+@web.middleware
 async def declines_name_their_payment_intent(request, handler):
     """Stripe's card errors carry the PaymentIntent the decline left behind; localstripe's name only the charge."""
     try:
@@ -367,7 +372,7 @@ async def declines_name_their_payment_intent(request, handler):
 
 def _install() -> None:
     app.middlewares[app.middlewares.index(localstripe.auth_middleware)] = auth_unless_onboarding
-    app.middlewares.extend([idempotency, declines_name_their_payment_intent])
+    app.middlewares.extend([reset_empties_everything, idempotency, declines_name_their_payment_intent])
     app.router.add_post("/v1/accounts", create_account)
     app.router.add_get("/v1/accounts/{id}", retrieve_account)
     app.router.add_post("/v1/account_links", create_account_link)
