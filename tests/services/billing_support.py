@@ -121,3 +121,11 @@ def stand_in_post(path: str, data: dict) -> dict:
     )
     with urllib.request.urlopen(request, timeout=5) as response:
         return json.load(response)
+
+
+def stripe_request(base: str, method: str, path: str, data: dict | None = None) -> int:
+    """One call to the Stripe stand-in's own configuration routes (no API key needed); returns the status."""
+    body = urllib.parse.urlencode(data).encode() if data is not None else None
+    request = urllib.request.Request(base + path, data=body, method=method)
+    with urllib.request.urlopen(request, timeout=5) as response:
+        return response.status

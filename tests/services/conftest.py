@@ -11,7 +11,6 @@ import subprocess
 import sys
 import time
 import urllib.error
-import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -21,6 +20,7 @@ from django.conf import settings
 from django.db import connection
 
 from marketplace.celery import app as celery_app
+from tests.services.billing_support import stripe_request
 from tests.services.worker import Worker
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,14 +70,6 @@ def celery_worker_process(redis_url, tmp_path):
     finally:
         celery_app.conf.task_always_eager, celery_app.conf.task_default_queue = previous
         worker.stop()
-
-
-def stripe_request(base: str, method: str, path: str, data: dict | None = None) -> int:
-    """One call to the Stripe stand-in's own configuration routes (no API key needed); returns the status."""
-    body = urllib.parse.urlencode(data).encode() if data is not None else None
-    request = urllib.request.Request(base + path, data=body, method=method)
-    with urllib.request.urlopen(request, timeout=5) as response:
-        return response.status
 
 
 @pytest.fixture(scope="session")

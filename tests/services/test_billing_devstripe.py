@@ -11,8 +11,7 @@ import urllib.request
 import pytest
 import stripe
 
-from tests.services.billing_support import open_without_redirect
-from tests.services.conftest import stripe_request
+from tests.services.billing_support import open_without_redirect, stripe_request
 
 pytestmark = pytest.mark.services
 

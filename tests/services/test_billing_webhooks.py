@@ -18,15 +18,18 @@ from tests.services.billing_support import (
     open_without_redirect,
     save_card,
     scheduled_pickup,
+    stripe_request,
 )
-from tests.services.conftest import stripe_request
 
 pytestmark = pytest.mark.services
 
 
 @pytest.fixture
-def webhook_to_live_server(stripe_on, live_server):
-    """The stand-in sends its events, signed with the project's secret, to this test's live server."""
+def webhook_to_live_server(stripe_on, live_server, postgres):
+    """The stand-in sends its events, signed with the project's secret, to this test's live server.
+
+    PostgreSQL only: SQLite's shared in-memory test database locks when the server thread writes as the test polls.
+    """
     url = live_server.url + WEBHOOK_URL
     stripe_request(stripe_on, "POST", "/_config/webhooks/haulmatch", {"url": url, "secret": "whsec_test_secret"})
     yield
