@@ -3,6 +3,9 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 PORT ?= 8000
+# make run's local Stripe stand-in (billing/devstripe.py): payments work in the demo with no Stripe account.
+STRIPE_PORT ?= 8420
+DEMO_WEBHOOK_SECRET := whsec_haulmatch_demo
 STAMP := $(VENV)/.installed
 
 .PHONY: setup run worker beat test lint format bench clean
@@ -16,10 +19,16 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 setup: $(STAMP)  ## create the virtualenv and install the pinned requirements
 
-run: setup  ## migrate, seed the demo data and its bin sensors, and serve http://127.0.0.1:$(PORT)
-	$(BIN)/python manage.py migrate --noinput
-	$(BIN)/python manage.py seed_demo
-	$(BIN)/python manage.py simulate_sensors --days 30
+run: setup  ## migrate, seed the demo data, its bin sensors and payments, and serve http://127.0.0.1:$(PORT)
+	@$(BIN)/python -m billing.devstripe --port $(STRIPE_PORT) --state .devstripe.pickle \
+		--webhook http://127.0.0.1:$(PORT)/billing/stripe/webhook/ --webhook-secret $(DEMO_WEBHOOK_SECRET) & \
+	trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
+	export STRIPE_SECRET_KEY=sk_test_haulmatch_demo STRIPE_API_BASE=http://127.0.0.1:$(STRIPE_PORT) \
+		STRIPE_WEBHOOK_SECRET=$(DEMO_WEBHOOK_SECRET) SITE_URL=http://127.0.0.1:$(PORT); \
+	$(BIN)/python manage.py migrate --noinput && \
+	$(BIN)/python -c 'import socket, sys, time; any(socket.socket().connect_ex(("127.0.0.1", $(STRIPE_PORT))) == 0 or time.sleep(0.2) for _ in range(50)) or sys.exit("the Stripe stand-in did not start")' && \
+	$(BIN)/python manage.py seed_demo && \
+	$(BIN)/python manage.py simulate_sensors --days 30 && \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 worker: setup  ## a Celery worker (needs REDIS_URL)
@@ -45,4 +54,4 @@ bench: setup  ## matching latency at 1k, 10k and 100k haulers, and sensor ingest
 	DATABASE_URL="$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}" $(BIN)/python -m bench.sensors
 
 clean:
-	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) db.sqlite3 .devstripe.pickle staticfiles .pytest_cache .ruff_cache

@@ -1,6 +1,6 @@
 """The development and test stand-in for Stripe: localstripe, plus a strict fake of Stripe Connect.
 
-    python -m billing.devstripe --port 8420
+    python -m billing.devstripe --port 8420 [--state FILE] [--webhook URL --webhook-secret SECRET]
 
 localstripe serves customers, cards, SetupIntents, PaymentIntents, refunds and webhooks; it has no Connect. The
 routes below add what payouts need (Express accounts, account links with a fake hosted onboarding page, transfers),
@@ -9,7 +9,8 @@ Connect create must carry an Idempotency-Key. Every POST under /v1/ honours Idem
 key with the same parameters answers with the first response (no second object), with other parameters it is an
 idempotency_error.
 
-It listens on 127.0.0.1 only and starts empty: nothing is read from or written to localstripe's pickle file.
+It listens on 127.0.0.1 only and starts empty: nothing is read from or written to localstripe's pickle file, and
+only `--state` keeps objects across restarts (`make run` does, so the demo's saved cards survive a restart).
 `DELETE /_config/data` empties every object (webhooks stay); `DELETE /_config/connect` empties the Connect fake;
 `DELETE /_config/webhooks/<id>` removes a webhook registered with `POST /_config/webhooks/<id>`. Opening an
 account link (`GET /connect/onboard/<account>?...`) completes onboarding at once, sends account.updated to the
@@ -20,10 +21,12 @@ registered webhooks and redirects to its return_url; like Stripe's, a link works
 import argparse
 import asyncio
 import logging
+import pickle
 import re
 import secrets
 import string
 import time
+from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from aiohttp import web
@@ -384,14 +387,39 @@ def _install() -> None:
     app.router.add_delete("/_config/webhooks/{id}", unregister_webhook)
 
 
+def _keep_state_in(path: Path) -> None:
+    """Load the state saved at `path` (if any) and save it there after every write, so restarts keep it."""
+    if path.exists():
+        saved = pickle.loads(path.read_bytes())
+        store.update(saved["store"])
+        for name in ("accounts", "links", "transfers"):
+            getattr(Connect, name).update(saved["connect"][name])
+        _replies.update(saved["replies"])
+
+    def dump() -> None:
+        connect = {name: getattr(Connect, name) for name in ("accounts", "links", "transfers")}
+        path.write_bytes(pickle.dumps({"store": dict(store), "connect": connect, "replies": _replies}))
+
+    store.dump_to_disk = dump
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=8420)
+    parser.add_argument("--state", type=Path, help="keep the state in this file across restarts (default: none)")
+    parser.add_argument("--webhook", help="send every event, signed, to this URL")
+    parser.add_argument("--webhook-secret", default="", help="the signing secret for --webhook")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    store.dump_to_disk = lambda: None  # nothing is kept between runs
+    store.dump_to_disk = lambda: None  # nothing is kept between runs unless --state says where
     store.clear()
     Connect.clear()
+    if args.state:
+        _keep_state_in(args.state)
+    if args.webhook:
+        if not args.webhook_secret:
+            parser.error("--webhook needs --webhook-secret")
+        webhooks.register_webhook("devstripe", args.webhook, args.webhook_secret, None)
     _install()
     web.run_app(app, host="127.0.0.1", port=args.port, print=None)
 
