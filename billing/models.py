@@ -160,6 +160,7 @@ class PayoutAccount(models.Model):
     stripe_account_id = models.CharField(max_length=255, unique=True)
     details_submitted = models.BooleanField(default=False)
     payouts_enabled = models.BooleanField(default=False)
+    onboarding_links = models.PositiveIntegerField(default=0, help_text="Onboarding links made (numbers their keys).")
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self):

@@ -3,9 +3,9 @@
 Every query is scoped to one business or one hauler; another tenant's row is NotFound.
 """
 
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import Prefetch, QuerySet
 
-from billing import ledger
+from billing import ledger, services
 from billing import stripe_gateway as gateway
 from billing.models import BillingAccount, Invoice, LedgerEntry, Payment, Payout, PayoutAccount
 from core.errors import NotFound
@@ -24,16 +24,6 @@ def invoices_of(*, customer) -> QuerySet[Invoice]:
     return Invoice.objects.filter(customer=customer).order_by("-month", "-id")
 
 
-def credit_of(*, customer) -> dict:
-    """The business's credit: what is free to spend, and what payments not yet charged have set aside."""
-    balance = ledger.credit_balance_cents(customer_id=customer.pk)
-    # Credit applied to a payment is entered in the ledger only once the payment settles; until then it is reserved.
-    reserved = Payment.objects.filter(
-        customer=customer, status__in=[Payment.Status.PENDING, Payment.Status.FAILED]
-    ).aggregate(cents=Sum("credit_cents", default=0))["cents"]
-    return {"credit_cents": max(0, balance - reserved), "credit_reserved_cents": min(balance, reserved)}
-
-
 def billing_overview(*, customer) -> dict:
     """What the billing page shows: payments switched on, the card, credit, and the latest payments and invoices."""
     account = BillingAccount.objects.filter(customer=customer).first()
@@ -42,7 +32,7 @@ def billing_overview(*, customer) -> dict:
         "account": account,
         "has_card": account is not None and account.has_card,
         "paused": account is not None and account.bookings_paused_at is not None,
-        **credit_of(customer=customer),
+        **services.credit_of(customer_id=customer.pk),
         "payments": list(payments_of(customer=customer)[:LIST_LIMIT]),
         "invoices": list(invoices_of(customer=customer)[:LIST_LIMIT]),
     }

@@ -6,12 +6,11 @@ state change re-checks under a lock, so a retried task or a replayed webhook fin
 """
 
 import datetime as dt
-import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 
 from billing import ledger
@@ -160,13 +159,21 @@ def bill_pickup(*, pickup, customer, hauler, amount_cents: int, payable_cents: i
     return payment
 
 
-def _credit_to_apply(customer_id: int, amount_cents: int) -> int:
-    """Credit to spend on a new payment: the balance less what unsettled payments have already set aside."""
+def credit_of(*, customer_id: int) -> dict:
+    """A business's credit: free to spend, and set aside by payments not yet settled.
+
+    Credit applied to a payment enters the ledger only when the payment settles; until then it is reserved.
+    """
+    balance = ledger.credit_balance_cents(customer_id=customer_id)
     reserved = Payment.objects.filter(
         customer_id=customer_id, status__in=[Payment.Status.PENDING, Payment.Status.FAILED]
     ).aggregate(cents=Sum("credit_cents", default=0))["cents"]
-    available = max(0, ledger.credit_balance_cents(customer_id=customer_id) - reserved)
-    credit = min(available, amount_cents)
+    return {"credit_cents": max(0, balance - reserved), "credit_reserved_cents": min(balance, reserved)}
+
+
+def _credit_to_apply(customer_id: int, amount_cents: int) -> int:
+    """Credit to spend on a new payment: what is free, leaving the card Stripe's minimum or nothing."""
+    credit = min(credit_of(customer_id=customer_id)["credit_cents"], amount_cents)
     if 0 < amount_cents - credit < MIN_CHARGE_CENTS:  # leave at least Stripe's minimum to charge, or nothing
         credit = max(0, amount_cents - MIN_CHARGE_CENTS)
     return credit
@@ -428,9 +435,11 @@ def start_payout_onboarding(*, hauler, email: str, refresh_url: str, return_url:
         except IntegrityError:
             account = PayoutAccount.objects.get(hauler=hauler)
     # A link opens once (a second visit goes to refresh_url, which asks for a new one), so every request makes its
-    # own link; two at once are harmless.
+    # own link, numbered; two at once are harmless.
+    PayoutAccount.objects.filter(pk=account.pk).update(onboarding_links=F("onboarding_links") + 1)
+    account.refresh_from_db(fields=["onboarding_links"])
     return gateway.onboarding_link(
-        idempotency_key=f"account-link:{account.stripe_account_id}:{uuid.uuid4().hex}",
+        idempotency_key=f"account-link:{account.stripe_account_id}:{account.onboarding_links}",
         account_id=account.stripe_account_id,
         refresh_url=refresh_url,
         return_url=return_url,
