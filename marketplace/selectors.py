@@ -61,7 +61,7 @@ def pickup_of(*, customer: Customer, pickup_id) -> Pickup:
     """One of the business's pickups, or NotFound (another business's included)."""
     pickup = (
         Pickup.objects.filter(customer=customer, pk=pickup_id)
-        .select_related("location", "hauler", "quote", "proof")
+        .select_related("location", "hauler", "quote", "proof", "payment", "invoice_line__invoice")
         .prefetch_related(Prefetch("offers", queryset=Offer.objects.order_by("created_at")))
         .first()
     )
