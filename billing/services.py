@@ -485,16 +485,23 @@ def pay_hauler(*, hauler) -> Payout | None:
 
 
 def send_payout(*, payout_id: int) -> Payout:
-    """Send (or re-send, with the same key) a pending payout's transfer."""
+    """Send (or re-send, with the same key) a pending payout's transfer.
+
+    A transfer an earlier send made whose outcome was lost is found first: a pending payout is re-sent by the weekly
+    run, long after Stripe has forgotten the idempotency key, and a second transfer would pay the hauler twice.
+    """
     payout = Payout.objects.select_related("hauler__payout_account").get(pk=payout_id)
     if payout.status != Payout.Status.PENDING:
         return payout
+    destination = payout.hauler.payout_account.stripe_account_id
     try:
-        transfer_id = gateway.transfer(
+        transfer_id = gateway.find_transfer(
+            transfer_group=payout.transfer_group, destination=destination, payout_ref=str(payout.pk)
+        ) or gateway.transfer(
             idempotency_key=f"transfer:payout:{payout.pk}",
             amount_cents=payout.amount_cents,
             currency=payout.currency,
-            destination=payout.hauler.payout_account.stripe_account_id,
+            destination=destination,
             transfer_group=payout.transfer_group,
             metadata={"payout": str(payout.pk), "hauler": str(payout.hauler_id)},
         )

@@ -27,6 +27,16 @@ class GatewayError(Exception):
     """Stripe could not be reached or refused the request; trying again later may work."""
 
 
+class StripeUnreachable(GatewayError):
+    """No definite answer (no connection, a timeout, a rate limit, Stripe's own 5xx): the request may have taken
+    effect. Repeat it with the same idempotency key, or look for what it made, never with a new key."""
+
+
+class RequestRefused(GatewayError):
+    """Stripe refused the request itself (a 4xx such as an amount below its minimum or a missing object): nothing
+    was made, and sending it again unchanged fails the same way."""
+
+
 @dataclass(frozen=True)
 class Card:
     payment_method_id: str
@@ -88,9 +98,18 @@ def _call(fn, *args, **kwargs):
         message = exc.user_message or "Your card was declined."
         raise PaymentDeclined(message, code=exc.code or "", payment_intent_id=getattr(intent, "id", "")) from exc
     except (stripe.APIConnectionError, stripe.RateLimitError) as exc:
-        raise GatewayError("Stripe could not be reached; it will be tried again.") from exc
+        raise StripeUnreachable("Stripe could not be reached; it will be tried again.") from exc
+    except stripe.APIError as exc:
+        raise StripeUnreachable(exc.user_message or "Stripe had a problem; it will be tried again.") from exc
+    except stripe.InvalidRequestError as exc:
+        raise RequestRefused(exc.user_message or str(exc) or "Stripe refused the request.") from exc
     except stripe.StripeError as exc:
         raise GatewayError(exc.user_message or str(exc) or "Stripe refused the request.") from exc
+
+
+def _metadata(made) -> dict:
+    metadata = getattr(made, "metadata", None)
+    return metadata.to_dict() if metadata else {}
 
 
 def _key(idempotency_key: str) -> dict:
@@ -255,6 +274,20 @@ def transfer(
         "metadata": metadata,
     }
     return _call(c.v1.transfers.create, params=params, options=_key(idempotency_key)).id
+
+
+def find_transfer(*, transfer_group: str, destination: str, payout_ref: str) -> str | None:
+    """The id of the transfer our payout `payout_ref` already made to `destination`, or None.
+
+    Stripe forgets an idempotency key after a day, and a pending payout may be sent again a week later: it is looked
+    for first, so a transfer whose outcome was lost is not made twice.
+    """
+    c = _client()
+    params = {"transfer_group": transfer_group, "destination": destination, "limit": 100}
+    for made in _call(c.v1.transfers.list, params=params).data:
+        if _metadata(made).get("payout") == payout_ref:
+            return made.id
+    return None
 
 
 def retrieve_transfer(transfer_id: str) -> tuple[int, str, bool]:
