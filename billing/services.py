@@ -16,7 +16,7 @@ from django.utils import timezone
 from billing import ledger
 from billing import stripe_gateway as gateway
 from billing.models import BillingAccount, Invoice, InvoiceLine, LedgerEntry, Payment, Payout, PayoutAccount, Refund
-from billing.stripe_gateway import GatewayError, PaymentDeclined
+from billing.stripe_gateway import GatewayError, PaymentDeclined, StripeUnreachable
 from core.errors import Conflict, NotFound
 
 Kind = LedgerEntry.Kind
@@ -24,6 +24,8 @@ Kind = LedgerEntry.Kind
 MIN_CHARGE_CENTS = 50
 # A payment that could not reach Stripe is tried again after this long.
 GATEWAY_RETRY_AFTER = dt.timedelta(minutes=15)
+# A refund Stripe did not answer for is sent again by the sweep once this old (never while its first send may run).
+REFUND_RESEND_AFTER = dt.timedelta(minutes=5)
 
 
 # --- Cards ---------------------------------------------------------------------------------------------------
@@ -385,21 +387,59 @@ def refund_payment(*, payment: Payment, pickup_id: int | None = None, amount_cen
             payment=payment, pickup_id=pickup_id, amount_cents=amount_cents, reason=reason.strip()[:300], created_by=by
         )
     try:
-        refund_id, _ = gateway.refund(
+        return _send_refund(made, look_first=False)
+    except StripeUnreachable as exc:
+        # It may have been made: the row stays (so it cannot be refunded again) and the sweep finishes it.
+        raise Conflict(
+            "Stripe did not answer. The refund is recorded and will be sent again shortly; it is never made twice."
+        ) from exc
+    except (GatewayError, PaymentDeclined) as exc:
+        made.delete()  # refused: nothing reached Stripe's books; nothing stays in ours
+        raise Conflict(f"Stripe refused the refund: {exc}") from exc
+
+
+def _send_refund(made: Refund, *, look_first: bool) -> Refund:
+    """Make a recorded refund at Stripe (or find the one an earlier, lost attempt made) and book it, once."""
+    payment = made.payment
+    stripe_id = made.stripe_refund_id
+    if not stripe_id and look_first:  # Stripe forgets idempotency keys after a day
+        stripe_id = gateway.find_refund(payment_intent_id=payment.stripe_payment_intent_id, refund_ref=str(made.pk))
+    if not stripe_id:
+        stripe_id, _ = gateway.refund(
             idempotency_key=f"refund:{made.pk}",
             payment_intent_id=payment.stripe_payment_intent_id,
-            amount_cents=amount_cents,
+            amount_cents=made.amount_cents,
             metadata={"refund": str(made.pk), "payment": str(payment.pk)},
         )
-    except (GatewayError, PaymentDeclined) as exc:
-        made.delete()  # nothing reached Stripe's books; nothing stays in ours
-        raise Conflict(f"Stripe refused the refund: {exc}") from exc
-    made.stripe_refund_id = refund_id
-    made.save(update_fields=["stripe_refund_id"])
-    refs = {"customer_id": payment.customer_id, "pickup_id": pickup_id, "payment": payment, "refund": made}
-    ledger.post(kind=Kind.REFUND, amount_cents=amount_cents, key=f"refund:{made.pk}", memo=made.reason, **refs)
-    ledger.post(kind=Kind.PLATFORM_FEE, amount_cents=-amount_cents, key=f"refund-fee:{made.pk}", **refs)
+    with transaction.atomic():  # the id and both entries together: a crash leaves none of them
+        made = Refund.objects.select_for_update().select_related("payment").get(pk=made.pk)
+        if not made.stripe_refund_id:
+            made.stripe_refund_id = stripe_id
+            made.save(update_fields=["stripe_refund_id"])
+        refs = {"customer_id": payment.customer_id, "pickup_id": made.pickup_id, "payment": payment, "refund": made}
+        ledger.post(kind=Kind.REFUND, amount_cents=made.amount_cents, key=f"refund:{made.pk}", memo=made.reason, **refs)
+        ledger.post(kind=Kind.PLATFORM_FEE, amount_cents=-made.amount_cents, key=f"refund-fee:{made.pk}", **refs)
     return made
+
+
+def send_pending_refunds(*, now: dt.datetime | None = None) -> int:
+    """The sweep: refunds recorded but never confirmed by Stripe (its answer was lost) are finished, never made twice.
+
+    A refund Stripe refuses outright moved no money and is removed, as refund_payment does. Returns how many were
+    finished.
+    """
+    cutoff = (now or timezone.now()) - REFUND_RESEND_AFTER
+    finished = 0
+    for made in Refund.objects.filter(stripe_refund_id="", created_at__lte=cutoff).select_related("payment"):
+        try:
+            _send_refund(made, look_first=True)
+        except StripeUnreachable:
+            continue
+        except (GatewayError, PaymentDeclined):
+            made.delete()
+            continue
+        finished += 1
+    return finished
 
 
 def grant_credit(*, customer, amount_cents: int, reason: str, key: str, pickup=None) -> LedgerEntry | None:

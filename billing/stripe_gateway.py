@@ -226,6 +226,20 @@ def refund(*, idempotency_key: str, payment_intent_id: str, amount_cents: int, m
     return made.id, made.status
 
 
+def find_refund(*, payment_intent_id: str, refund_ref: str) -> str | None:
+    """The id of the refund on a payment that our refund `refund_ref` made (its metadata names it), or None.
+
+    Stripe forgets an idempotency key after a day: a refund whose outcome was lost is looked for before it is sent
+    again, so it is never made twice.
+    """
+    c = _client()
+    params = {"payment_intent": payment_intent_id, "limit": 100}
+    for made in _call(c.v1.refunds.list, params=params).data:
+        if _metadata(made).get("refund") == refund_ref:
+            return made.id
+    return None
+
+
 def retrieve_refund(refund_id: str) -> tuple[int, str]:
     """(amount in cents, status) of a refund."""
     made = _call(_client().v1.refunds.retrieve, refund_id)

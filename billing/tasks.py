@@ -25,6 +25,12 @@ def retry_events() -> int:
     return outcomes.count(StripeEvent.Status.PROCESSED)
 
 
+@shared_task(name="billing.retry_refunds")
+def retry_refunds() -> int:
+    """Beat, every 15 minutes: refunds whose Stripe answer was lost are finished (found or sent with their key)."""
+    return services.send_pending_refunds()
+
+
 @shared_task(name="billing.run_payouts")
 def run_payouts() -> int:
     """Beat, weekly: pay each hauler what it earned on paid jobs."""

@@ -211,8 +211,9 @@ CELERY_BEAT_SCHEDULE = {
     "detect-missed": {"task": "marketplace.detect_missed", "schedule": timedelta(minutes=15)},
     "retry-payments": {"task": "marketplace.retry_payments", "schedule": timedelta(minutes=15)},
     "issue-invoices": {"task": "marketplace.issue_invoices", "schedule": timedelta(hours=6)},
-    # Mondays 06:00 UTC: last week's paid jobs go out to haulers.
     "retry-stripe-events": {"task": "billing.retry_events", "schedule": timedelta(minutes=15)},
+    "retry-refunds": {"task": "billing.retry_refunds", "schedule": timedelta(minutes=15)},
+    # Mondays 06:00 UTC: last week's paid jobs go out to haulers.
     "run-payouts": {"task": "billing.run_payouts", "schedule": crontab(minute=0, hour=6, day_of_week=1)},
 }
 

@@ -4,13 +4,18 @@ Stripe keeps an idempotency key for a day; changing STRIPE_IDEMPOTENCY_PREFIX be
 is how these tests make the stand-in forget it.
 """
 
+import datetime as dt
+
 import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from billing import ledger
 from billing import services as billing
 from billing import stripe_gateway as gateway
-from billing.models import Payout
-from tests.services.billing_support import complete, onboard, remote, save_card, scheduled_pickup
+from billing.models import Payment, Payout, Refund
+from core.errors import Conflict
+from tests.services.billing_support import complete, kind_totals, onboard, remote, save_card, scheduled_pickup
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db]
 
@@ -45,3 +50,36 @@ def test_a_pending_payout_whose_transfer_was_made_is_not_sent_again_after_stripe
     assert (payout.status, payout.stripe_transfer_id) == (Payout.Status.PAID, sent[0])
     assert [t["id"] for t in remote("/v1/transfers", destination=destination)["data"]] == [sent[0]]
     assert ledger.unpaid_payables(hauler_id=in_area_hauler.pk) == {}
+
+
+def test_a_refund_whose_answer_was_lost_is_finished_by_the_sweep_not_made_again(
+    stripe_on, settings, customer, in_area_hauler, run_on_commit, staff_user
+):
+    save_card(customer)
+    pickup = complete(run_on_commit, scheduled_pickup(customer, in_area_hauler, price=10_200, payout=8_500))
+    paid = Payment.objects.get(pickup=pickup, status=Payment.Status.SUCCEEDED)
+    made = []
+    real_refund = gateway.refund
+
+    def refund_then_lose_the_answer(**kwargs):
+        made.append(real_refund(**kwargs))
+        raise gateway.StripeUnreachable("Stripe could not be reached; it will be tried again.")
+
+    gateway.refund = refund_then_lose_the_answer
+    try:
+        with pytest.raises(Conflict, match="will be sent again"):
+            billing.refund_payment(payment=paid, amount_cents=4_000, reason="Bins half full", by=staff_user)
+    finally:
+        gateway.refund = real_refund
+    with pytest.raises(ValidationError, match="At most 6200 cents"):  # staff try again: the first still counts
+        billing.refund_payment(payment=paid, amount_cents=10_200, reason="Bins half full", by=staff_user)
+    settings.STRIPE_IDEMPOTENCY_PREFIX = "a-day-later:"
+
+    assert billing.send_pending_refunds(now=timezone.now() + dt.timedelta(minutes=10)) == 1
+
+    [refund] = Refund.objects.all()
+    assert refund.stripe_refund_id == made[0][0]
+    intent = remote(f"/v1/payment_intents/{paid.stripe_payment_intent_id}")
+    assert intent["latest_charge"]["amount_refunded"] == 4_000
+    assert kind_totals(pickup=pickup)["refund"] == 4_000
+    assert ledger.unbalanced_pickups() == {}

@@ -1,0 +1,100 @@
+"""Money edge cases found in review, without Stripe: lost answers, retries off schedule, credit that proves no card."""
+
+import datetime as dt
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from billing import ledger, services
+from billing import stripe_gateway as gateway
+from billing.models import LedgerEntry, Refund
+from core.errors import Conflict
+from tests.billing.support import completed_pickup, paid_payment
+
+pytestmark = pytest.mark.django_db
+
+LATER = dt.timedelta(minutes=10)
+
+
+@pytest.fixture
+def payment(location, in_area_hauler):
+    """A $30.00 card payment, paid."""
+    return paid_payment(completed_pickup(location=location, hauler=in_area_hauler, price_cents=3_000))
+
+
+def unreachable(**kwargs):
+    raise gateway.StripeUnreachable("Stripe could not be reached; it will be tried again.")
+
+
+# --- Refunds whose answer was lost ---------------------------------------------------------------------------
+
+
+def test_a_refund_stripe_did_not_answer_for_is_kept_so_it_is_neither_lost_nor_made_twice(
+    monkeypatch, payment, staff_user
+):
+    monkeypatch.setattr(gateway, "refund", unreachable)
+
+    with pytest.raises(Conflict, match="will be sent again"):
+        services.refund_payment(payment=payment, amount_cents=3_000, reason="Bin not emptied", by=staff_user)
+
+    [kept] = Refund.objects.all()
+    assert (kept.amount_cents, kept.stripe_refund_id) == (3_000, "")
+    assert services.refundable_cents(payment=payment, pickup_id=payment.pickup_id) == 0
+    assert not LedgerEntry.objects.filter(refund=kept).exists()
+    with pytest.raises(ValidationError, match="At most 0 cents"):  # a second click cannot refund it again
+        services.refund_payment(payment=payment, amount_cents=3_000, reason="Bin not emptied", by=staff_user)
+
+
+def test_the_sweep_books_a_lost_refund_it_finds_at_stripe_without_sending_another(monkeypatch, payment, staff_user):
+    monkeypatch.setattr(gateway, "refund", unreachable)
+    with pytest.raises(Conflict):
+        services.refund_payment(payment=payment, amount_cents=1_200, reason="Late", by=staff_user)
+    kept = Refund.objects.get()
+    looked = []
+
+    def find_refund(*, payment_intent_id, refund_ref):
+        looked.append((payment_intent_id, refund_ref))
+        return "re_made_before"
+
+    monkeypatch.setattr(gateway, "find_refund", find_refund)
+    assert services.send_pending_refunds() == 0  # not while its first send may still be running
+
+    assert services.send_pending_refunds(now=timezone.now() + LATER) == 1
+
+    kept.refresh_from_db()
+    assert kept.stripe_refund_id == "re_made_before"
+    assert looked == [(payment.stripe_payment_intent_id, str(kept.pk))]
+    entries = {entry.kind: entry.amount_cents for entry in LedgerEntry.objects.filter(refund=kept)}
+    assert entries == {LedgerEntry.Kind.REFUND: 1_200, LedgerEntry.Kind.PLATFORM_FEE: -1_200}
+    assert ledger.unbalanced_pickups() == {}
+    assert services.send_pending_refunds(now=timezone.now() + LATER) == 0
+
+
+def test_the_sweep_sends_a_refund_stripe_never_made_with_its_own_key(monkeypatch, payment, staff_user):
+    monkeypatch.setattr(gateway, "refund", unreachable)
+    with pytest.raises(Conflict):
+        services.refund_payment(payment=payment, amount_cents=500, reason="Late", by=staff_user)
+    kept = Refund.objects.get()
+    sent = []
+    monkeypatch.setattr(gateway, "find_refund", lambda **kwargs: None)
+    monkeypatch.setattr(gateway, "refund", lambda **kwargs: sent.append(kwargs) or ("re_now", "succeeded"))
+
+    assert services.send_pending_refunds(now=timezone.now() + LATER) == 1
+
+    assert [call["idempotency_key"] for call in sent] == [f"refund:{kept.pk}"]
+    assert Refund.objects.get().stripe_refund_id == "re_now"
+    assert ledger.unbalanced_pickups() == {}
+
+
+def test_a_refund_stripe_refuses_leaves_nothing(monkeypatch, payment, staff_user):
+    def refused(**kwargs):
+        raise gateway.RequestRefused("Charge has already been refunded.")
+
+    monkeypatch.setattr(gateway, "refund", refused)
+
+    with pytest.raises(Conflict, match="Stripe refused the refund"):
+        services.refund_payment(payment=payment, amount_cents=500, reason="Late", by=staff_user)
+
+    assert not Refund.objects.exists()
+    assert services.refundable_cents(payment=payment, pickup_id=payment.pickup_id) == 3_000
