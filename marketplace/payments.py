@@ -20,9 +20,13 @@ from marketplace import tasks
 from marketplace.models import Pickup
 
 
-def _attempt(payment: Payment | None) -> Payment | None:
+def _attempt(payment: Payment | None, *, now: dt.datetime | None = None) -> Payment | None:
     """Try a due payment; tell the business when this attempt is the one that failed."""
     if payment is None or payment.status == Payment.Status.SUCCEEDED:
+        return payment
+    if payment.next_attempt_at is None or payment.next_attempt_at > (now or timezone.now()):
+        # Not due: a redelivered charge task, or an invoice run meeting last month's invoice again, must not retry a
+        # declined card ahead of PAYMENT_RETRY_SCHEDULE (each decline counts towards pausing bookings).
         return payment
     declines = payment.attempts
     try:
@@ -66,7 +70,7 @@ def retry_payments(*, now: dt.datetime | None = None) -> int:
         return 0
     paid = 0
     for payment_id in billing.due_payment_ids(now=now):
-        payment = _attempt(Payment.objects.get(pk=payment_id))
+        payment = _attempt(Payment.objects.get(pk=payment_id), now=now)
         paid += payment.status == Payment.Status.SUCCEEDED
     return paid
 

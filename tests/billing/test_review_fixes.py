@@ -3,14 +3,18 @@
 import datetime as dt
 
 import pytest
+import time_machine
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from billing import ledger, services
 from billing import stripe_gateway as gateway
-from billing.models import LedgerEntry, Refund
+from billing.models import BillingAccount, LedgerEntry, Payment, Refund
 from core.errors import Conflict
-from tests.billing.support import completed_pickup, paid_payment
+from marketplace import payments
+from marketplace.models import ServicePlan
+from tests import factories
+from tests.billing.support import completed_pickup, failed_payment, paid_payment
 
 pytestmark = pytest.mark.django_db
 
@@ -98,3 +102,65 @@ def test_a_refund_stripe_refuses_leaves_nothing(monkeypatch, payment, staff_user
 
     assert not Refund.objects.exists()
     assert services.refundable_cents(payment=payment, pickup_id=payment.pickup_id) == 3_000
+
+
+# --- Declined payments are retried on schedule only ----------------------------------------------------------
+
+
+@pytest.fixture
+def charges(monkeypatch):
+    """Every charge attempt that reaches the gateway (each one declined)."""
+    made = []
+
+    def charge(**kwargs):
+        made.append(kwargs["idempotency_key"])
+        raise gateway.PaymentDeclined("Your card was declined.", code="card_declined")
+
+    monkeypatch.setattr(gateway, "charge", charge)
+    return made
+
+
+def test_a_redelivered_charge_task_does_not_retry_a_declined_card_before_its_time(
+    payments_on, charges, location, in_area_hauler
+):
+    factories.BillingAccountFactory(customer=location.customer)
+    pickup = completed_pickup(location=location, hauler=in_area_hauler)
+    declined = failed_payment(pickup)
+
+    assert payments.charge_pickup(pickup_id=pickup.pk).pk == declined.pk
+
+    declined.refresh_from_db()
+    assert charges == []
+    assert (declined.status, declined.attempts) == (Payment.Status.FAILED, 1)
+    assert BillingAccount.objects.get(customer=location.customer).failed_payments == 0
+
+
+def test_a_late_plan_visit_does_not_make_each_invoice_run_retry_last_months_declined_invoice(
+    payments_on, charges, customer, location, in_area_hauler
+):
+    factories.BillingAccountFactory(customer=customer)
+    today = timezone.localdate()
+    month = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    plan = ServicePlan.objects.create(
+        customer=customer, location=location, hauler=in_area_hauler, waste_stream="trash", container="cart_96gal",
+        quantity=1, frequency="weekly", weekdays=0b1111111, start_date=month - dt.timedelta(days=60),
+        status=ServicePlan.Status.ACTIVE, price_cents=6_000, payout_cents=4_800,
+    )  # fmt: skip
+
+    def visit(day):
+        days_ago = (today - day).days
+        return completed_pickup(location=location, hauler=in_area_hauler, plan=plan, plan_date=day, days_ago=days_ago,
+                                price_cents=6_000, payout_cents=4_800)  # fmt: skip
+
+    visit(month + dt.timedelta(days=2))
+    [invoice] = payments.issue_invoices(today=today)
+    assert len(charges) == 1 and Payment.objects.get(invoice=invoice).status == Payment.Status.FAILED
+    visit(month + dt.timedelta(days=9))  # completed late, after the invoice was issued
+
+    for hours in (6, 12, 18):
+        with time_machine.travel(timezone.now() + dt.timedelta(hours=hours)):
+            payments.issue_invoices(today=today)
+
+    assert len(charges) == 1
+    assert Payment.objects.get(invoice=invoice).attempts == 1
+    assert BillingAccount.objects.get(customer=customer).bookings_paused_at is None
