@@ -190,6 +190,10 @@ def attempt_payment(*, payment_id: int) -> Payment:
     payment = Payment.objects.select_related("customer__billing").get(pk=payment_id)
     if payment.status == Payment.Status.SUCCEEDED:
         return payment
+    if payment.stripe_payment_intent_id:
+        earlier = _earlier_intent(payment)
+        if earlier is not None:
+            return earlier
     account = payment.customer.billing
     if not account.has_card:
         return _record_failure(payment.pk, "No card is saved.", declines=payment.attempts)
@@ -219,6 +223,38 @@ def attempt_payment(*, payment_id: int) -> Payment:
     # processing: a webhook (or the reconcile) settles it later
     Payment.objects.filter(pk=payment.pk).update(stripe_payment_intent_id=charged.payment_intent_id)
     return Payment.objects.get(pk=payment.pk)
+
+
+def _earlier_intent(payment: Payment) -> Payment | None:
+    """Settle or wait on the PaymentIntent an earlier attempt left, before a new one is made; None to go on.
+
+    Stripe forgets an idempotency key after a day and replays a stale answer until then, so a payment still
+    processing is asked about, not charged again; one that succeeded late (the holder answered the bank's check) is
+    settled; one waiting on its holder is cancelled, so it cannot be completed after the card is charged again.
+    """
+    try:
+        earlier = gateway.retrieve_charge(payment.stripe_payment_intent_id)
+        if earlier.status in ("requires_action", "requires_confirmation"):
+            gateway.cancel_charge(payment.stripe_payment_intent_id)
+    except GatewayError:
+        Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).update(
+            next_attempt_at=timezone.now() + GATEWAY_RETRY_AFTER
+        )
+        raise
+    if earlier.status == "succeeded":
+        with transaction.atomic():
+            locked = Payment.objects.select_for_update().get(pk=payment.pk)
+            if locked.status != Payment.Status.SUCCEEDED:
+                _settle(locked, payment_intent_id=earlier.payment_intent_id)
+            return locked
+    if earlier.status == "processing":  # its outcome arrives by webhook; the sweep asks again meanwhile
+        Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).update(
+            next_attempt_at=timezone.now() + GATEWAY_RETRY_AFTER
+        )
+        return Payment.objects.get(pk=payment.pk)
+    if payment.status == Payment.Status.PENDING and earlier.status in ("requires_payment_method", "canceled"):
+        return _record_failure(payment.pk, "Your card was declined.", declines=payment.attempts)
+    return None
 
 
 def _record_failure(payment_id: int, message: str, *, declines: int, payment_intent_id: str = "") -> Payment:

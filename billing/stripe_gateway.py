@@ -218,6 +218,12 @@ def retrieve_charge(payment_intent_id: str) -> Charge:
     return _as_charge(_call(c.v1.payment_intents.retrieve, payment_intent_id, params={"expand": ["latest_charge"]}))
 
 
+def cancel_charge(payment_intent_id: str) -> None:
+    """Cancel a PaymentIntent still waiting on its holder (or a new payment method), so it can never complete."""
+    c = _client()
+    _call(c.v1.payment_intents.cancel, payment_intent_id, options=_key(f"cancel:{payment_intent_id}"))
+
+
 def refund(*, idempotency_key: str, payment_intent_id: str, amount_cents: int, metadata: dict) -> tuple[str, str]:
     """Refund part or all of a payment; returns (refund id, status)."""
     c = _client()

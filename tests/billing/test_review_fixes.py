@@ -164,3 +164,41 @@ def test_a_late_plan_visit_does_not_make_each_invoice_run_retry_last_months_decl
     assert len(charges) == 1
     assert Payment.objects.get(invoice=invoice).attempts == 1
     assert BillingAccount.objects.get(customer=customer).bookings_paused_at is None
+
+
+# --- A payment whose PaymentIntent is still out ----------------------------------------------------------------
+
+
+@pytest.fixture
+def pending_with_intent(payments_on, location, in_area_hauler):
+    """A $30.00 payment whose first attempt left a PaymentIntent that was processing."""
+    factories.BillingAccountFactory(customer=location.customer)
+    pickup = completed_pickup(location=location, hauler=in_area_hauler)
+    payment = services.bill_pickup(
+        pickup=pickup, customer=pickup.customer, hauler=in_area_hauler, amount_cents=3_000, payable_cents=2_400,
+        description="Trash pickup",
+    )  # fmt: skip
+    Payment.objects.filter(pk=payment.pk).update(stripe_payment_intent_id="pi_slow")
+    return payment
+
+
+def test_a_payment_whose_intent_succeeded_after_processing_is_settled_not_charged_again(
+    monkeypatch, charges, pending_with_intent
+):
+    monkeypatch.setattr(gateway, "retrieve_charge", lambda intent: gateway.Charge(intent, "succeeded", 3_000))
+
+    payment = services.attempt_payment(payment_id=pending_with_intent.pk)
+
+    assert (payment.status, payment.stripe_payment_intent_id) == (Payment.Status.SUCCEEDED, "pi_slow")
+    assert charges == []
+    assert ledger.unbalanced_pickups() == {}
+
+
+def test_a_payment_still_processing_waits_for_its_outcome(monkeypatch, charges, pending_with_intent):
+    monkeypatch.setattr(gateway, "retrieve_charge", lambda intent: gateway.Charge(intent, "processing", 3_000))
+
+    payment = services.attempt_payment(payment_id=pending_with_intent.pk)
+
+    assert (payment.status, payment.attempts) == (Payment.Status.PENDING, 0)
+    assert payment.next_attempt_at > timezone.now()
+    assert charges == []

@@ -13,9 +13,20 @@ from django.utils import timezone
 from billing import ledger
 from billing import services as billing
 from billing import stripe_gateway as gateway
-from billing.models import Payment, Payout, Refund
+from billing.models import BillingAccount, Payment, Payout, Refund
 from core.errors import Conflict
-from tests.services.billing_support import complete, kind_totals, onboard, remote, save_card, scheduled_pickup
+from marketplace import payments
+from tests.services.billing_support import (
+    NEEDS_AUTHENTICATION,
+    VISA,
+    complete,
+    kind_totals,
+    onboard,
+    remote,
+    save_card,
+    scheduled_pickup,
+    stand_in_post,
+)
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db]
 
@@ -82,4 +93,53 @@ def test_a_refund_whose_answer_was_lost_is_finished_by_the_sweep_not_made_again(
     intent = remote(f"/v1/payment_intents/{paid.stripe_payment_intent_id}")
     assert intent["latest_charge"]["amount_refunded"] == 4_000
     assert kind_totals(pickup=pickup)["refund"] == 4_000
+    assert ledger.unbalanced_pickups() == {}
+
+
+def _challenged_payment(customer, hauler, run_on_commit) -> Payment:
+    """A completed pickup whose charge the bank challenged: the payment failed, its PaymentIntent awaits the holder."""
+    account = save_card(customer)
+    method = stand_in_post(
+        "/v1/payment_methods",
+        {"type": "card", "card[number]": NEEDS_AUTHENTICATION, "card[exp_month]": 12, "card[exp_year]": 2030,
+         "card[cvc]": 123},
+    )  # fmt: skip
+    stand_in_post(f"/v1/payment_methods/{method['id']}/attach", {"customer": account.stripe_customer_id})
+    BillingAccount.objects.filter(pk=account.pk).update(payment_method_id=method["id"])
+    pickup = complete(run_on_commit, scheduled_pickup(customer, hauler))
+    payment = Payment.objects.get(pickup=pickup)
+    assert (payment.status, payment.attempts) == (Payment.Status.FAILED, 1)
+    assert remote(f"/v1/payment_intents/{payment.stripe_payment_intent_id}")["status"] == "requires_action"
+    return payment
+
+
+def test_a_challenged_payment_the_holder_later_confirmed_is_settled_on_retry_not_charged_again(
+    stripe_on, customer, in_area_hauler, run_on_commit
+):
+    payment = _challenged_payment(customer, in_area_hauler, run_on_commit)
+    intent = remote(f"/v1/payment_intents/{payment.stripe_payment_intent_id}")
+    stand_in_post(f"/v1/payment_intents/{intent['id']}/_authenticate", {"client_secret": intent["client_secret"],
+                                                                         "success": "true"})  # fmt: skip
+
+    run_on_commit(payments.retry_payments, now=payment.next_attempt_at)
+
+    payment.refresh_from_db()
+    assert (payment.status, payment.stripe_payment_intent_id) == (Payment.Status.SUCCEEDED, intent["id"])
+    assert [i["id"] for i in remote("/v1/payment_intents", limit=100)["data"]] == [intent["id"]]
+    assert kind_totals(pickup=payment.pickup)["charge"] == 3_000
+    assert ledger.unbalanced_pickups() == {}
+
+
+def test_a_challenged_payment_is_cancelled_before_the_new_card_is_charged(
+    stripe_on, customer, in_area_hauler, run_on_commit
+):
+    payment = _challenged_payment(customer, in_area_hauler, run_on_commit)
+    challenged = payment.stripe_payment_intent_id
+    save_card(customer, VISA)
+
+    assert run_on_commit(payments.retry_payments) == 1
+
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.SUCCEEDED and payment.stripe_payment_intent_id != challenged
+    assert remote(f"/v1/payment_intents/{challenged}")["status"] == "canceled"  # the holder can no longer pay it
     assert ledger.unbalanced_pickups() == {}
