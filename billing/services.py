@@ -291,7 +291,11 @@ def _settle(payment: Payment, *, payment_intent_id: str) -> None:
     if payment_intent_id:
         payment.stripe_payment_intent_id = payment_intent_id
     payment.save()
-    BillingAccount.objects.filter(customer_id=payment.customer_id).update(failed_payments=0, bookings_paused_at=None)
+    # The account's row lock (this update's, or the caller's when credit paid it all) keeps a payment being opened
+    # from reading the credit balance and the reservations either side of this commit and spending the credit twice.
+    if payment.charged_cents:  # the card paid: the run of failures is over (credit alone proves nothing of the card)
+        account = BillingAccount.objects.filter(customer_id=payment.customer_id)
+        account.update(failed_payments=0, bookings_paused_at=None)
     parts = (
         [(line.pickup_id, line.hauler_id, line.amount_cents, line.credit_cents, line.payable_cents)
          for line in payment.invoice.lines.all()]

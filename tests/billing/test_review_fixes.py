@@ -202,3 +202,22 @@ def test_a_payment_still_processing_waits_for_its_outcome(monkeypatch, charges, 
     assert (payment.status, payment.attempts) == (Payment.Status.PENDING, 0)
     assert payment.next_attempt_at > timezone.now()
     assert charges == []
+
+
+# --- Credit is no proof that the card works --------------------------------------------------------------------
+
+
+def test_a_payment_covered_by_credit_does_not_lift_a_pause_for_failing_card_payments(location, in_area_hauler):
+    customer = location.customer
+    paused_at = timezone.now() - dt.timedelta(days=1)
+    factories.BillingAccountFactory(customer=customer, failed_payments=3, bookings_paused_at=paused_at)
+    services.grant_credit(customer=customer, amount_cents=5_000, reason="Missed pickup", key="test:goodwill")
+
+    paid = services.bill_pickup(
+        pickup=completed_pickup(location=location, hauler=in_area_hauler), customer=customer, hauler=in_area_hauler,
+        amount_cents=3_000, payable_cents=2_400, description="Trash pickup",
+    )  # fmt: skip
+
+    assert (paid.status, paid.credit_cents, paid.charged_cents) == (Payment.Status.SUCCEEDED, 3_000, 0)
+    account = BillingAccount.objects.get(customer=customer)
+    assert (account.failed_payments, account.bookings_paused_at) == (3, paused_at)
