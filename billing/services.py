@@ -16,7 +16,7 @@ from django.utils import timezone
 from billing import ledger
 from billing import stripe_gateway as gateway
 from billing.models import BillingAccount, Invoice, InvoiceLine, LedgerEntry, Payment, Payout, PayoutAccount, Refund
-from billing.stripe_gateway import GatewayError, PaymentDeclined, StripeUnreachable
+from billing.stripe_gateway import GatewayError, PaymentDeclined, RequestRefused, StripeUnreachable
 from core.errors import Conflict, NotFound
 
 Kind = LedgerEntry.Kind
@@ -209,6 +209,11 @@ def attempt_payment(*, payment_id: int) -> Payment:
         )
     except PaymentDeclined as exc:
         return _record_failure(payment.pk, str(exc), declines=payment.attempts, payment_intent_id=exc.payment_intent_id)
+    except RequestRefused as exc:
+        # Refused outright (a detached card, an amount below Stripe's minimum): sending it again every few minutes
+        # would fail the same way for ever, unseen; it fails like a decline, on the retry schedule, and is shown.
+        message = f"The card on file could not be charged ({exc}). Update your card or contact us."
+        return _record_failure(payment.pk, message, declines=payment.attempts)
     except GatewayError:
         Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).update(
             next_attempt_at=timezone.now() + GATEWAY_RETRY_AFTER

@@ -221,3 +221,28 @@ def test_a_payment_covered_by_credit_does_not_lift_a_pause_for_failing_card_paym
     assert (paid.status, paid.credit_cents, paid.charged_cents) == (Payment.Status.SUCCEEDED, 3_000, 0)
     account = BillingAccount.objects.get(customer=customer)
     assert (account.failed_payments, account.bookings_paused_at) == (3, paused_at)
+
+
+# --- A charge Stripe refuses outright --------------------------------------------------------------------------
+
+
+def test_a_charge_stripe_refuses_outright_fails_on_the_schedule_instead_of_retrying_unseen_for_ever(
+    monkeypatch, payments_on, location, in_area_hauler
+):
+    factories.BillingAccountFactory(customer=location.customer)
+    pickup = completed_pickup(location=location, hauler=in_area_hauler, price_cents=40, payout_cents=0)
+    sent = []
+
+    def charge(**kwargs):
+        sent.append(kwargs["amount_cents"])
+        raise gateway.RequestRefused("Amount must be at least $0.50 usd")
+
+    monkeypatch.setattr(gateway, "charge", charge)
+
+    payment = payments.charge_pickup(pickup_id=pickup.pk)
+
+    assert sent == [40]
+    assert (payment.status, payment.attempts) == (Payment.Status.FAILED, 1)
+    assert "Amount must be at least $0.50 usd" in payment.failure_message
+    assert payment.next_attempt_at > timezone.now() + dt.timedelta(hours=23)
+    assert services.due_payment_ids(now=timezone.now() + dt.timedelta(hours=1)) == []
