@@ -9,6 +9,9 @@ from django.utils import timezone
 from marketplace.celery import app as celery_app
 from tests import factories
 
+# The Stripe stand-in's fixtures (stripe_server, stripe_on), for the services and browser tiers.
+pytest_plugins = ["tests.stripe_stand_in"]
+
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
