@@ -82,6 +82,9 @@ def save_card(*, customer, setup_intent_id: str) -> BillingAccount:
     except PaymentDeclined as exc:
         raise ValidationError({"card": str(exc)}) from exc
     with transaction.atomic():
+        # Failed payments are due again now, with the new card. Their rows are locked before the account's, the
+        # order a payment settling or failing takes them in: the other order deadlocks with it on PostgreSQL.
+        Payment.objects.filter(customer=customer, status=Payment.Status.FAILED).update(next_attempt_at=timezone.now())
         account = _locked_account(customer)
         account.payment_method_id = card.payment_method_id
         account.card_brand, account.card_last4 = card.brand, card.last4
@@ -89,8 +92,6 @@ def save_card(*, customer, setup_intent_id: str) -> BillingAccount:
         account.failed_payments = 0
         account.bookings_paused_at = None
         account.save()
-        # Failed payments are due again now, with the new card.
-        Payment.objects.filter(customer=customer, status=Payment.Status.FAILED).update(next_attempt_at=timezone.now())
     return account
 
 

@@ -1,10 +1,13 @@
 """Money edge cases found in review, without Stripe: lost answers, retries off schedule, credit that proves no card."""
 
+import contextlib
 import datetime as dt
+import threading
 
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 from django.utils import timezone
 
 from billing import ledger, services
@@ -246,3 +249,60 @@ def test_a_charge_stripe_refuses_outright_fails_on_the_schedule_instead_of_retry
     assert "Amount must be at least $0.50 usd" in payment.failure_message
     assert payment.next_attempt_at > timezone.now() + dt.timedelta(hours=23)
     assert services.due_payment_ids(now=timezone.now() + dt.timedelta(hours=1)) == []
+
+
+# --- A new card while a retry settles --------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_saving_a_card_while_a_failed_payment_settles_does_not_deadlock(monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    location = factories.LocationFactory()
+    customer = location.customer
+    factories.BillingAccountFactory(customer=customer, failed_payments=1)
+    pickup = completed_pickup(location=location, hauler=factories.HaulerFactory())
+    declined = failed_payment(pickup)
+    card = gateway.Card("pm_new", "visa", "4242", 12, timezone.localdate().year + 2)
+    monkeypatch.setattr(gateway, "saved_card", lambda **kwargs: card)
+    both_hold_a_lock = threading.Barrier(2, timeout=3)
+    real_locked_account = services._locked_account
+
+    def locked_account(customer):
+        account = real_locked_account(customer)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            both_hold_a_lock.wait()
+        return account
+
+    monkeypatch.setattr(services, "_locked_account", locked_account)
+    errors = []
+
+    def settle():  # a retry that succeeded at Stripe, recording it
+        try:
+            with transaction.atomic():
+                payment = Payment.objects.select_for_update().get(pk=declined.pk)
+                with contextlib.suppress(threading.BrokenBarrierError):
+                    both_hold_a_lock.wait()
+                services._settle(payment, payment_intent_id="pi_retried")
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    def save_card():  # the business saves a new card at that moment
+        try:
+            services.save_card(customer=customer, setup_intent_id="seti_new")
+        except Exception as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=settle), threading.Thread(target=save_card)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert Payment.objects.get(pk=declined.pk).status == Payment.Status.SUCCEEDED
+    assert BillingAccount.objects.get(customer=customer).payment_method_id == "pm_new"
