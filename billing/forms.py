@@ -86,6 +86,8 @@ class RefundForm(forms.Form):
     pickup = forms.TypedChoiceField(label="Visit", coerce=int, help_text="The invoice line the refund is for.")
     amount_cents = DollarsField(label="Amount (dollars)", help_text="In dollars and cents, e.g. 12.50.")
     reason = forms.CharField(max_length=300, widget=forms.Textarea(attrs={"rows": 3}), help_text="Kept on the refund.")
+    # A double click or a resubmitted page sends the same token: the refund is made once.
+    token = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4, required=False)
 
     def __init__(self, *args, refundable: dict[int, int], lines: list | None = None, **kwargs):
         """`refundable`: {pickup id: cents still refundable}; `lines`: an invoice's lines, None for a pickup payment."""
@@ -119,7 +121,7 @@ class RefundForm(forms.Form):
 
     def refund_arguments(self) -> dict:
         data = self.cleaned_data
-        arguments = {"amount_cents": data["amount_cents"], "reason": data["reason"]}
+        arguments = {"amount_cents": data["amount_cents"], "reason": data["reason"], "token": data.get("token")}
         if "pickup" in self.fields:
             arguments["pickup_id"] = data["pickup"]
         return arguments

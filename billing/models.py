@@ -143,6 +143,13 @@ class Refund(models.Model):
     amount_cents = models.PositiveIntegerField()
     reason = models.CharField(max_length=300)
     stripe_refund_id = models.CharField(max_length=255, blank=True)
+    request_token = models.UUIDField(
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
+        help_text="The staff form's token: sent twice, it refunds once.",
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
 

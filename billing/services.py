@@ -6,6 +6,7 @@ state change re-checks under a lock, so a retried task or a replayed webhook fin
 """
 
 import datetime as dt
+import uuid
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -409,8 +410,19 @@ def refundable_cents(*, payment: Payment, pickup_id: int) -> int:
     return charged - refunded
 
 
-def refund_payment(*, payment: Payment, pickup_id: int | None = None, amount_cents: int, reason: str, by) -> Refund:
-    """Staff give money back on a paid payment (full or partial) with a reason; HaulMatch's fee absorbs it."""
+def refund_payment(
+    *,
+    payment: Payment,
+    pickup_id: int | None = None,
+    amount_cents: int,
+    reason: str,
+    by,
+    token: uuid.UUID | None = None,
+) -> Refund:
+    """Staff give money back on a paid payment (full or partial) with a reason; HaulMatch's fee absorbs it.
+
+    `token` (the staff form's) makes a resubmitted request return the refund it already made.
+    """
     errors = {}
     if not reason.strip():
         errors["reason"] = "Say why the money is given back."
@@ -420,6 +432,10 @@ def refund_payment(*, payment: Payment, pickup_id: int | None = None, amount_cen
         raise ValidationError(errors)
     with transaction.atomic():
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        if token is not None:
+            earlier = Refund.objects.filter(request_token=token).first()
+            if earlier is not None:  # a double click: the refund it asked for is made (or on its way) already
+                return earlier
         if payment.status != Payment.Status.SUCCEEDED or not payment.stripe_payment_intent_id:
             raise Conflict("Only a paid card payment can be refunded.")
         if pickup_id is None:
@@ -430,7 +446,12 @@ def refund_payment(*, payment: Payment, pickup_id: int | None = None, amount_cen
         if amount_cents > available:
             raise ValidationError({"amount_cents": f"At most {available} cents can be refunded for this pickup."})
         made = Refund.objects.create(
-            payment=payment, pickup_id=pickup_id, amount_cents=amount_cents, reason=reason.strip()[:300], created_by=by
+            payment=payment,
+            pickup_id=pickup_id,
+            amount_cents=amount_cents,
+            reason=reason.strip()[:300],
+            request_token=token,
+            created_by=by,
         )
     try:
         return _send_refund(made, look_first=False)

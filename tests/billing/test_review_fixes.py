@@ -2,12 +2,14 @@
 
 import contextlib
 import datetime as dt
+import re
 import threading
 
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from billing import ledger, services
@@ -306,3 +308,22 @@ def test_saving_a_card_while_a_failed_payment_settles_does_not_deadlock(monkeypa
     assert errors == []
     assert Payment.objects.get(pk=declined.pk).status == Payment.Status.SUCCEEDED
     assert BillingAccount.objects.get(customer=customer).payment_method_id == "pm_new"
+
+
+# --- The refund form sent twice --------------------------------------------------------------------------------
+
+
+def test_a_refund_form_sent_twice_refunds_once(monkeypatch, staff_client, payment):
+    sent = []
+    monkeypatch.setattr(gateway, "refund", lambda **kwargs: sent.append(kwargs) or (f"re_{len(sent)}", "succeeded"))
+    url = reverse("admin:billing_payment_refund", args=[payment.pk])
+    token = re.search(r'name="token" value="([0-9a-f-]+)"', staff_client.get(url).content.decode()).group(1)
+    form = {"amount_cents": "10.00", "reason": "Bin not emptied", "token": token}
+
+    first, second = staff_client.post(url, form), staff_client.post(url, form)  # a double click
+
+    assert (first.status_code, second.status_code) == (302, 302)
+    assert len(sent) == 1
+    assert list(Refund.objects.values_list("amount_cents", flat=True)) == [1_000]
+    assert services.refundable_cents(payment=payment, pickup_id=payment.pickup_id) == 2_000
+    assert ledger.unbalanced_pickups() == {}
