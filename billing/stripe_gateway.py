@@ -86,6 +86,8 @@ def _client() -> stripe.StripeClient:
         base_addresses=base,
         max_network_retries=settings.STRIPE_MAX_NETWORK_RETRIES,
         stripe_version=settings.STRIPE_API_VERSION or None,
+        # stripe-python waits 80 s by default: a call and its retries must end inside a task's 60 s soft limit.
+        http_client=stripe.RequestsClient(timeout=settings.STRIPE_TIMEOUT_SECONDS),
     )
 
 

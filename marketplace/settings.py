@@ -236,6 +236,8 @@ BOOKING_MIN_NOTICE = env.duration("BOOKING_MIN_NOTICE", "2h")
 # Cancelling later than this before the window opens costs CANCELLATION_FEE_CENTS.
 CANCELLATION_CUTOFF = env.duration("CANCELLATION_CUTOFF", "24h")
 CANCELLATION_FEE_CENTS = env.integer("CANCELLATION_FEE_CENTS", 2500, minimum=0)
+if 0 < CANCELLATION_FEE_CENTS < 50:  # Stripe charges nothing smaller: such a fee could never be collected
+    raise ImproperlyConfigured("CANCELLATION_FEE_CENTS: must be 0 or at least 50")
 # The local-time window in which haulers arrive, unless a pickup says otherwise.
 PICKUP_WINDOW = (time(7, 0), time(17, 0))
 # How far ahead a plan's visits are created (and so show up in schedules).
@@ -258,6 +260,8 @@ STRIPE_WEBHOOK_SECRET = env.string("STRIPE_WEBHOOK_SECRET", "")
 # Webhooks signed longer ago than this (seconds) are refused, as replays.
 STRIPE_WEBHOOK_TOLERANCE = env.integer("STRIPE_WEBHOOK_TOLERANCE", 300, minimum=1)
 STRIPE_MAX_NETWORK_RETRIES = env.integer("STRIPE_MAX_NETWORK_RETRIES", 2, minimum=0, maximum=5)
+# Seconds one request to Stripe may take; with its retries it stays inside a task's time limit.
+STRIPE_TIMEOUT_SECONDS = env.integer("STRIPE_TIMEOUT_SECONDS", 15, minimum=1, maximum=80)
 # Prepended to every idempotency key: environments sharing one Stripe account must not share keys.
 STRIPE_IDEMPOTENCY_PREFIX = env.string("STRIPE_IDEMPOTENCY_PREFIX", "")
 STRIPE_CONNECT_COUNTRY = env.string("STRIPE_CONNECT_COUNTRY", "US")

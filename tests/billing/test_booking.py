@@ -36,7 +36,7 @@ def test_the_quote_page_warns_and_booking_is_refused_without_a_card(owner_client
     }  # fmt: skip
     quote_page = owner_client.post(reverse("book"), form).content.decode()
     assert NO_CARD in quote_page and reverse("billing_card") in quote_page
-    assert "<button type=\"submit\" disabled>Book for" in quote_page  # a refusal is not offered as a choice
+    assert '<button type="submit" disabled>Book for' in quote_page  # a refusal is not offered as a choice
     quote = quote_page.split('action="/quotes/')[1].split("/")[0]
 
     response = owner_client.post(reverse("book_quote", args=[quote]))

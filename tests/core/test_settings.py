@@ -60,6 +60,15 @@ def test_embedded_default_needs_no_variables():
         ),
         ({"SECRET_KEY": GOOD_SECRET, "ALLOWED_HOSTS": "h.example", "DJANGO_DEBUG": "true"}, "DJANGO_DEBUG"),
         ({"SECRET_KEY": GOOD_SECRET, "ALLOWED_HOSTS": "h.example", "MIN_FEE_CENTS": "100"}, "FLOOR_MARGIN_CENTS"),
+        (
+            {
+                "SECRET_KEY": GOOD_SECRET,
+                "ALLOWED_HOSTS": "h.example",
+                "STRIPE_SECRET_KEY": "sk_live_x",
+                "STRIPE_API_BASE": "http://127.0.0.1:8420",
+            },
+            "STRIPE_API_BASE",
+        ),
     ],
 )
 def test_production_refuses_missing_or_weak_configuration(variables, named):
@@ -87,6 +96,12 @@ def test_production_refuses_missing_or_weak_configuration(variables, named):
         ("OFFER_TTL", "0"),
         ("OFFER_FANOUT", "0"),
         ("NUM_PROXIES", "-1"),
+        ("CANCELLATION_FEE_CENTS", "25"),
+        ("STRIPE_TIMEOUT_SECONDS", "0"),
+        ("STRIPE_WEBHOOK_TOLERANCE", "0"),
+        ("PAYMENT_RETRY_1", "soon"),
+        ("PAYMENT_FAILURES_BEFORE_PAUSE", "0"),
+        ("MISSED_PICKUP_CREDIT_CENTS", "-1"),
     ],
 )
 def test_a_bad_value_fails_at_start_and_names_the_variable(variable, value):
