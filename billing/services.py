@@ -624,17 +624,33 @@ def send_payout(*, payout_id: int) -> Payout:
     return payout
 
 
+def pending_payout_ids() -> list[int]:
+    """Payouts whose transfer is not confirmed yet."""
+    return list(Payout.objects.filter(status=Payout.Status.PENDING).order_by("pk").values_list("pk", flat=True))
+
+
+def payable_hauler_ids() -> list[int]:
+    """Haulers whose payout account can receive transfers."""
+    return list(
+        PayoutAccount.objects.filter(payouts_enabled=True).order_by("hauler_id").values_list("hauler_id", flat=True)
+    )
+
+
+def payout_account_for(*, hauler_id: int) -> PayoutAccount:
+    return PayoutAccount.objects.select_related("hauler").get(hauler_id=hauler_id)
+
+
 def run_payouts() -> list[Payout]:
-    """The weekly run: finish pending payouts, then pay every hauler with a payouts-enabled account."""
-    for payout_id in Payout.objects.filter(status=Payout.Status.PENDING).values_list("pk", flat=True):
+    """The whole payout run in one go (`manage.py run_payouts`; beat runs it as one task per payout and hauler)."""
+    for payout_id in pending_payout_ids():
         try:
             send_payout(payout_id=payout_id)
         except GatewayError:
             continue
     made = []
-    for account in PayoutAccount.objects.filter(payouts_enabled=True).select_related("hauler"):
+    for hauler_id in payable_hauler_ids():
         try:
-            payout = pay_hauler(hauler=account.hauler)
+            payout = pay_hauler(hauler=payout_account_for(hauler_id=hauler_id).hauler)
         except GatewayError:
             continue  # left pending; the next run re-sends it with the same key
         if payout is not None:

@@ -64,14 +64,21 @@ def charge_pickup(*, pickup_id: int) -> Payment | None:
     return _attempt(payment)
 
 
+def due_payment_ids(*, now: dt.datetime | None = None) -> list[int]:
+    """Payments due a (re)try (none while payments are off)."""
+    return billing.due_payment_ids(now=now) if configured() else []
+
+
+def attempt_payment(*, payment_id: int, now: dt.datetime | None = None) -> Payment:
+    """Try one payment if it is due, telling the business when it fails."""
+    return _attempt(Payment.objects.get(pk=payment_id), now=now)
+
+
 def retry_payments(*, now: dt.datetime | None = None) -> int:
-    """The sweep: every payment due a (re)try is tried; returns how many succeeded."""
-    if not configured():
-        return 0
+    """The sweep in one go: every payment due a (re)try is tried; returns how many succeeded."""
     paid = 0
-    for payment_id in billing.due_payment_ids(now=now):
-        payment = _attempt(Payment.objects.get(pk=payment_id), now=now)
-        paid += payment.status == Payment.Status.SUCCEEDED
+    for payment_id in due_payment_ids(now=now):
+        paid += attempt_payment(payment_id=payment_id, now=now).status == Payment.Status.SUCCEEDED
     return paid
 
 

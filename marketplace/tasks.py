@@ -109,8 +109,17 @@ def charge_pickup(pickup_id: int) -> str:
 
 @shared_task(name="marketplace.retry_payments")
 def retry_payments() -> int:
-    """Beat, every 15 minutes: payments due a (re)try are tried."""
-    return payments.retry_payments()
+    """Beat, every 15 minutes: each payment due a (re)try gets a task of its own."""
+    due = payments.due_payment_ids()
+    for payment_id in due:
+        attempt_payment.delay(payment_id)
+    return len(due)
+
+
+@shared_task(name="marketplace.attempt_payment")
+def attempt_payment(payment_id: int) -> str:
+    """Try one due payment (a payment not due is left alone)."""
+    return payments.attempt_payment(payment_id=payment_id).status
 
 
 @shared_task(name="marketplace.issue_invoices")
