@@ -271,6 +271,8 @@ if PRODUCTION and STRIPE_SECRET_KEY and STRIPE_API_BASE:
 PAYMENT_RETRY_SCHEDULE = [env.duration("PAYMENT_RETRY_" + str(n), d) for n, d in enumerate(("1d", "3d", "5d"), 1)]
 # This many failed payments in a row pause the business's new bookings until its card is fixed.
 PAYMENT_FAILURES_BEFORE_PAUSE = env.integer("PAYMENT_FAILURES_BEFORE_PAUSE", 3, minimum=1)
+# A month is invoiced this long after it ends, so visits on its last evening (anywhere in the US) are done by then.
+INVOICE_GRACE = env.duration("INVOICE_GRACE", "2d")
 # A pickup the hauler missed credits the business this much (0 turns it off).
 MISSED_PICKUP_CREDIT_CENTS = env.integer("MISSED_PICKUP_CREDIT_CENTS", 2500, minimum=0)
 

@@ -7,6 +7,8 @@ they call lock, re-check the state and return early when the work is already don
 import smtplib
 
 from celery import shared_task
+from django.conf import settings
+from django.utils import timezone
 
 from marketplace import bins, compliance, dispatch, followup, notifications, payments, plans, reliability
 
@@ -124,8 +126,8 @@ def attempt_payment(payment_id: int) -> str:
 
 @shared_task(name="marketplace.issue_invoices")
 def issue_invoices() -> int:
-    """Beat, every six hours: last month's plan visits are invoiced (once) and charged."""
-    return len(payments.issue_invoices())
+    """Beat, every six hours: last month's plan visits are invoiced (once) and charged, INVOICE_GRACE after it ends."""
+    return len(payments.issue_invoices(today=timezone.localdate() - settings.INVOICE_GRACE))
 
 
 @shared_task(name="marketplace.credit_missed_pickup")

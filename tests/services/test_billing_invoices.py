@@ -11,6 +11,7 @@ from billing import ledger
 from billing import services as billing
 from billing.models import Invoice, InvoiceLine, Payment
 from marketplace import payments, plans
+from marketplace import tasks as market_tasks
 from marketplace.models import Pickup, ServicePlan
 from tests import factories
 from tests.services.billing_support import kind_totals, last_month, remote, save_card, scheduled_pickup
@@ -105,3 +106,19 @@ def test_a_visit_skipped_too_late_puts_its_fee_on_the_invoice(stripe_on, custome
     totals = kind_totals(pickup=late)
     assert (totals["charge"], totals["platform_fee"], totals["hauler_payable"]) == (fee, fee, 0)
     assert ledger.unbalanced_pickups() == {}
+
+
+def test_the_beat_invoices_a_month_once_its_grace_has_passed(stripe_on, customer, in_area_hauler, run_on_commit):
+    save_card(customer)
+    plan = weekly_plan(customer, in_area_hauler)
+    last_evening = visit(plan, dt.date(2027, 1, 31))  # done late on the month's last day, local time
+
+    for day in (1, 2):  # inside INVOICE_GRACE (two days): January is not invoiced yet
+        with time_machine.travel(dt.datetime(2027, 2, day, 6, 0, tzinfo=dt.UTC), tick=False):
+            assert run_on_commit(market_tasks.issue_invoices) == 0
+    with time_machine.travel(dt.datetime(2027, 2, 3, 6, 0, tzinfo=dt.UTC), tick=False):
+        assert run_on_commit(market_tasks.issue_invoices) == 1
+
+    invoice = Invoice.objects.get()
+    assert (invoice.month, [line.pickup for line in invoice.lines.all()]) == (dt.date(2027, 1, 1), [last_evening])
+    assert invoice.payment.status == Payment.Status.SUCCEEDED
