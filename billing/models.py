@@ -155,6 +155,14 @@ class Refund(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [
+            # One Stripe refund is booked once per pickup: a refund of an invoice spreads over its visits' rows.
+            models.UniqueConstraint(
+                fields=["stripe_refund_id", "pickup"],
+                condition=~Q(stripe_refund_id=""),
+                name="one_refund_row_per_stripe_refund_and_pickup",
+            ),
+        ]
 
     def __str__(self):
         return f"Refund {self.pk}: {self.amount_cents} cents"

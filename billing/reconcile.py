@@ -32,19 +32,26 @@ def _payment_differences(payment: Payment) -> list[str]:
     return found
 
 
-def _refund_differences(refund: Refund) -> list[str]:
-    name = f"Refund {refund.pk} on payment {refund.payment_id}"
-    if not refund.stripe_refund_id:
+def _refund_differences(rows: list[Refund]) -> list[str]:
+    """One Stripe refund against its rows here (one, or one per visit for a refund of an invoice made at Stripe)."""
+    names = ", ".join(str(refund.pk) for refund in rows)
+    name = f"Refund {names} on payment {rows[0].payment_id}"
+    if not rows[0].stripe_refund_id:
         return [f"{name}: never reached Stripe."]
-    amount, status = gateway.retrieve_refund(refund.stripe_refund_id)
+    amount, status = gateway.retrieve_refund(rows[0].stripe_refund_id)
+    recorded = sum(refund.amount_cents for refund in rows)
     found = []
-    if amount != refund.amount_cents:
-        found.append(f"{name}: Stripe refunded {amount} cents, we recorded {refund.amount_cents}.")
+    if amount != recorded:
+        found.append(f"{name}: Stripe refunded {amount} cents, we recorded {recorded}.")
     if status not in ("succeeded", "pending"):
         found.append(f"{name}: Stripe says {status}.")
-    in_ledger = sum(e.amount_cents for e in refund.entries.all() if e.kind == Kind.REFUND)
-    if in_ledger != refund.amount_cents:
-        found.append(f"{name}: the ledger holds {in_ledger} cents, the refund {refund.amount_cents}.")
+    for refund in rows:
+        in_ledger = sum(e.amount_cents for e in refund.entries.all() if e.kind == Kind.REFUND)
+        if in_ledger != refund.amount_cents:
+            found.append(
+                f"Refund {refund.pk} on payment {refund.payment_id}: the ledger holds {in_ledger} cents, "
+                f"the refund {refund.amount_cents}."
+            )
     return found
 
 
@@ -90,8 +97,11 @@ def differences() -> list[str]:
     entries = Prefetch("entries", queryset=LedgerEntry.objects.only(*columns))
     for payment in Payment.objects.prefetch_related(entries, "refunds").order_by("pk"):
         found += _payment_differences(payment)
+    by_stripe_refund: dict[str, list[Refund]] = {}
     for refund in Refund.objects.prefetch_related(entries).order_by("pk"):
-        found += _refund_differences(refund)
+        by_stripe_refund.setdefault(refund.stripe_refund_id or f"unsent:{refund.pk}", []).append(refund)
+    for rows in by_stripe_refund.values():
+        found += _refund_differences(rows)
     for payout in Payout.objects.select_related("hauler__payout_account").prefetch_related(entries).order_by("pk"):
         found += _payout_differences(payout)
     return found

@@ -27,6 +27,8 @@ MIN_CHARGE_CENTS = 50
 GATEWAY_RETRY_AFTER = dt.timedelta(minutes=15)
 # A refund Stripe did not answer for is sent again by the sweep once this old (never while its first send may run).
 REFUND_RESEND_AFTER = dt.timedelta(minutes=5)
+# The reason a refund made at Stripe itself (its Dashboard) is booked with.
+OUTSIDE_REFUND_REASON = "Refunded outside HaulMatch (Stripe Dashboard)"
 
 
 # --- Cards ---------------------------------------------------------------------------------------------------
@@ -483,10 +485,15 @@ def _send_refund(made: Refund, *, look_first: bool) -> Refund:
         if not made.stripe_refund_id:
             made.stripe_refund_id = stripe_id
             made.save(update_fields=["stripe_refund_id"])
-        refs = {"customer_id": payment.customer_id, "pickup_id": made.pickup_id, "payment": payment, "refund": made}
-        ledger.post(kind=Kind.REFUND, amount_cents=made.amount_cents, key=f"refund:{made.pk}", memo=made.reason, **refs)
-        ledger.post(kind=Kind.PLATFORM_FEE, amount_cents=-made.amount_cents, key=f"refund-fee:{made.pk}", **refs)
+        _book_refund(made, payment)
     return made
+
+
+def _book_refund(made: Refund, payment: Payment) -> None:
+    """A refund's ledger entries: the money back to the card, out of HaulMatch's fee (each written once)."""
+    refs = {"customer_id": payment.customer_id, "pickup_id": made.pickup_id, "payment": payment, "refund": made}
+    ledger.post(kind=Kind.REFUND, amount_cents=made.amount_cents, key=f"refund:{made.pk}", memo=made.reason, **refs)
+    ledger.post(kind=Kind.PLATFORM_FEE, amount_cents=-made.amount_cents, key=f"refund-fee:{made.pk}", **refs)
 
 
 def send_pending_refunds(*, now: dt.datetime | None = None) -> int:
@@ -507,6 +514,71 @@ def send_pending_refunds(*, now: dt.datetime | None = None) -> int:
             continue
         finished += 1
     return finished
+
+
+def record_outside_refunds(*, payment_intent_id: str) -> list[Refund]:
+    """Book the refunds Stripe holds on a paid payment that HaulMatch did not make (the Dashboard's), once each.
+
+    Stripe's list is asked for, never an event's snapshot. Ours are skipped: their metadata names our refund (one on
+    its way has no id here yet), or their id is held. A refund of an invoice is spread over its visits by what each
+    still has refundable, a row per visit. Under the payment's lock, so a replayed or concurrent event finds them
+    booked; returns the rows made.
+    """
+    payment = Payment.objects.filter(stripe_payment_intent_id=payment_intent_id).first()
+    if payment is None or payment.status != Payment.Status.SUCCEEDED:
+        return []
+    outside = [
+        found
+        for found in gateway.list_refunds(payment_intent_id=payment_intent_id)
+        if found.status in ("succeeded", "pending") and not found.metadata.get("refund")
+    ]
+    if not outside:
+        return []
+    made = []
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment.pk)
+        held = set(
+            Refund.objects.filter(stripe_refund_id__in=[found.refund_id for found in outside]).values_list(
+                "stripe_refund_id", flat=True
+            )
+        )
+        for found in reversed(outside):  # Stripe lists newest first; booked oldest first
+            if found.refund_id in held:
+                continue
+            for pickup_id, cents in _spread_refund(payment, found.amount_cents):
+                row = Refund.objects.create(
+                    payment=payment,
+                    pickup_id=pickup_id,
+                    amount_cents=cents,
+                    reason=OUTSIDE_REFUND_REASON,
+                    stripe_refund_id=found.refund_id,
+                )
+                _book_refund(row, payment)
+                made.append(row)
+    return made
+
+
+def _spread_refund(payment: Payment, amount_cents: int) -> list[tuple[int, int]]:
+    """(pickup id, cents) shares of a refund over a payment's pickups, in proportion to what each still has
+    refundable; the cents rounding leaves go to the largest remainders (the earlier visit on a tie)."""
+    if amount_cents <= 0:
+        return []
+    pickup_ids = (
+        list(payment.invoice.lines.values_list("pickup_id", flat=True)) if payment.invoice_id else [payment.pickup_id]
+    )
+    room = {pickup_id: refundable_cents(payment=payment, pickup_id=pickup_id) for pickup_id in pickup_ids}
+    total = sum(room.values())
+    if amount_cents > total:
+        raise Conflict(
+            f"Stripe refunded {amount_cents} cents on payment {payment.pk}, more than the {total} cents still "
+            "refundable in the ledger: check the payment's refunds by hand."
+        )
+    shares = {pickup_id: amount_cents * cents // total for pickup_id, cents in room.items()}
+    left = amount_cents - sum(shares.values())
+    by_remainder = sorted(pickup_ids, key=lambda pickup_id: -(amount_cents * room[pickup_id] % total))
+    for pickup_id in by_remainder[:left]:
+        shares[pickup_id] += 1
+    return [(pickup_id, shares[pickup_id]) for pickup_id in pickup_ids if shares[pickup_id]]
 
 
 def grant_credit(*, customer, amount_cents: int, reason: str, key: str, pickup=None) -> LedgerEntry | None:

@@ -55,6 +55,14 @@ class Charge:
 
 
 @dataclass(frozen=True)
+class RemoteRefund:
+    refund_id: str
+    amount_cents: int
+    status: str  # Stripe's refund status: pending, succeeded, failed, canceled, requires_action
+    metadata: dict
+
+
+@dataclass(frozen=True)
 class Account:
     account_id: str
     details_submitted: bool
@@ -246,6 +254,16 @@ def find_refund(*, payment_intent_id: str, refund_ref: str) -> str | None:
         if _metadata(made).get("refund") == refund_ref:
             return made.id
     return None
+
+
+def list_refunds(*, payment_intent_id: str) -> list[RemoteRefund]:
+    """Every refund Stripe holds on a payment, ours and those made elsewhere (the Dashboard), newest first."""
+    c = _client()
+    page = _call(c.v1.refunds.list, params={"payment_intent": payment_intent_id, "limit": 100})
+    return [
+        RemoteRefund(made.id, int(made.amount), made.status, _metadata(made))
+        for made in _call(lambda: list(page.auto_paging_iter()))
+    ]
 
 
 def retrieve_refund(refund_id: str) -> tuple[int, str]:

@@ -38,6 +38,19 @@ def _charge(event: StripeEvent) -> str:
     return f"payment {payment.pk} is {payment.status}" if payment else "not one of ours"
 
 
+def _refund(event: StripeEvent) -> str:
+    """A charge refunded, or one of its refunds changed: book what was refunded outside HaulMatch (asked of Stripe)."""
+    intent = _object(event).get("payment_intent") or ""
+    payment = services.sync_payment(payment_intent_id=intent) if intent else None
+    if payment is None:
+        return "not one of ours"
+    made = services.record_outside_refunds(payment_intent_id=intent)
+    if not made:
+        return f"payment {payment.pk}: no refund to book"
+    cents = sum(row.amount_cents for row in made)
+    return f"payment {payment.pk}: booked {cents} cents refunded outside HaulMatch ({len(made)} refund rows)"
+
+
 def _account(event: StripeEvent) -> str:
     account = services.refresh_payout_account(stripe_account_id=_object(event).get("id", ""))
     return f"payouts enabled: {account.payouts_enabled}" if account else "not one of ours"
@@ -50,6 +63,8 @@ HANDLERS = {
     "payment_intent.canceled": _payment_intent,
     "charge.succeeded": _charge,
     "charge.failed": _charge,
+    "charge.refunded": _refund,
+    "charge.refund.updated": _refund,
     "account.updated": _account,
 }
 
