@@ -4,7 +4,7 @@ For every pickup: charges - refunds = hauler payable + platform fee - credits ap
 """
 
 from django.db import IntegrityError, transaction
-from django.db.models import Case, F, IntegerField, Q, Sum, When
+from django.db.models import Case, Exists, F, IntegerField, OuterRef, Q, Sum, When
 
 from billing.models import LedgerEntry
 
@@ -63,10 +63,19 @@ def credit_balance_cents(*, customer_id: int) -> int:
 
 
 def unpaid_payables(*, hauler_id: int) -> dict[int, int]:
-    """{pickup id: cents} the hauler has earned on paid jobs and not yet been transferred."""
+    """{pickup id: cents} the hauler has earned on paid jobs and not yet been transferred.
+
+    A pickup is paid while one of its transfers stands: one without a reversal (a failed payout's) for its payout.
+    """
+    reversal = LedgerEntry.objects.filter(
+        kind=Kind.TRANSFER_REVERSED, pickup=OuterRef("pickup"), payout=OuterRef("payout")
+    )
+    standing_transfer = LedgerEntry.objects.filter(kind=Kind.TRANSFER, pickup=OuterRef("pickup")).exclude(
+        Exists(reversal)
+    )
     rows = (
         LedgerEntry.objects.filter(hauler_id=hauler_id, kind=Kind.HAULER_PAYABLE)
-        .exclude(pickup__ledger_entries__kind=Kind.TRANSFER)
+        .exclude(Exists(standing_transfer))
         .values("pickup")
         .annotate(cents=Sum("amount_cents"))
         .filter(cents__gt=0)

@@ -224,6 +224,8 @@ class LedgerEntry(models.Model):
         CREDIT_GRANTED = "credit_granted", "Credit granted"  # the business's credit balance grows (no pickup balance)
         CREDIT = "credit", "Credit applied"  # credit spent on this pickup instead of card money
         TRANSFER = "transfer", "Transfer"  # the hauler was paid what it was owed for this pickup
+        # a payout's transfer Stripe refused for good: that pickup is owed again, for a later payout
+        TRANSFER_REVERSED = "transfer_reversed", "Transfer reversed"
 
     kind = models.CharField(max_length=20, choices=Kind.choices, db_index=True)
     amount_cents = models.IntegerField()
@@ -248,8 +250,17 @@ class LedgerEntry(models.Model):
         ordering = ["created_at", "id"]
         verbose_name_plural = "ledger entries"
         constraints = [
-            # A pickup is paid out to its hauler once.
-            models.UniqueConstraint(fields=["pickup"], condition=Q(kind="transfer"), name="one_transfer_per_pickup"),
+            # A pickup is in a payout once, and taken back out of a failed one once. That it is paid out once in
+            # all (a later payout takes it only after a reversal) is held by pay_hauler, which works out what is
+            # unpaid under the hauler's PayoutAccount lock, one run at a time.
+            models.UniqueConstraint(
+                fields=["pickup", "payout"], condition=Q(kind="transfer"), name="one_transfer_per_pickup_and_payout"
+            ),
+            models.UniqueConstraint(
+                fields=["pickup", "payout"],
+                condition=Q(kind="transfer_reversed"),
+                name="one_reversal_per_pickup_and_payout",
+            ),
         ]
 
     def __str__(self):

@@ -59,8 +59,21 @@ def _payout_differences(payout: Payout) -> list[str]:
     name = f"Payout {payout.pk} to {payout.hauler}"
     found = []
     in_ledger = sum(e.amount_cents for e in payout.entries.all() if e.kind == Kind.TRANSFER)
+    taken_back = sum(e.amount_cents for e in payout.entries.all() if e.kind == Kind.TRANSFER_REVERSED)
     if in_ledger != payout.amount_cents:
         found.append(f"{name}: the ledger holds {in_ledger} cents of transfers, the payout {payout.amount_cents}.")
+    if payout.status == Payout.Status.FAILED:  # Stripe refused it: expected, as long as nothing moved
+        if taken_back != in_ledger:
+            found.append(f"{name}: failed, but the ledger takes back {taken_back} of its {in_ledger} cents.")
+        account = payout.hauler.payout_account.stripe_account_id
+        made = gateway.find_transfer(
+            transfer_group=payout.transfer_group, destination=account, payout_ref=str(payout.pk)
+        )
+        if made:
+            found.append(f"{name}: failed here, but Stripe made transfer {made}.")
+        return found
+    if taken_back:
+        found.append(f"{name}: {payout.get_status_display().lower()}, but the ledger takes back {taken_back} cents.")
     if payout.status != Payout.Status.PAID:
         return [*found, f"{name}: {payout.get_status_display().lower()}, no transfer has been confirmed."]
     amount, destination, reversed_ = gateway.retrieve_transfer(payout.stripe_transfer_id)
@@ -81,17 +94,20 @@ def differences() -> list[str]:
         for pickup_id, cents in sorted(ledger.unbalanced_pickups().items())
     ]
     overpaid = (
-        LedgerEntry.objects.filter(kind__in=[Kind.HAULER_PAYABLE, Kind.TRANSFER], pickup__isnull=False)
+        LedgerEntry.objects.filter(
+            kind__in=[Kind.HAULER_PAYABLE, Kind.TRANSFER, Kind.TRANSFER_REVERSED], pickup__isnull=False
+        )
         .values("pickup")
         .annotate(
-            payable=Sum("amount_cents", filter=Q(kind=Kind.HAULER_PAYABLE)),
-            sent=Sum("amount_cents", filter=Q(kind=Kind.TRANSFER)),
+            payable=Sum("amount_cents", filter=Q(kind=Kind.HAULER_PAYABLE), default=0),
+            sent=Sum("amount_cents", filter=Q(kind=Kind.TRANSFER), default=0)
+            - Sum("amount_cents", filter=Q(kind=Kind.TRANSFER_REVERSED), default=0),
         )
     )
     found += [
-        f"Pickup {row['pickup']}: {row['sent']} cents transferred, {row['payable'] or 0} owed."
+        f"Pickup {row['pickup']}: {row['sent']} cents transferred, {row['payable']} owed."
         for row in overpaid
-        if (row["sent"] or 0) > (row["payable"] or 0)
+        if row["sent"] > row["payable"]
     ]
     columns = ("kind", "amount_cents", "payment", "refund", "payout")
     entries = Prefetch("entries", queryset=LedgerEntry.objects.only(*columns))

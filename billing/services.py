@@ -27,6 +27,9 @@ MIN_CHARGE_CENTS = 50
 GATEWAY_RETRY_AFTER = dt.timedelta(minutes=15)
 # A refund Stripe did not answer for is sent again by the sweep once this old (never while its first send may run).
 REFUND_RESEND_AFTER = dt.timedelta(minutes=5)
+# Stripe's codes for a transfer refused only for now (the platform's balance is short until charges settle): the
+# payout stays pending and the next run sends it again. Any other refusal fails the payout.
+TEMPORARY_TRANSFER_REFUSALS = frozenset({"balance_insufficient"})
 # The reason a refund made at Stripe itself (its Dashboard) is booked with.
 OUTSIDE_REFUND_REASON = "Refunded outside HaulMatch (Stripe Dashboard)"
 
@@ -639,7 +642,8 @@ def refresh_payout_account(*, stripe_account_id: str) -> PayoutAccount | None:
 def pay_hauler(*, hauler) -> Payout | None:
     """Transfer everything the hauler has earned on paid jobs and not yet received, as one payout.
 
-    The payout and its ledger entries are written first (a pickup can be in one payout only), then the transfer
+    The payout and its ledger entries are written first (a pickup is in one standing payout only: what is unpaid is
+    worked out under the account's lock, one run at a time), then the transfer
     is sent with the payout's idempotency key; a crash in between leaves a pending payout that `send_payout` finishes.
     """
     account = PayoutAccount.objects.filter(hauler=hauler, payouts_enabled=True).first()
@@ -668,31 +672,72 @@ def send_payout(*, payout_id: int) -> Payout:
 
     A transfer an earlier send made whose outcome was lost is found first: a pending payout is re-sent by the weekly
     run, long after Stripe has forgotten the idempotency key, and a second transfer would pay the hauler twice.
+    A transfer Stripe refuses for good (the account cannot receive money) fails the payout and its jobs are owed
+    again; a refusal that passes (the platform balance is short) or no answer leaves it pending for the next run.
     """
     payout = Payout.objects.select_related("hauler__payout_account").get(pk=payout_id)
     if payout.status != Payout.Status.PENDING:
         return payout
     destination = payout.hauler.payout_account.stripe_account_id
+    refused = None
     try:
         transfer_id = gateway.find_transfer(
             transfer_group=payout.transfer_group, destination=destination, payout_ref=str(payout.pk)
-        ) or gateway.transfer(
-            idempotency_key=f"transfer:payout:{payout.pk}",
-            amount_cents=payout.amount_cents,
-            currency=payout.currency,
-            destination=destination,
-            transfer_group=payout.transfer_group,
-            metadata={"payout": str(payout.pk), "hauler": str(payout.hauler_id)},
         )
+        if not transfer_id:
+            try:
+                transfer_id = gateway.transfer(
+                    idempotency_key=f"transfer:payout:{payout.pk}",
+                    amount_cents=payout.amount_cents,
+                    currency=payout.currency,
+                    destination=destination,
+                    transfer_group=payout.transfer_group,
+                    metadata={"payout": str(payout.pk), "hauler": str(payout.hauler_id)},
+                )
+            except RequestRefused as exc:
+                if exc.code in TEMPORARY_TRANSFER_REFUSALS:
+                    raise
+                refused = exc
     except GatewayError as exc:
         Payout.objects.filter(pk=payout.pk).update(failure_message=str(exc)[:300])
         raise
+    if refused is not None:
+        return _fail_payout(payout.pk, destination=destination, message=f"Stripe refused the transfer: {refused}")
     with transaction.atomic():
         payout = Payout.objects.select_for_update().get(pk=payout.pk)
         if payout.status == Payout.Status.PENDING:
             payout.status, payout.stripe_transfer_id, payout.paid_at = Payout.Status.PAID, transfer_id, timezone.now()
             payout.failure_message = ""
             payout.save()
+    return payout
+
+
+def _fail_payout(payout_id: int, *, destination: str, message: str) -> Payout:
+    """A pending payout whose transfer Stripe refused for good fails; each of its jobs gets a reversal, so the next
+    run (once the account can receive money) pays them in a new payout. The account's state is asked of Stripe, so
+    a hauler who cannot receive payouts is left out of runs until Stripe says otherwise (account.updated)."""
+    with transaction.atomic():
+        payout = Payout.objects.select_for_update().get(pk=payout_id)
+        if payout.status != Payout.Status.PENDING:
+            return payout
+        payout.status, payout.failure_message = Payout.Status.FAILED, message[:300]
+        payout.save(update_fields=["status", "failure_message"])
+        for entry in payout.entries.filter(kind=Kind.TRANSFER).order_by("pickup_id"):
+            ledger.post(
+                kind=Kind.TRANSFER_REVERSED,
+                amount_cents=entry.amount_cents,
+                key=f"transfer-reversed:{payout.pk}:{entry.pickup_id}",
+                hauler_id=entry.hauler_id,
+                pickup_id=entry.pickup_id,
+                payout=payout,
+                memo=payout.failure_message,
+            )
+    try:
+        refresh_payout_account(stripe_account_id=destination)
+    except RequestRefused:  # Stripe has no such account (or will not show it): it cannot be paid either
+        PayoutAccount.objects.filter(stripe_account_id=destination).update(payouts_enabled=False)
+    except GatewayError:
+        pass  # no answer: the next run asks again, through the transfer
     return payout
 
 

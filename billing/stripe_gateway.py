@@ -34,7 +34,11 @@ class StripeUnreachable(GatewayError):
 
 class RequestRefused(GatewayError):
     """Stripe refused the request itself (a 4xx such as an amount below its minimum or a missing object): nothing
-    was made, and sending it again unchanged fails the same way."""
+    was made, and sending it again unchanged fails the same way. `code` is Stripe's error code ("" if it gave none)."""
+
+    def __init__(self, message: str, *, code: str = ""):
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -112,7 +116,8 @@ def _call(fn, *args, **kwargs):
     except stripe.APIError as exc:
         raise StripeUnreachable(exc.user_message or "Stripe had a problem; it will be tried again.") from exc
     except stripe.InvalidRequestError as exc:
-        raise RequestRefused(exc.user_message or str(exc) or "Stripe refused the request.") from exc
+        message = exc.user_message or str(exc) or "Stripe refused the request."
+        raise RequestRefused(message, code=exc.code or "") from exc
     except stripe.StripeError as exc:
         raise GatewayError(exc.user_message or str(exc) or "Stripe refused the request.") from exc
 

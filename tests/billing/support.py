@@ -77,23 +77,23 @@ def invoice_for(customer, pickups: list[Pickup], *, month: dt.date | None = None
     return services.issue_invoice(customer=customer, month=month, lines=lines)
 
 
-def payout_for(hauler, pickups: list[Pickup], *, status=Payout.Status.PAID) -> Payout:
-    """A payout of what the hauler earned on these (paid) pickups, with a TRANSFER entry per pickup."""
+def payout_for(hauler, pickups: list[Pickup], *, status=Payout.Status.PAID, failure_message="") -> Payout:
+    """A payout of what the hauler earned on these (paid) pickups, with a TRANSFER entry per pickup (and, for a
+    failed one, the reversal that owes each pickup again)."""
     owed = ledger.unpaid_payables(hauler_id=hauler.pk)
     amounts = {pickup.pk: owed[pickup.pk] for pickup in pickups}
-    payout = Payout.objects.create(hauler=hauler, amount_cents=sum(amounts.values()), status=status)
+    payout = Payout.objects.create(
+        hauler=hauler, amount_cents=sum(amounts.values()), status=status, failure_message=failure_message
+    )
     if status == Payout.Status.PAID:
         payout.stripe_transfer_id, payout.paid_at = f"tr_test_{payout.pk}", timezone.now()
         payout.save()
     for pickup_id, cents in amounts.items():
-        ledger.post(
-            kind=LedgerEntry.Kind.TRANSFER,
-            amount_cents=cents,
-            key=f"transfer:{payout.pk}:{pickup_id}",
-            hauler=hauler,
-            pickup_id=pickup_id,
-            payout=payout,
-        )
+        refs = {"amount_cents": cents, "hauler": hauler, "pickup_id": pickup_id, "payout": payout}
+        ledger.post(kind=LedgerEntry.Kind.TRANSFER, key=f"transfer:{payout.pk}:{pickup_id}", **refs)
+        if status == Payout.Status.FAILED:
+            key = f"transfer-reversed:{payout.pk}:{pickup_id}"
+            ledger.post(kind=LedgerEntry.Kind.TRANSFER_REVERSED, key=key, **refs)
     return payout
 
 

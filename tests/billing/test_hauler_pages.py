@@ -117,6 +117,31 @@ def test_payout_statement_lists_each_job_it_paid(hauler_client, in_area_hauler, 
     assert "$108.00" in page
 
 
+def test_a_failed_payout_is_shown_with_stripes_reason_and_its_jobs_are_owed_again(
+    hauler_client, in_area_hauler, paid_jobs, payments_on
+):
+    PayoutAccount.objects.create(hauler=in_area_hauler, stripe_account_id="acct_1", payouts_enabled=True)
+    message = "Stripe refused the transfer: Your destination account needs the transfers capability."
+    failed = payout_for(in_area_hauler, paid_jobs[:2], status=Payout.Status.FAILED, failure_message=message)
+
+    page = hauler_client.get(reverse("hauler_earnings")).content.decode()
+
+    assert '<span class="badge failed">Failed</span>' in page
+    assert "Not sent: its jobs go in the next payout." in page
+    assert reverse("payout_detail", args=[failed.pk]) in page
+    assert hauler_client.get(reverse("hauler_earnings")).context["unpaid_cents"] == 10_800  # all three jobs
+
+    response = hauler_client.get(reverse("payout_detail", args=[failed.pk]))
+
+    page = response.content.decode()
+    assert '<span class="badge failed">Failed</span>' in page
+    assert "None: Stripe refused it" in page and "Not sent yet" not in page
+    assert f"{message} Nothing was sent: these jobs are paid in your next payout" in page
+    assert "We will send it again." not in page
+    assert "Jobs (moved to your next payout)" in page
+    assert reverse("hauler_job", args=[paid_jobs[0].pk]) in page and "$60.00" in page
+
+
 def test_another_hauler_payout_is_not_found(hauler_client, location, paid_jobs):
     elsewhere = factories.HaulerFactory()
     theirs = payout_for(elsewhere, [paid_payment(completed_pickup(location=location, hauler=elsewhere)).pickup])

@@ -3,8 +3,9 @@
 import pytest
 from django.conf import settings
 
-from billing import ledger
+from billing import ledger, reconcile
 from billing import services as billing
+from billing import stripe_gateway as gateway
 from billing.models import LedgerEntry, Payout, PayoutAccount
 from tests import factories
 from tests.services.billing_support import (
@@ -108,3 +109,94 @@ def test_a_new_paid_job_goes_in_the_next_run(stripe_on, customer, in_area_hauler
     assert LedgerEntry.objects.get(kind="transfer", pickup=later).payout == second
     listed = remote("/v1/transfers", destination=in_area_hauler.payout_account.stripe_account_id)["data"]
     assert [t["amount"] for t in listed] == [3_100, 2_400]  # newest first, as Stripe lists
+
+
+def test_a_transfer_refused_for_good_fails_the_payout_and_its_jobs_go_in_the_next_run(
+    stripe_on, customer, in_area_hauler, run_on_commit
+):
+    save_card(customer)
+    jobs = [
+        complete(run_on_commit, scheduled_pickup(customer, in_area_hauler, price=price, payout=payout))
+        for price, payout in ((3_000, 2_400), (10_200, 8_500))
+    ]
+    start(in_area_hauler)  # the account exists at Stripe, onboarding unfinished
+    # We believe it can be paid (an account.updated that turned it off never arrived).
+    PayoutAccount.objects.filter(hauler=in_area_hauler).update(details_submitted=True, payouts_enabled=True)
+
+    [failed] = billing.run_payouts()
+
+    assert (failed.status, failed.amount_cents, failed.stripe_transfer_id) == (Payout.Status.FAILED, 10_900, "")
+    assert failed.failure_message.startswith("Stripe refused the transfer: Your destination account needs")
+    assert remote("/v1/transfers")["data"] == []
+    assert {job.pk: kind_totals(pickup=job)["transfer_reversed"] for job in jobs} == {
+        jobs[0].pk: 2_400,
+        jobs[1].pk: 8_500,
+    }
+    assert ledger.unpaid_payables(hauler_id=in_area_hauler.pk) == {jobs[0].pk: 2_400, jobs[1].pk: 8_500}
+    assert ledger.unbalanced_pickups() == {}
+    assert reconcile.differences() == []  # a refused payout that moved nothing is what we expect
+    account = PayoutAccount.objects.get(hauler=in_area_hauler)
+    assert (account.details_submitted, account.payouts_enabled) == (False, False)  # as Stripe says
+    assert billing.run_payouts() == []  # nobody is paid into an account that cannot receive money
+    assert billing.send_payout(payout_id=failed.pk) == failed  # a failed payout is never sent again
+    assert LedgerEntry.objects.filter(kind="transfer_reversed").count() == 2
+
+    onboard(in_area_hauler)  # staff have the hauler finish onboarding
+    [paid] = billing.run_payouts()
+
+    assert (paid.status, paid.amount_cents) == (Payout.Status.PAID, 10_900)
+    assert [t["id"] for t in remote("/v1/transfers")["data"]] == [paid.stripe_transfer_id]
+    assert {job.pk: kind_totals(pickup=job)["transfer"] for job in jobs} == {jobs[0].pk: 4_800, jobs[1].pk: 17_000}
+    assert set(LedgerEntry.objects.filter(kind="transfer", payout=paid).values_list("pickup", flat=True)) == {
+        job.pk for job in jobs
+    }
+    assert ledger.unpaid_payables(hauler_id=in_area_hauler.pk) == {}
+    assert billing.run_payouts() == []
+    assert [t["id"] for t in remote("/v1/transfers")["data"]] == [paid.stripe_transfer_id]
+    assert ledger.unbalanced_pickups() == {}
+    assert reconcile.differences() == []
+
+
+def test_a_transfer_to_an_account_stripe_does_not_have_fails_and_the_hauler_is_left_out(
+    stripe_on, customer, in_area_hauler, run_on_commit
+):
+    save_card(customer)
+    job = complete(run_on_commit, scheduled_pickup(customer, in_area_hauler, price=3_000, payout=2_400))
+    PayoutAccount.objects.create(hauler=in_area_hauler, stripe_account_id="acct_gone", payouts_enabled=True)
+
+    [failed] = billing.run_payouts()
+
+    assert failed.status == Payout.Status.FAILED
+    assert "No such account: 'acct_gone'" in failed.failure_message
+    assert ledger.unpaid_payables(hauler_id=in_area_hauler.pk) == {job.pk: 2_400}
+    assert not PayoutAccount.objects.get(hauler=in_area_hauler).payouts_enabled
+    assert billing.run_payouts() == []
+    assert reconcile.differences() == []
+
+
+def test_a_platform_balance_too_low_keeps_the_payout_pending_for_the_next_run(
+    stripe_on, customer, in_area_hauler, run_on_commit, monkeypatch
+):
+    save_card(customer)
+    onboard(in_area_hauler)
+    job = complete(run_on_commit, scheduled_pickup(customer, in_area_hauler, price=3_000, payout=2_400))
+    send = gateway.transfer
+
+    def short_balance(**kwargs):
+        raise gateway.RequestRefused("Insufficient funds in Stripe account.", code="balance_insufficient")
+
+    monkeypatch.setattr(gateway, "transfer", short_balance)
+    assert billing.run_payouts() == []
+    payout = Payout.objects.get(hauler=in_area_hauler)
+    assert (payout.status, payout.failure_message) == (Payout.Status.PENDING, "Insufficient funds in Stripe account.")
+    assert ledger.unpaid_payables(hauler_id=in_area_hauler.pk) == {}  # it stays in this payout
+    assert not LedgerEntry.objects.filter(kind="transfer_reversed").exists()
+
+    monkeypatch.setattr(gateway, "transfer", send)  # the balance has come in
+    assert billing.run_payouts() == []  # the pending payout is sent; nothing new is owed
+
+    payout.refresh_from_db()
+    assert (payout.status, payout.amount_cents) == (Payout.Status.PAID, 2_400)
+    assert LedgerEntry.objects.get(kind="transfer", pickup=job).payout == payout
+    assert [t["id"] for t in remote("/v1/transfers")["data"]] == [payout.stripe_transfer_id]
+    assert reconcile.differences() == []
