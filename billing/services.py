@@ -222,16 +222,10 @@ def attempt_payment(*, payment_id: int) -> Payment:
         message = f"The card on file could not be charged ({exc}). Update your card or contact us."
         return _record_failure(payment.pk, message, declines=payment.attempts)
     except GatewayError:
-        Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).update(
-            next_attempt_at=timezone.now() + GATEWAY_RETRY_AFTER
-        )
+        _try_again_later(payment.pk)
         raise
     if charged.status == "succeeded":
-        with transaction.atomic():
-            locked = Payment.objects.select_for_update().get(pk=payment.pk)
-            if locked.status != Payment.Status.SUCCEEDED:
-                _settle(locked, payment_intent_id=charged.payment_intent_id)
-            return locked
+        return _settle_once(payment.pk, payment_intent_id=charged.payment_intent_id)
     # processing: a webhook (or the reconcile) settles it later
     Payment.objects.filter(pk=payment.pk).update(stripe_payment_intent_id=charged.payment_intent_id)
     return Payment.objects.get(pk=payment.pk)
@@ -249,24 +243,32 @@ def _earlier_intent(payment: Payment) -> Payment | None:
         if earlier.status in ("requires_action", "requires_confirmation"):
             gateway.cancel_charge(payment.stripe_payment_intent_id)
     except GatewayError:
-        Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).update(
-            next_attempt_at=timezone.now() + GATEWAY_RETRY_AFTER
-        )
+        _try_again_later(payment.pk)
         raise
     if earlier.status == "succeeded":
-        with transaction.atomic():
-            locked = Payment.objects.select_for_update().get(pk=payment.pk)
-            if locked.status != Payment.Status.SUCCEEDED:
-                _settle(locked, payment_intent_id=earlier.payment_intent_id)
-            return locked
+        return _settle_once(payment.pk, payment_intent_id=earlier.payment_intent_id)
     if earlier.status == "processing":  # its outcome arrives by webhook; the sweep asks again meanwhile
-        Payment.objects.filter(pk=payment.pk, status=Payment.Status.PENDING).update(
-            next_attempt_at=timezone.now() + GATEWAY_RETRY_AFTER
-        )
+        _try_again_later(payment.pk)
         return Payment.objects.get(pk=payment.pk)
     if payment.status == Payment.Status.PENDING and earlier.status in ("requires_payment_method", "canceled"):
         return _record_failure(payment.pk, "Your card was declined.", declines=payment.attempts)
     return None
+
+
+def _settle_once(payment_id: int, *, payment_intent_id: str) -> Payment:
+    """Settle a payment Stripe says succeeded, unless something settled it meanwhile."""
+    with transaction.atomic():
+        payment = Payment.objects.select_for_update().get(pk=payment_id)
+        if payment.status != Payment.Status.SUCCEEDED:
+            _settle(payment, payment_intent_id=payment_intent_id)
+        return payment
+
+
+def _try_again_later(payment_id: int) -> None:
+    """A pending payment whose outcome is unknown (Stripe unreachable, or still processing) is asked about again."""
+    Payment.objects.filter(pk=payment_id, status=Payment.Status.PENDING).update(
+        next_attempt_at=timezone.now() + GATEWAY_RETRY_AFTER
+    )
 
 
 def _record_failure(payment_id: int, message: str, *, declines: int, payment_intent_id: str = "") -> Payment:
@@ -349,10 +351,7 @@ def sync_payment(*, payment_intent_id: str) -> Payment | None:
         return payment
     charged = gateway.retrieve_charge(payment_intent_id)
     if charged.status == "succeeded":
-        with transaction.atomic():
-            payment = Payment.objects.select_for_update().get(pk=payment.pk)
-            if payment.status != Payment.Status.SUCCEEDED:
-                _settle(payment, payment_intent_id=payment_intent_id)
+        payment = _settle_once(payment.pk, payment_intent_id=payment_intent_id)
     elif charged.status in ("requires_payment_method", "canceled") and payment.status == Payment.Status.PENDING:
         payment = _record_failure(payment.pk, "Your card was declined.", declines=payment.attempts)
     return payment
