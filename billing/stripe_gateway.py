@@ -1,9 +1,11 @@
 """The one door to Stripe: the only module that imports `stripe`.
 
-Every create call carries a deterministic idempotency key chosen by the caller (e.g. `charge:pickup:42:1`), so a
+Every create call carries a deterministic idempotency key chosen by the caller (e.g. `charge:payment:42:1`), so a
 retried task or a double click reaches Stripe as the same request. Network retries are bounded by
-STRIPE_MAX_NETWORK_RETRIES. Stripe's exceptions become the two domain errors below, with messages a person can act on.
-`STRIPE_API_BASE` points the client elsewhere (localstripe in development and tests).
+STRIPE_MAX_NETWORK_RETRIES and each request by STRIPE_TIMEOUT_SECONDS. Stripe's exceptions become the domain errors
+below, with messages a person can act on: PaymentDeclined (the card), StripeUnreachable (no definite answer: try
+again, with the same key) and RequestRefused (a definite no; nothing was made). `STRIPE_API_BASE` points the client
+elsewhere (the local stand-in in development and tests).
 """
 
 import json
