@@ -18,7 +18,7 @@ from billing import ledger
 from billing import stripe_gateway as gateway
 from billing.models import BillingAccount, Invoice, InvoiceLine, LedgerEntry, Payment, Payout, PayoutAccount, Refund
 from billing.stripe_gateway import GatewayError, PaymentDeclined, RequestRefused, StripeUnreachable
-from core.errors import Conflict, NotFound
+from core.errors import Conflict
 
 Kind = LedgerEntry.Kind
 # Stripe's smallest card charge in USD: a balance below it is left to credit rather than charged.
@@ -110,9 +110,7 @@ def save_test_card(*, customer, number: str, exp_month: int, exp_year: int, cvc:
         gateway.confirm_setup_intent_with_test_card(
             setup_intent_id=setup_intent_id, number=number, exp_month=exp_month, exp_year=exp_year, cvc=cvc
         )
-    except PaymentDeclined as exc:
-        raise ValidationError({"number": str(exc)}) from exc
-    except GatewayError as exc:
+    except (PaymentDeclined, GatewayError) as exc:
         raise ValidationError({"number": str(exc)}) from exc
     return save_card(customer=customer, setup_intent_id=setup_intent_id)
 
@@ -152,19 +150,22 @@ def bill_pickup(*, pickup, customer, hauler, amount_cents: int, payable_cents: i
         existing = Payment.objects.filter(pickup=pickup).first()
         if existing is not None:
             return existing
-        payment = Payment.objects.create(
+        return _open_payment(
             customer=customer,
             pickup=pickup,
             description=description[:200],
             amount_cents=amount_cents,
             credit_cents=_credit_to_apply(customer.pk, amount_cents),
-            currency=settings.CURRENCY,
             hauler=hauler,
             payable_cents=payable_cents,
-            next_attempt_at=timezone.now(),
         )
-        if payment.charged_cents == 0:
-            _settle(payment, payment_intent_id="")
+
+
+def _open_payment(**fields) -> Payment:
+    """A new payment, due now; one that credit pays in full is settled at once (the caller holds the account lock)."""
+    payment = Payment.objects.create(currency=settings.CURRENCY, next_attempt_at=timezone.now(), **fields)
+    if payment.charged_cents == 0:
+        _settle(payment, payment_intent_id="")
     return payment
 
 
@@ -390,17 +391,13 @@ def issue_invoice(*, customer, month: dt.date, lines: list[dict]) -> Invoice | N
             credit = min(credit_left, line["amount_cents"])
             credit_left -= credit
             InvoiceLine.objects.create(invoice=invoice, credit_cents=credit, **line)
-        payment = Payment.objects.create(
+        _open_payment(
             customer=customer,
             invoice=invoice,
             description=f"Invoice {invoice.number}",
             amount_cents=subtotal,
             credit_cents=invoice.credit_cents,
-            currency=settings.CURRENCY,
-            next_attempt_at=timezone.now(),
         )
-        if payment.charged_cents == 0:
-            _settle(payment, payment_intent_id="")
     return invoice
 
 
@@ -772,10 +769,3 @@ def run_payouts() -> list[Payout]:
         if payout is not None:
             made.append(payout)
     return made
-
-
-def payout_of(*, hauler, payout_id: int) -> Payout:
-    payout = Payout.objects.filter(hauler=hauler, pk=payout_id).first()
-    if payout is None:
-        raise NotFound("No such payout.")
-    return payout

@@ -27,15 +27,17 @@ def _object(event: StripeEvent) -> dict:
     return event.payload.get("data", {}).get("object", {}) or {}
 
 
-def _payment_intent(event: StripeEvent) -> str:
-    payment = services.sync_payment(payment_intent_id=_object(event).get("id", ""))
+def _sync(payment_intent_id: str) -> str:
+    payment = services.sync_payment(payment_intent_id=payment_intent_id) if payment_intent_id else None
     return f"payment {payment.pk} is {payment.status}" if payment else "not one of ours"
+
+
+def _payment_intent(event: StripeEvent) -> str:
+    return _sync(_object(event).get("id") or "")
 
 
 def _charge(event: StripeEvent) -> str:
-    intent = _object(event).get("payment_intent") or ""
-    payment = services.sync_payment(payment_intent_id=intent) if intent else None
-    return f"payment {payment.pk} is {payment.status}" if payment else "not one of ours"
+    return _sync(_object(event).get("payment_intent") or "")
 
 
 def _refund(event: StripeEvent) -> str:
