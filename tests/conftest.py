@@ -84,6 +84,13 @@ def staff_user(db):
 
 
 @pytest.fixture
+def owner_client(client, customer_owner):
+    """The test client signed in as the business's owner."""
+    client.force_login(customer_owner)
+    return client
+
+
+@pytest.fixture
 def staff_client(client, staff_user):
     client.force_login(staff_user)
     return client

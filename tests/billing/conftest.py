@@ -1,14 +1,8 @@
-"""Billing page fixtures: a signed-in business owner and hauler owner, and payments switched on or off."""
+"""Billing page fixtures: a signed-in hauler owner, and payments switched on or off."""
 
 import pytest
 
 from tests import factories
-
-
-@pytest.fixture
-def owner_client(client, customer_owner):
-    client.force_login(customer_owner)
-    return client
 
 
 @pytest.fixture

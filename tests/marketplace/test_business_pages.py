@@ -14,12 +14,6 @@ from tests import factories
 
 
 @pytest.fixture
-def owner_client(client, customer_owner):
-    client.force_login(customer_owner)
-    return client
-
-
-@pytest.fixture
 def hauler_client(client, in_area_hauler):
     client.force_login(factories.HaulerMembershipFactory(hauler=in_area_hauler).user)
     return client

@@ -11,12 +11,6 @@ from tests import factories
 
 
 @pytest.fixture
-def owner_client(client, customer_owner):
-    client.force_login(customer_owner)
-    return client
-
-
-@pytest.fixture
 def clock():
     with time_machine.travel(dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC), tick=False):
         yield

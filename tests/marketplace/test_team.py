@@ -9,12 +9,6 @@ from customers.models import Membership
 from tests import factories
 
 
-@pytest.fixture
-def owner_client(client, customer_owner):
-    client.force_login(customer_owner)
-    return client
-
-
 @pytest.mark.django_db
 def test_an_owner_invites_someone_and_the_invitation_is_emailed(
     owner_client, customer, django_capture_on_commit_callbacks

@@ -25,12 +25,6 @@ def token_on(page) -> str | None:
 
 
 @pytest.fixture
-def owner_client(client, customer_owner):
-    client.force_login(customer_owner)
-    return client
-
-
-@pytest.fixture
 def device(location):
     return services.register_device(
         location=location, serial="FS-0001", waste_stream="trash", container="dumpster_4yd"
