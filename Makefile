@@ -32,17 +32,18 @@ run: setup  ## migrate, seed the demo data, its bin sensors and payments, and se
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 worker: setup  ## a Celery worker (needs REDIS_URL)
-	$(BIN)/celery -A marketplace worker --loglevel=INFO
+	$(BIN)/celery -A config worker --loglevel=INFO
 
 beat: setup  ## the one Celery beat (needs REDIS_URL); schedules live in the database
-	$(BIN)/celery -A marketplace beat --loglevel=INFO
+	$(BIN)/celery -A config beat --loglevel=INFO
 
 test: setup  ## the whole suite; the services tier runs where PostgreSQL and Redis are configured
 	$(BIN)/pytest
 
-lint: setup  ## ruff and the migrations check
+lint: setup  ## ruff, the import contracts in pyproject.toml (lint-imports) and the migrations check
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 format: setup

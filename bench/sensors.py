@@ -21,7 +21,7 @@ import statistics
 import sys
 import time
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
 
 import django
@@ -34,8 +34,8 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_databases, teardown_databases  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from config.celery import app as celery_app  # noqa: E402
 from customers.models import Customer, ServiceLocation  # noqa: E402
-from marketplace.celery import app as celery_app  # noqa: E402
 from sensors import services as sensor_services  # noqa: E402
 from sensors.models import Reading  # noqa: E402
 

@@ -9,11 +9,12 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from billing import selectors, services, tasks, webhooks
+from billing import selectors, services, webhooks
 from billing import stripe_gateway as gateway
 from billing.forms import TestCardForm
 from billing.models import BillingAccount
 from billing.stripe_gateway import BadSignature, GatewayError, verify_event
+from core.enqueue import enqueue
 from core.errors import Conflict
 from core.models import Role
 from core.views import apply_errors, business_required, hauler_required
@@ -31,7 +32,7 @@ def stripe_webhook(request):
         return HttpResponseBadRequest(f"Webhook refused: {exc}", content_type="text/plain")
     row, created = webhooks.record(event)
     if created:
-        tasks.process_event.delay_on_commit(row.pk)
+        enqueue("billing.process_event", row.pk)
     return HttpResponse("ok" if created else "already received", content_type="text/plain")
 
 

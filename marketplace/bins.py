@@ -17,10 +17,11 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from core.enqueue import enqueue
 from core.errors import Conflict
 from core.transitions import transition
 from customers.models import Customer
-from marketplace import dispatch, scheduling, services, tasks
+from marketplace import dispatch, scheduling, services
 from marketplace.models import Pickup
 from sensors.models import Device, Reading
 
@@ -83,7 +84,7 @@ def evaluate_device(*, device_id: int, now: dt.datetime | None = None) -> str:
         return "already booked"
     spell = full_since(device)
     if not device.auto_book:
-        tasks.notify.delay_on_commit("bin_full_suggest", spell.pk)
+        enqueue("marketplace.notify", "bin_full_suggest", spell.pk)
         return "suggested"
     if device.location.archived_at is not None:
         return "location archived"
@@ -105,11 +106,11 @@ def evaluate_device(*, device_id: int, now: dt.datetime | None = None) -> str:
             pickup = services.book_quote(quote=quote, customer=customer)
             Pickup.objects.filter(pk=pickup.pk).update(device=device)
     except services.NoHaulerAvailable:
-        tasks.notify.delay_on_commit("bin_full_suggest", spell.pk)
+        enqueue("marketplace.notify", "bin_full_suggest", spell.pk)
         return "no hauler"
     except (ValidationError, Conflict):
         return "not bookable"
-    tasks.notify.delay_on_commit("bin_full_booked", pickup.pk)
+    enqueue("marketplace.notify", "bin_full_booked", pickup.pk)
     return "booked"
 
 
@@ -173,8 +174,8 @@ def check_skip(*, pickup_id: int, now: dt.datetime | None = None) -> bool:
             reason=f"Sensor {device.serial}: {reading.fill_percent}% full at the cutoff",
             fields={"device": device},
         )
-        tasks.notify.delay_on_commit("pickup_skipped_empty", pickup.pk)
-        tasks.notify.delay_on_commit("job_skipped_empty", pickup.pk)
+        enqueue("marketplace.notify", "pickup_skipped_empty", pickup.pk)
+        enqueue("marketplace.notify", "job_skipped_empty", pickup.pk)
     return True
 
 

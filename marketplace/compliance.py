@@ -12,9 +12,10 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from core.enqueue import enqueue
 from core.transitions import transition
 from haulers.models import Credential, Hauler
-from marketplace import dispatch, tasks
+from marketplace import dispatch
 from marketplace.models import Offer, Pickup, ServicePlan
 
 REMINDER_DAYS = (30, 7)
@@ -55,7 +56,7 @@ def remind_expiring(*, today: dt.date) -> int:
     sent = 0
     for days in REMINDER_DAYS:
         for credential_id in expiring_credentials(today=today, days=days).values_list("pk", flat=True):
-            tasks.notify.delay_on_commit(f"credential_expires_in_{days}_days", credential_id)
+            enqueue("marketplace.notify", f"credential_expires_in_{days}_days", credential_id)
             sent += 1
     return sent
 
@@ -89,7 +90,7 @@ def release_lapsed_job(*, pickup_id: int) -> bool:
             pickup=pickup, reason=f"{hauler.name} is suspended or its licence or insurance does not cover this date"
         )
         _free_plan(pickup, hauler)
-        tasks.notify.delay_on_commit("pickup_lapsed_hauler", pickup.pk)
+        enqueue("marketplace.notify", "pickup_lapsed_hauler", pickup.pk)
     return True
 
 
@@ -115,7 +116,7 @@ def withdraw_lapsed_offer(*, offer_id: int) -> bool:
         if not _lapsed_offers().filter(pk=offer_id).exists():
             return False
         transition(offer, Offer.Status.WITHDRAWN, reason="The hauler's licence or insurance does not cover the date")
-        tasks.notify.delay_on_commit("offer_withdrawn", offer.pk)
+        enqueue("marketplace.notify", "offer_withdrawn", offer.pk)
         dispatch.move_on(pickup)
     return True
 

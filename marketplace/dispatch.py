@@ -13,10 +13,11 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
+from core.enqueue import enqueue
 from core.errors import Conflict, NotFound
 from core.transitions import transition
 from haulers.models import Hauler
-from marketplace import matching, plans, pricing, scheduling, tasks
+from marketplace import matching, plans, pricing, scheduling
 from marketplace.models import Offer, Pickup
 
 log = logging.getLogger(__name__)
@@ -72,13 +73,13 @@ def dispatch_pickup(*, pickup_id: int) -> list[Offer]:
         if pickup.status == Pickup.Status.REQUESTED:
             transition(pickup, Pickup.Status.OFFERED, reason=f"Offered to {len(offers)} hauler(s)")
         for offer in offers:
-            tasks.notify.delay_on_commit("offer_made", offer.pk)
+            enqueue("marketplace.notify", "offer_made", offer.pk)
         return offers
 
 
 def _unmatched(pickup: Pickup, *, reason: str) -> None:
     transition(pickup, Pickup.Status.UNMATCHED, reason=reason)
-    tasks.notify.delay_on_commit("pickup_unmatched", pickup.pk)
+    enqueue("marketplace.notify", "pickup_unmatched", pickup.pk)
 
 
 def _offer_for(offer_id: int, hauler: Hauler) -> Offer:
@@ -114,8 +115,8 @@ def accept_offer(*, offer_id: int, hauler: Hauler, by=None) -> Pickup:
         )
         withdraw_pending_offers(pickup=pickup, reason="Another hauler accepted first.")
         plans.take_plan(pickup=pickup)
-        tasks.notify.delay_on_commit("pickup_scheduled", pickup.pk)
-        tasks.update_reliability.delay_on_commit(hauler.pk)
+        enqueue("marketplace.notify", "pickup_scheduled", pickup.pk)
+        enqueue("marketplace.update_reliability", hauler.pk)
     return pickup
 
 
@@ -135,7 +136,7 @@ def decline_offer(*, offer_id: int, hauler: Hauler, reason: str = "", by=None) -
             fields={"responded_at": timezone.now(), "decline_reason": reason[:300]},
         )
         move_on(pickup)
-        tasks.update_reliability.delay_on_commit(hauler.pk)
+        enqueue("marketplace.update_reliability", hauler.pk)
     return offer
 
 
@@ -144,7 +145,7 @@ def move_on(pickup: Pickup) -> None:
     if pickup.status == Pickup.Status.OFFERED and not pickup.offers.filter(status=Offer.Status.PENDING).exists():
         transition(pickup, Pickup.Status.REQUESTED, reason="No pending offer left; trying the next hauler")
     if pickup.status in DISPATCHABLE:
-        tasks.dispatch_pickup.delay_on_commit(pickup.pk)
+        enqueue("marketplace.dispatch_pickup", pickup.pk)
 
 
 def expire_offer(*, offer_id: int, now: dt.datetime | None = None) -> bool:
@@ -160,7 +161,7 @@ def expire_offer(*, offer_id: int, now: dt.datetime | None = None) -> bool:
             return False
         transition(offer, Offer.Status.EXPIRED, reason="No answer in time")
         move_on(pickup)
-        tasks.update_reliability.delay_on_commit(offer.hauler_id)
+        enqueue("marketplace.update_reliability", offer.hauler_id)
     return True
 
 
@@ -179,7 +180,7 @@ def withdraw_pending_offers(*, pickup: Pickup, reason: str) -> int:
     withdrawn = 0
     for offer in pickup.offers.select_for_update().filter(status=Offer.Status.PENDING):
         transition(offer, Offer.Status.WITHDRAWN, reason=reason)
-        tasks.notify.delay_on_commit("offer_withdrawn", offer.pk)
+        enqueue("marketplace.notify", "offer_withdrawn", offer.pk)
         withdrawn += 1
     return withdrawn
 
@@ -198,7 +199,7 @@ def redispatch(*, pickup: Pickup, by=None, reason: str = "Re-dispatched by staff
         if pickup.status != Pickup.Status.REQUESTED:
             _release_hauler(pickup, reason=reason, by=by)
             transition(pickup, Pickup.Status.REQUESTED, by=by, reason=reason, fields={"hauler": None})
-        tasks.dispatch_pickup.delay_on_commit(pickup.pk)
+        enqueue("marketplace.dispatch_pickup", pickup.pk)
     return pickup
 
 
@@ -218,14 +219,14 @@ def reschedule(*, pickup: Pickup, service_date: dt.date, by=None, reason: str = 
         accepted = pickup.offers.select_for_update().filter(status=Offer.Status.ACCEPTED).first()
         if accepted is not None:
             transition(accepted, Offer.Status.WITHDRAWN, by=by, reason=reason)
-            tasks.notify.delay_on_commit("offer_withdrawn", accepted.pk)
+            enqueue("marketplace.notify", "offer_withdrawn", accepted.pk)
         Pickup.objects.filter(pk=pickup.pk).update(service_date=service_date, updated_at=timezone.now())
         pickup.service_date = service_date
         if pickup.status != Pickup.Status.REQUESTED:
             transition(
                 pickup, Pickup.Status.REQUESTED, by=by, reason=f"{reason}: {service_date}", fields={"hauler": None}
             )
-        tasks.dispatch_pickup.delay_on_commit(pickup.pk)
+        enqueue("marketplace.dispatch_pickup", pickup.pk)
     return pickup
 
 
@@ -245,8 +246,8 @@ def release_pickup(*, pickup: Pickup, hauler: Hauler, by=None, reason: str) -> P
             raise Conflict("Only the hauler holding a scheduled pickup can give it back.")
         _release_hauler(pickup, reason=reason, by=by)
         transition(pickup, Pickup.Status.REQUESTED, by=by, reason=reason, fields={"hauler": None})
-        tasks.dispatch_pickup.delay_on_commit(pickup.pk)
-        tasks.update_reliability.delay_on_commit(hauler.pk)
+        enqueue("marketplace.dispatch_pickup", pickup.pk)
+        enqueue("marketplace.update_reliability", hauler.pk)
     return pickup
 
 
@@ -254,7 +255,7 @@ def _release_hauler(pickup: Pickup, *, reason: str, by) -> None:
     accepted = pickup.offers.select_for_update().filter(status=Offer.Status.ACCEPTED).first()
     if accepted is not None:
         transition(accepted, Offer.Status.RELEASED, by=by, reason=reason)
-        tasks.notify.delay_on_commit("offer_released", accepted.pk)
+        enqueue("marketplace.notify", "offer_released", accepted.pk)
 
 
 def assign_by_hand(*, pickup: Pickup, hauler: Hauler, by, payout_cents: int | None = None) -> Pickup:
@@ -279,5 +280,5 @@ def assign_by_hand(*, pickup: Pickup, hauler: Hauler, by, payout_cents: int | No
             reason=f"Assigned to {hauler.name} by staff",
             fields={"hauler": hauler, "payout_cents": payout},
         )
-        tasks.notify.delay_on_commit("pickup_scheduled", pickup.pk)
+        enqueue("marketplace.notify", "pickup_scheduled", pickup.pk)
     return pickup

@@ -10,8 +10,9 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
+from core.enqueue import enqueue
 from core.transitions import transition
-from marketplace import dispatch, scheduling, tasks
+from marketplace import dispatch, scheduling
 from marketplace.models import Pickup
 
 REMINDER_LOCAL_TIME = dt.time(17, 0)
@@ -48,8 +49,8 @@ def send_reminders(*, now: dt.datetime | None = None) -> int:
             # The conditional update is the claim: of two overlapping sweeps one reminds.
             claimed = Pickup.objects.filter(pk=pickup_id, reminded_at__isnull=True).update(reminded_at=timezone.now())
             if claimed:
-                tasks.notify.delay_on_commit("pickup_reminder_customer", pickup_id)
-                tasks.notify.delay_on_commit("pickup_reminder_hauler", pickup_id)
+                enqueue("marketplace.notify", "pickup_reminder_customer", pickup_id)
+                enqueue("marketplace.notify", "pickup_reminder_hauler", pickup_id)
                 sent += 1
     return sent
 
@@ -77,9 +78,9 @@ def mark_missed(*, pickup_id: int, now: dt.datetime | None = None) -> bool:
         if pickup.status != Pickup.Status.SCHEDULED or not _is_overdue(pickup, now):
             return False
         transition(pickup, Pickup.Status.MISSED, reason="Not completed by the end of its window")
-        tasks.notify.delay_on_commit("pickup_missed", pickup.pk)
-        tasks.update_reliability.delay_on_commit(pickup.hauler_id)
-        tasks.credit_missed_pickup.delay_on_commit(pickup.pk)
+        enqueue("marketplace.notify", "pickup_missed", pickup.pk)
+        enqueue("marketplace.update_reliability", pickup.hauler_id)
+        enqueue("marketplace.credit_missed_pickup", pickup.pk)
     return True
 
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 from billing import services as billing
 from billing.models import Payment
 from billing.stripe_gateway import GatewayError, configured
-from marketplace import tasks
+from core.enqueue import enqueue
 from marketplace.models import Pickup
 
 
@@ -34,7 +34,7 @@ def _attempt(payment: Payment | None, *, now: dt.datetime | None = None) -> Paym
     except GatewayError:
         return payment  # Stripe unreachable: the retry sweep tries again
     if payment.status == Payment.Status.FAILED and payment.attempts > declines:
-        tasks.notify.delay_on_commit("payment_failed", payment.pk)
+        enqueue("marketplace.notify", "payment_failed", payment.pk)
     return payment
 
 

@@ -16,11 +16,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from billing import services as billing
+from core.enqueue import enqueue
 from core.errors import Conflict, NotFound
 from core.transitions import actor, transition
 from customers.models import Customer
 from haulers.models import WEEKDAY_NAMES
-from marketplace import dispatch, pricing, scheduling, tasks
+from marketplace import dispatch, pricing, scheduling
 from marketplace.models import Frequency, Pickup, PlanPause, Quote, ServicePlan
 
 RECURRING = (Frequency.WEEKLY, Frequency.BIWEEKLY, Frequency.MONTHLY)
@@ -113,8 +114,8 @@ def book_plan(*, quote: Quote, customer: Customer, by=None) -> ServicePlan:
                 created_by=actor(by),
             )
             visit = _make_visit(plan, nominal=quote.service_date, actual=quote.service_date)
-            tasks.notify.delay_on_commit("plan_booked", plan.pk)
-            tasks.dispatch_pickup.delay_on_commit(visit.pk)
+            enqueue("marketplace.notify", "plan_booked", plan.pk)
+            enqueue("marketplace.dispatch_pickup", visit.pk)
     except IntegrityError:  # the same quote booked at the same moment
         return ServicePlan.objects.get(quote=quote)
     return plan
@@ -152,7 +153,7 @@ def take_plan(*, pickup: Pickup) -> None:
         reason=f"Taken by {pickup.hauler.name}",
         fields={"hauler": pickup.hauler, "payout_cents": pickup.payout_cents},
     )
-    tasks.generate_plan_visits.delay_on_commit(plan.pk)
+    enqueue("marketplace.generate_plan_visits", plan.pk)
 
 
 def _paused(plan: ServicePlan, day: dt.date) -> bool:
@@ -182,7 +183,7 @@ def generate_visits(*, plan_id: int, today: dt.date | None = None) -> list[Picku
         except IntegrityError:  # another run made it first
             continue
         if actual != nominal:
-            tasks.notify.delay_on_commit("visit_moved", visit.pk)
+            enqueue("marketplace.notify", "visit_moved", visit.pk)
         created.append(visit)
     return created
 
@@ -232,7 +233,7 @@ def _drop_visits(plan: ServicePlan, *, first: dt.date, last: dt.date | None, rea
                 # the same terms as cancelling: a hauler planned for it, so late notice costs the fee
                 fee = pricing.late_cancellation_fee_cents(price_cents=visit.price_cents, window_start=start, now=now)
                 transition(visit, Pickup.Status.SKIPPED, by=by, reason=reason, fields={"cancellation_fee_cents": fee})
-                tasks.notify.delay_on_commit("pickup_cancelled", visit.pk)
+                enqueue("marketplace.notify", "pickup_cancelled", visit.pk)
             elif visit.status in OPEN_VISIT:
                 transition(
                     visit, Pickup.Status.CANCELLED, by=by, reason=reason, fields={"cancelled_at": timezone.now()}
@@ -302,5 +303,5 @@ def change_weekdays(*, plan: ServicePlan, customer: Customer, weekdays: int, fro
     )
     end_plan(plan=plan, customer=customer, last_day=from_date - dt.timedelta(days=1), by=by)
     if successor.status == ServicePlan.Status.ACTIVE:
-        tasks.generate_plan_visits.delay_on_commit(successor.pk)
+        enqueue("marketplace.generate_plan_visits", successor.pk)
     return successor

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from billing import services as billing
 from core.catalog import Container, WasteStream
+from core.enqueue import enqueue
 from core.errors import Conflict, NotFound
 from core.models import Role
 from core.transitions import actor, transition
@@ -20,7 +21,7 @@ from customers.models import Membership as CustomerMembership
 from haulers import services as hauler_services
 from haulers.models import Hauler
 from haulers.models import Membership as HaulerMembership
-from marketplace import dispatch, matching, plans, pricing, scheduling, tasks
+from marketplace import dispatch, matching, plans, pricing, scheduling
 from marketplace.models import (
     MAX_QUANTITY,
     ExceptionReason,
@@ -203,8 +204,8 @@ def book_quote(*, quote: Quote, customer: Customer, by=None) -> Pickup:
                 currency=quote.currency,
                 created_by=actor(by),
             )
-            tasks.notify.delay_on_commit("pickup_booked", pickup.pk)
-            tasks.dispatch_pickup.delay_on_commit(pickup.pk)
+            enqueue("marketplace.notify", "pickup_booked", pickup.pk)
+            enqueue("marketplace.dispatch_pickup", pickup.pk)
     except IntegrityError:  # the same quote booked at the same moment: the other booking won
         return Pickup.objects.get(quote=quote)
     return pickup
@@ -238,9 +239,9 @@ def cancel_pickup(*, pickup: Pickup, by=None, reason: str = "Cancelled by the cu
         )
         dispatch.withdraw_pending_offers(pickup=pickup, reason="The customer cancelled.")
         if had_hauler:
-            tasks.notify.delay_on_commit("pickup_cancelled", pickup.pk)
+            enqueue("marketplace.notify", "pickup_cancelled", pickup.pk)
         if fee:
-            tasks.charge_pickup.delay_on_commit(pickup.pk)
+            enqueue("marketplace.charge_pickup", pickup.pk)
     return pickup
 
 
@@ -274,7 +275,7 @@ def invite_to_team(*, user, kind: str, email: str, role: str):
     membership = leaf_services.invite_member(
         **{organisation: getattr(mine, organisation)}, email=email, role=role, invited_by=user
     )
-    tasks.notify.delay_on_commit(f"{organisation}_invitation", membership.pk)
+    enqueue("marketplace.notify", f"{organisation}_invitation", membership.pk)
     return membership
 
 
@@ -360,9 +361,9 @@ def complete_pickup(
             recorded_by=actor(by),
         )  # fmt: skip
         transition(pickup, Pickup.Status.COMPLETED, by=by, reason="Completed with proof", fields={"completed_at": now})
-        tasks.notify.delay_on_commit("pickup_completed", pickup.pk)
-        tasks.update_reliability.delay_on_commit(hauler.pk)
-        tasks.charge_pickup.delay_on_commit(pickup.pk)
+        enqueue("marketplace.notify", "pickup_completed", pickup.pk)
+        enqueue("marketplace.update_reliability", hauler.pk)
+        enqueue("marketplace.charge_pickup", pickup.pk)
     return pickup
 
 
@@ -385,5 +386,5 @@ def report_exception(*, pickup_id: int, hauler: Hauler, reason: str, notes: str 
             reason=f"Could not service: {label.lower()}",
             fields={"exception_reason": reason, "exception_notes": notes.strip()[:500]},
         )
-        tasks.notify.delay_on_commit("pickup_not_serviced", pickup.pk)
+        enqueue("marketplace.notify", "pickup_not_serviced", pickup.pk)
     return pickup

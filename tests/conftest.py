@@ -6,7 +6,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from marketplace.celery import app as celery_app
+from config.celery import app as celery_app
 from tests import factories
 
 # The Stripe stand-in's fixtures (stripe_server, stripe_on), for the services and browser tiers.

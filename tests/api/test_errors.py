@@ -7,7 +7,7 @@ from rest_framework import exceptions
 
 from core.errors import Conflict, NotFound
 from core.transitions import TransitionConflict
-from marketplace.api_errors import exception_handler
+from marketplace.api.errors import exception_handler
 from marketplace.services import NoHaulerAvailable
 
 

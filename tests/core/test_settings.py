@@ -20,7 +20,7 @@ def run_django(code_or_args: list[str], **variables: str) -> subprocess.Complete
     """Start a fresh interpreter with exactly these settings variables (others removed)."""
     environment = {key: value for key, value in os.environ.items() if key not in SETTINGS_VARIABLES}
     environment.update(variables)
-    environment["DJANGO_SETTINGS_MODULE"] = "marketplace.settings"
+    environment["DJANGO_SETTINGS_MODULE"] = "config.settings"
     return subprocess.run(
         [sys.executable, *code_or_args], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
     )

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from core.models import StatusChange
 from marketplace import scheduling
-from marketplace.hauler_views import time_left
 from marketplace.models import ExceptionReason, Offer, Pickup, ServicePlan, ServiceProof
+from marketplace.web.hauler.views import time_left
 from tests import factories
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 32

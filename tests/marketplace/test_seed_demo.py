@@ -14,7 +14,7 @@ from customers.models import Customer, ServiceLocation
 from customers.models import Membership as CustomerMembership
 from haulers.models import Credential, Hauler, Rate, ServiceZip
 from haulers.models import Membership as HaulerMembership
-from marketplace import demo
+from marketplace.demo import seed as demo
 
 TODAY = dt.date(2026, 3, 2)
 

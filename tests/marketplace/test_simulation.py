@@ -9,9 +9,10 @@ import time_machine
 from django.core import mail
 from django.core.management import CommandError, call_command
 
-from marketplace import bins, demo
+from marketplace import bins
+from marketplace.demo import seed as demo
+from marketplace.demo.sensors import simulate
 from marketplace.models import Pickup, ServicePlan
-from marketplace.simulation import simulate
 from sensors.models import Device, Reading
 from tests import factories
 

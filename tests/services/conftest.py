@@ -10,7 +10,7 @@ import redis
 from django.conf import settings
 from django.db import connection
 
-from marketplace.celery import app as celery_app
+from config.celery import app as celery_app
 from tests.services.worker import Worker
 from tests.stripe_stand_in import unavailable
 

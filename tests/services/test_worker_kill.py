@@ -23,7 +23,7 @@ def pool_children(pid: int) -> list[int]:
 def test_a_killed_worker_runs_the_task_again_and_the_customer_is_told_once(
     postgres, redis_url, tmp_path, customer_owner, location
 ):
-    from marketplace.celery import app as celery_app
+    from config.celery import app as celery_app
 
     sink = SmtpSink()
     sink.hold_first.set()

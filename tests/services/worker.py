@@ -35,13 +35,13 @@ class Worker:
             "REDIS_URL": redis_url,
             "CELERY_TASK_ALWAYS_EAGER": "false",
             "CELERY_QUEUE": self.queue,
-            "DJANGO_SETTINGS_MODULE": "marketplace.settings",
+            "DJANGO_SETTINGS_MODULE": "config.settings",
             **(extra_env or {}),
         }
         self.log = open(log_path, "w")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
             [
-                sys.executable, "-m", "celery", "-A", "marketplace", "worker", f"--pool={pool}", "--concurrency=1",
+                sys.executable, "-m", "celery", "-A", "config", "worker", f"--pool={pool}", "--concurrency=1",
                 "-Q", self.queue, "--without-gossip", "--without-mingle", "--loglevel=INFO",
                 "-n", f"{self.queue}@%h",
             ],

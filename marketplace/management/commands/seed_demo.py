@@ -4,8 +4,8 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from marketplace.demo import DEMO_LOGINS, seed_demo
-from marketplace.demo_payments import seed_payments
+from marketplace.demo.payments import seed_payments
+from marketplace.demo.seed import DEMO_LOGINS, seed_demo
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from marketplace.simulation import simulate
+from marketplace.demo.sensors import simulate
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from marketplace import hauler_views as views
+from marketplace.web.hauler import views
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="hauler_offers"), name="hauler_home"),

@@ -24,7 +24,8 @@ from django.utils import timezone
 
 from core.catalog import Container, WasteStream
 from customers.models import Customer, ServiceLocation
-from marketplace import bins, demo, dispatch, plans, scheduling, services, tasks
+from marketplace import bins, dispatch, plans, scheduling, services
+from marketplace.demo import seed as demo
 from marketplace.models import Frequency, Offer, Pickup, ServicePlan
 from sensors import services as sensor_services
 from sensors.models import Device
@@ -340,8 +341,8 @@ def simulate(
         accepted, duplicates = _write(device, series, now)
         stored, known = stored + accepted, known + duplicates
 
-    # Through the task, as the sensor API does after a batch, so the business and the hauler are told.
-    outcomes = {device.serial: tasks.evaluate_device(device.pk) for device in devices}
+    # What the sensor API's task does after a batch, so the business and the hauler are told.
+    outcomes = {device.serial: bins.evaluate_device(device_id=device.pk) for device in devices}
     skipped = 0
     if visit is not None and visit.status == Pickup.Status.SCHEDULED:
         cutoff = bins.skip_cutoff(visit)

@@ -13,9 +13,8 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from marketplace import serializers as s
-from marketplace import tasks
-from marketplace.api import NOT_JSON
+from core.enqueue import enqueue
+from marketplace.api.common import NOT_JSON, VALIDATION_ERROR_SCHEMA, ErrorSerializer
 from sensors import services as sensor_services
 from sensors.models import Device
 
@@ -138,14 +137,14 @@ class ReadingIngestView(APIView):
             201: OpenApiResponse(IngestResultSerializer, description="Some readings were stored."),
             200: OpenApiResponse(IngestResultSerializer, description="Nothing new: all duplicates or rejected."),
             400: OpenApiResponse(
-                s.VALIDATION_ERROR_SCHEMA,
+                VALIDATION_ERROR_SCHEMA,
                 description=(
                     "Not an object (`malformed`), not JSON (`parse_error`), `readings` not a list, or too many "
                     "readings: nothing was stored."
                 ),
             ),
             401: OpenApiResponse(
-                s.ErrorSerializer,
+                ErrorSerializer,
                 description="No device token (`not_authenticated`), or an unknown or deactivated one "
                 "(`authentication_failed`).",
             ),
@@ -173,7 +172,7 @@ class ReadingIngestView(APIView):
         device = request.auth
         result = sensor_services.ingest(device=device, items=_items(request.data))
         if result.accepted:
-            tasks.evaluate_device.delay_on_commit(device.pk)
+            enqueue("marketplace.evaluate_device", device.pk)
         body = {
             "accepted": result.accepted,
             "duplicates": result.duplicates,

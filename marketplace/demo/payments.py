@@ -15,7 +15,7 @@ from billing.stripe_gateway import test_cards_allowed
 from customers.models import Customer
 from haulers.models import Hauler, Rate
 from marketplace import payments, pricing
-from marketplace.demo import BUSINESS_NAME, HAULER_NAME
+from marketplace.demo.seed import BUSINESS_NAME, HAULER_NAME
 from marketplace.models import Pickup
 
 TEST_CARD = "4242424242424242"

@@ -14,8 +14,8 @@ from core import geo
 from core.catalog import Container, WasteStream
 from customers.models import USState
 from haulers.models import MAX_RATE_CENTS
+from marketplace.api.business.serializers import CoordinateField, PickupFilterSerializer, StatusListField
 from marketplace.models import ExceptionReason, Offer, Pickup
-from marketplace.serializers import CoordinateField, PickupFilterSerializer, StatusListField
 
 ZIP_CODE = re.compile(r"^\d{5}$")
 # A 100-mile radius around the densest metro areas is a couple of thousand ZIPs.

@@ -22,7 +22,8 @@ from core.views import apply_errors, hauler_required
 from haulers import services as hauler_services
 from haulers.models import Credential, Hauler
 from marketplace import dispatch, scheduling, selectors, services
-from marketplace.hauler_forms import (
+from marketplace.models import ExceptionReason
+from marketplace.web.hauler.forms import (
     CompanyForm,
     CompleteForm,
     CredentialForm,
@@ -33,7 +34,6 @@ from marketplace.hauler_forms import (
     ZipListForm,
     rate_key,
 )
-from marketplace.models import ExceptionReason
 
 EXPIRING_WITHIN_DAYS = 30
 CONTENT_TYPES = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png"}

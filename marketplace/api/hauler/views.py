@@ -1,7 +1,7 @@
 """The hauler API: offers to answer, jobs to do and prove, the service area and the rate card.
 
-Same rules as the business API (marketplace.api): each view validates input with a serializer, calls one
-service or selector, serializes; errors rise to marketplace.api_errors.
+Same rules as the business API: each view validates input with a serializer, calls one service or
+selector, serializes; errors rise to marketplace.api.errors.
 """
 
 from drf_spectacular.utils import extend_schema
@@ -12,8 +12,8 @@ from rest_framework.response import Response
 from haulers import services as hauler_services
 from haulers.models import Hauler
 from marketplace import dispatch, selectors, services
-from marketplace import hauler_serializers as h
-from marketplace.api import INVALID, NOT_JSON, UNAUTHENTICATED, PagedView, Pages, error_response
+from marketplace.api.common import INVALID, NOT_JSON, UNAUTHENTICATED, PagedView, Pages, error_response
+from marketplace.api.hauler import serializers as h
 
 
 class IsHaulerMember(BasePermission):

@@ -11,7 +11,7 @@ from pathlib import Path
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
-from marketplace import env
+from config import env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -66,11 +66,11 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "marketplace.middleware.DomainErrorMiddleware",
+    "marketplace.web.middleware.DomainErrorMiddleware",
 ]
 
-ROOT_URLCONF = "marketplace.urls"
-WSGI_APPLICATION = "marketplace.wsgi.application"
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
 
 TEMPLATES = [
     {
@@ -120,7 +120,7 @@ ACCOUNT_EMAIL_VERIFICATION = env.choice(
 )
 if PRODUCTION and ACCOUNT_EMAIL_VERIFICATION != "mandatory":
     raise ImproperlyConfigured("ACCOUNT_EMAIL_VERIFICATION: must be mandatory when DJANGO_ENV=production")
-ACCOUNT_FORMS = {"signup": "marketplace.forms.SignupForm"}
+ACCOUNT_FORMS = {"signup": "marketplace.web.accounts.forms.SignupForm"}
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 LOGIN_REDIRECT_URL = "start"
 ACCOUNT_SIGNUP_REDIRECT_URL = "start"
@@ -163,7 +163,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Service errors (ValidationError, Conflict, NotFound) become 400, 409 and 404 here, once.
-    "EXCEPTION_HANDLER": "marketplace.api_errors.exception_handler",
+    "EXCEPTION_HANDLER": "marketplace.api.errors.exception_handler",
     # The client address for rate limits: how many proxies in front of gunicorn append to X-Forwarded-For.
     "NUM_PROXIES": env.integer("NUM_PROXIES", 0 if not PRODUCTION else 1, minimum=0),
 }

@@ -1,4 +1,4 @@
-"""Forms for the website."""
+"""Forms for anyone with an account: signup (for a business or a hauler) and email preferences."""
 
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
@@ -6,13 +6,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from core import geo
-from core.catalog import Container, WasteStream
 from customers.models import Membership as CustomerMembership
-from customers.models import ServiceLocation
-from haulers.models import WEEKDAY_NAMES
 from haulers.models import Membership as HaulerMembership
-from marketplace import notifications, selectors
-from marketplace.models import MAX_QUANTITY, Frequency
+from marketplace import notifications
 from marketplace.services import AccountType, onboard_user
 
 
@@ -69,63 +65,6 @@ class SignupForm(AllauthSignupForm):
             depot_zip=data.get("depot_zip", ""),
             invitation=data.get("invitation", ""),
         )
-
-
-WEEKDAY_CHOICES = [(str(day), name) for day, name in enumerate(WEEKDAY_NAMES)]
-
-
-class QuoteForm(forms.Form):
-    """What to pick up, where and when: one time, or a recurring plan priced per visit."""
-
-    location = forms.ModelChoiceField(queryset=ServiceLocation.objects.none(), empty_label=None)
-    waste_stream = forms.ChoiceField(label="What", choices=WasteStream.choices)
-    container = forms.ChoiceField(label="Container", choices=Container.choices)
-    quantity = forms.IntegerField(label="How many containers", min_value=1, max_value=MAX_QUANTITY, initial=1)
-    frequency = forms.ChoiceField(label="How often", choices=Frequency.choices, initial=Frequency.ONCE)
-    service_date = forms.DateField(
-        label="Pickup date (the first one, for recurring service)", widget=forms.DateInput(attrs={"type": "date"})
-    )
-    weekdays = forms.MultipleChoiceField(
-        label="On (weekly service)", choices=WEEKDAY_CHOICES, required=False, widget=forms.CheckboxSelectMultiple
-    )
-    day_of_month = forms.IntegerField(
-        label="Day of the month (monthly service)", min_value=1, max_value=31, required=False,
-        help_text="In shorter months, the last day.",
-    )  # fmt: skip
-    end_date = forms.DateField(label="Until (optional)", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-
-    def __init__(self, *args, customer, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["location"].queryset = selectors.locations_of(customer=customer)
-
-    def quote_arguments(self) -> dict:
-        """The form's data as create_quote's keyword arguments."""
-        data = dict(self.cleaned_data)
-        data["weekdays"] = sum(1 << int(day) for day in data.get("weekdays") or [])
-        if data["frequency"] == Frequency.ONCE:
-            data.update(weekdays=0, day_of_month=None, end_date=None)
-        return data
-
-
-class PlanPauseForm(forms.Form):
-    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="To (the same day to skip one visit)", widget=forms.DateInput(attrs={"type": "date"}))
-
-
-class PlanEndForm(forms.Form):
-    last_day = forms.DateField(label="Last day of service", widget=forms.DateInput(attrs={"type": "date"}))
-
-
-class PlanWeekdaysForm(forms.Form):
-    weekdays = forms.MultipleChoiceField(label="New days", choices=WEEKDAY_CHOICES, widget=forms.CheckboxSelectMultiple)
-    from_date = forms.DateField(label="Starting", widget=forms.DateInput(attrs={"type": "date"}))
-
-    def mask(self) -> int:
-        return sum(1 << int(day) for day in self.cleaned_data["weekdays"])
-
-
-class DateChangeForm(forms.Form):
-    service_date = forms.DateField(label="New date", widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class EmailPreferencesForm(forms.Form):

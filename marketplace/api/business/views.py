@@ -1,38 +1,29 @@
 """The business API: each view validates input with a serializer, calls one service or selector, serializes.
 
-Errors are translated once, in marketplace.api_errors; a view just lets them rise.
+Errors are translated once, in marketplace.api.errors; a view just lets them rise.
 """
 
-import json
-
-from allauth.account.utils import has_verified_email
-from django.conf import settings
-from django.contrib.auth import authenticate
 from django.db import transaction
-from drf_spectacular.settings import spectacular_settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework import serializers as drf_serializers
 from rest_framework import status
-from rest_framework.authtoken.models import Token
-from rest_framework.pagination import PageNumberPagination
-from rest_framework.permissions import AllowAny, BasePermission, IsAuthenticated
+from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
-from rest_framework.views import APIView
 
 from core.errors import NotFound
 from customers import services as customer_services
 from customers.models import Customer
 from marketplace import selectors, services
-from marketplace import serializers as s
+from marketplace.api.business import serializers as s
+from marketplace.api.common import (
+    INVALID,
+    NOT_JSON,
+    UNAUTHENTICATED,
+    VALIDATION_ERROR_SCHEMA,
+    PagedView,
+    Pages,
+    error_response,
+)
 from marketplace.models import Quote
-
-
-class Pages(PageNumberPagination):
-    page_size = 20
-    page_size_query_param = "page_size"
-    max_page_size = 100
 
 
 class IsBusinessMember(BasePermission):
@@ -43,28 +34,10 @@ class IsBusinessMember(BasePermission):
         return selectors.customer_of(request.user) is not None
 
 
-def error_response(description: str) -> OpenApiResponse:
-    """An error body ({detail, code}) in the schema, with what it means here."""
-    return OpenApiResponse(s.ErrorSerializer, description=description)
-
-
-INVALID = OpenApiResponse(s.VALIDATION_ERROR_SCHEMA, description="The input is not valid.")
-UNAUTHENTICATED = error_response("No valid token or session (`not_authenticated`, `authentication_failed`).")
 NOT_A_BUSINESS = error_response("The account is not part of a business (`not_a_business`), or a session without CSRF.")
 NOT_FOUND = error_response("No such object among yours (another business's objects included).")
 CONFLICT = error_response("The object's current state does not allow this (`conflict`).")
-NOT_JSON = error_response("The body is not `application/json` (`unsupported_media_type`).")
 AUTHENTICATED = {401: UNAUTHENTICATED, 403: NOT_A_BUSINESS}
-
-
-class PagedView(APIView):
-    # Lists: paginated the same way everywhere. (Comments, not docstrings, on these bases: the schema
-    # would show a docstring as every endpoint's description.)
-
-    def page(self, queryset, serializer_class) -> Response:
-        paginator = Pages()
-        rows = paginator.paginate_queryset(queryset, self.request, view=self)
-        return paginator.get_paginated_response(serializer_class(rows, many=True).data)
 
 
 class BusinessView(PagedView):
@@ -80,57 +53,6 @@ class BusinessView(PagedView):
 def _detail(pickup, *, code: int = status.HTTP_200_OK) -> Response:
     history = selectors.pickup_timeline(pickup=pickup)
     return Response(s.PickupDetailSerializer(pickup, context={"history": history}).data, status=code)
-
-
-# --- Auth -----------------------------------------------------------------------------
-
-
-class TokenThrottle(AnonRateThrottle):
-    """Guessing passwords through the token endpoint is slow."""
-
-    scope = "api_token"
-    rate = "10/minute"
-
-
-class TokenView(APIView):
-    """For scripts: one token per account, sent as `Authorization: Token <token>`."""
-
-    authentication_classes = []  # so no session, and so no CSRF check, applies to getting a token
-    permission_classes = [AllowAny]
-    throttle_classes = [TokenThrottle]
-
-    @extend_schema(
-        tags=["auth"],
-        summary="Get an API token",
-        description="Trade an email and password for the account's token (the same one each time).",
-        request=s.TokenRequestSerializer,
-        responses={
-            200: s.TokenSerializer,
-            400: OpenApiResponse(
-                s.VALIDATION_ERROR_SCHEMA,
-                description="Missing fields, or wrong credentials (`invalid_credentials`, `email_unverified`).",
-            ),
-            415: NOT_JSON,
-            429: error_response("Too many attempts (`throttled`)."),
-        },
-    )
-    def post(self, request):
-        form = s.TokenRequestSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        user = authenticate(
-            request=request, email=form.validated_data["email"].lower(), password=form.validated_data["password"]
-        )
-        if user is None:
-            raise drf_serializers.ValidationError(
-                "Unable to sign in with that email and password.", code="invalid_credentials"
-            )
-        if settings.ACCOUNT_EMAIL_VERIFICATION == "mandatory" and not has_verified_email(user):
-            # the website would not let this account sign in either
-            raise drf_serializers.ValidationError(
-                "Confirm your email address first (see the email we sent you).", code="email_unverified"
-            )
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response(s.TokenSerializer({"token": token.key}).data)
 
 
 # --- Locations ------------------------------------------------------------------------
@@ -226,7 +148,7 @@ class QuoteView(BusinessView):
         responses={
             201: s.QuoteSerializer,
             400: OpenApiResponse(
-                s.VALIDATION_ERROR_SCHEMA, description="Field errors, or no hauler serves this yet (`no_hauler`)."
+                VALIDATION_ERROR_SCHEMA, description="Field errors, or no hauler serves this yet (`no_hauler`)."
             ),
             **AUTHENTICATED,
             404: NOT_FOUND,
@@ -327,25 +249,3 @@ class PickupCancelView(BusinessView):
     def post(self, request, id: int):
         pickup = selectors.pickup_of(customer=self.customer, pickup_id=id)
         return _detail(services.cancel_pickup(pickup=pickup, by=request.user))
-
-
-# --- Docs -----------------------------------------------------------------------------
-
-
-class SchemaView(SpectacularAPIView):
-    """The OpenAPI document, which does not list itself."""
-
-    @extend_schema(exclude=True)
-    def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
-
-
-class DocsView(SpectacularSwaggerView):
-    """Swagger UI from local assets; its validator badge is off, as it would load from validator.swagger.io."""
-
-    @extend_schema(exclude=True)
-    def get(self, request, *args, **kwargs):
-        response = super().get(request, *args, **kwargs)
-        if isinstance(spectacular_settings.SWAGGER_UI_SETTINGS, dict):  # a string is JavaScript, left as it is
-            response.data["settings"] = json.dumps({**spectacular_settings.SWAGGER_UI_SETTINGS, "validatorUrl": None})
-        return response

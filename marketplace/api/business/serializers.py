@@ -19,35 +19,6 @@ def object_id(**kwargs) -> serializers.IntegerField:
     return serializers.IntegerField(min_value=1, max_value=MAX_ID, **kwargs)
 
 
-# --- Errors and auth ------------------------------------------------------------------
-
-
-class ErrorSerializer(serializers.Serializer):
-    detail = serializers.CharField(help_text="What went wrong, for people.")
-    code = serializers.CharField(help_text="What went wrong, for programs, e.g. `no_hauler`, `not_found`.")
-
-
-# Field errors are an open-ended object, so the schema is written by hand.
-VALIDATION_ERROR_SCHEMA = {
-    "type": "object",
-    "description": (
-        'Field errors, `{"field": ["message", ...]}` (errors spanning fields under `non_field_errors`); '
-        'or a problem with the request as a whole, `{"detail": "...", "code": "..."}`.'
-    ),
-    "properties": {"detail": {"type": "string"}, "code": {"type": "string"}},
-    "additionalProperties": {"type": "array", "items": {"type": "string"}},
-}
-
-
-class TokenRequestSerializer(serializers.Serializer):
-    email = serializers.EmailField()
-    password = serializers.CharField(trim_whitespace=False, style={"input_type": "password"})
-
-
-class TokenSerializer(serializers.Serializer):
-    token = serializers.CharField(help_text="Send it as `Authorization: Token <token>`.")
-
-
 # --- Locations ------------------------------------------------------------------------
 
 

@@ -1,0 +1,23 @@
+"""Every URL: the market's website and API, the leaves' own pages, accounts, the admin and the probes."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+from config import health
+
+admin.site.site_header = "HaulMatch administration"
+admin.site.site_title = "HaulMatch admin"
+admin.site.index_title = "Run the market"
+
+urlpatterns = [
+    # The market's pages come first: its signup view stands in front of allauth's.
+    path("", include("marketplace.web.urls")),
+    path("", include("customers.urls")),
+    path("", include("sensors.urls")),
+    path("billing/", include("billing.urls")),
+    path("healthz/", health.healthz, name="healthz"),
+    path("readyz/", health.readyz, name="readyz"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("api/", include("marketplace.api.urls")),
+]

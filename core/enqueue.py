@@ -1,0 +1,27 @@
+"""Queue a Celery task by its registered name once the current transaction commits.
+
+Services enqueue through here instead of importing a tasks module: the tasks modules are the
+thin top edge that imports the services, so the services must not import them back. A task
+sent before its rows are committed could run, read nothing and return; after commit it finds
+them. Under CELERY_TASK_ALWAYS_EAGER (the embedded default) the task runs in-process at commit.
+"""
+
+import functools
+
+from celery import current_app
+from celery.app.task import Task
+from django.db import transaction
+
+
+def enqueue(name: str, *args) -> None:
+    """Send the task registered as `name` with `args` after the current transaction commits (at once outside one)."""
+    transaction.on_commit(functools.partial(registered(name).delay, *args))
+
+
+def registered(name: str) -> Task:
+    """The task registered as `name`; raises celery's NotRegistered for a name no tasks module defines."""
+    tasks = current_app.tasks
+    if name not in tasks:
+        # A web process imports no tasks module of its own; the worker's autodiscovery does it here too.
+        current_app.loader.import_default_modules()
+    return tasks[name]

@@ -1,0 +1,1 @@
+"""The business API: locations, quotes and pickups."""

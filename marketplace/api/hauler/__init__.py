@@ -1,0 +1,1 @@
+"""The hauler API: offers, jobs, the service area and the rate card."""

@@ -1,0 +1,35 @@
+"""/api/: the OpenAPI schema, its interactive docs, and version 1 of the business, hauler and sensor APIs."""
+
+from django.urls import path
+
+from marketplace.api import auth, docs, sensors
+from marketplace.api.business import views as business
+from marketplace.api.hauler import views as hauler
+
+app_name = "api"
+
+urlpatterns = [
+    path("schema/", docs.SchemaView.as_view(), name="schema"),
+    path("docs/", docs.DocsView.as_view(url_name="api:schema"), name="docs"),
+    path("v1/auth/token/", auth.TokenView.as_view(), name="token"),
+    path("v1/locations/", business.LocationListView.as_view(), name="locations"),
+    path("v1/locations/<int:id>/", business.LocationDetailView.as_view(), name="location"),
+    path("v1/quotes/", business.QuoteView.as_view(), name="quotes"),
+    path("v1/pickups/", business.PickupListView.as_view(), name="pickups"),
+    path("v1/pickups/<int:id>/", business.PickupDetailView.as_view(), name="pickup"),
+    path("v1/pickups/<int:id>/cancel/", business.PickupCancelView.as_view(), name="pickup-cancel"),
+]
+urlpatterns += [
+    path("v1/hauler/offers/", hauler.OfferListView.as_view(), name="hauler-offers"),
+    path("v1/hauler/offers/<int:id>/accept/", hauler.OfferAcceptView.as_view(), name="hauler-offer-accept"),
+    path("v1/hauler/offers/<int:id>/decline/", hauler.OfferDeclineView.as_view(), name="hauler-offer-decline"),
+    path("v1/hauler/jobs/", hauler.JobListView.as_view(), name="hauler-jobs"),
+    path("v1/hauler/jobs/<int:id>/", hauler.JobDetailView.as_view(), name="hauler-job"),
+    path("v1/hauler/jobs/<int:id>/complete/", hauler.JobCompleteView.as_view(), name="hauler-job-complete"),
+    path("v1/hauler/jobs/<int:id>/exception/", hauler.JobExceptionView.as_view(), name="hauler-job-exception"),
+    path("v1/hauler/service-area/", hauler.ServiceAreaView.as_view(), name="hauler-service-area"),
+    path("v1/hauler/rates/", hauler.RatesView.as_view(), name="hauler-rates"),
+]
+urlpatterns += [
+    path("v1/sensors/readings/", sensors.ReadingIngestView.as_view(), name="sensor-readings"),
+]

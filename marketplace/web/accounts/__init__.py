@@ -1,0 +1,1 @@
+"""Pages for anyone with an account, of either side."""

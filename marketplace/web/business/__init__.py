@@ -1,0 +1,1 @@
+"""The business side of the website."""

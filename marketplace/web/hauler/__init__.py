@@ -1,0 +1,1 @@
+"""The hauler portal, under /hauler/."""

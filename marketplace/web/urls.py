@@ -1,0 +1,31 @@
+"""The website's pages: the business side, its bin pages, accounts of either side, and the hauler portal."""
+
+from django.urls import include, path
+
+from marketplace.web.accounts import views as accounts
+from marketplace.web.business import bins
+from marketplace.web.business import views as business
+
+urlpatterns = [
+    path("", business.home, name="home"),
+    path("start/", accounts.start, name="start"),
+    path("coverage/", business.coverage, name="coverage"),
+    path("onboarding/", business.onboarding, name="onboarding"),
+    path("dashboard/", business.dashboard, name="dashboard"),
+    path("book/", business.book, name="book"),
+    path("quotes/<int:quote_id>/book/", business.book_quote, name="book_quote"),
+    path("pickups/<int:pickup_id>/", business.pickup_detail, name="pickup_detail"),
+    path("pickups/<int:pickup_id>/cancel/", business.pickup_cancel, name="pickup_cancel"),
+    path("pickups/<int:pickup_id>/move/", business.pickup_move, name="pickup_move"),
+    path("pickups/<int:pickup_id>/proof/photo/", business.pickup_proof_photo, name="pickup_proof_photo"),
+    path("plans/<int:plan_id>/", business.plan_detail, name="plan_detail"),
+    path("plans/<int:plan_id>/<str:action>/", business.plan_change, name="plan_change"),
+    path("notifications/", accounts.notification_list, name="notifications"),
+    path("notifications/preferences/", accounts.notification_preferences, name="notification_preferences"),
+    path("locations/<int:location_id>/sensors/", bins.location_sensors, name="location_sensors"),
+    path("hauler/", include("marketplace.web.hauler.urls")),
+    path("invitations/<str:token>/", accounts.invitation, name="invitation"),
+    path("team/", accounts.team, name="team"),
+    path("team/<str:kind>/<int:membership_id>/remove/", accounts.remove_member, name="remove_member"),
+    path("accounts/signup/", accounts.SignupView.as_view(), name="account_signup"),
+]
