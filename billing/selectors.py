@@ -5,7 +5,7 @@ Every query is scoped to one business or one hauler; another tenant's row is Not
 
 from django.db.models import Prefetch, QuerySet
 
-from billing import ledger, services
+from billing import charges, ledger
 from billing import stripe_gateway as gateway
 from billing.models import BillingAccount, Invoice, LedgerEntry, Payment, Payout, PayoutAccount
 from core.errors import NotFound
@@ -32,7 +32,7 @@ def billing_overview(*, customer) -> dict:
         "account": account,
         "has_card": account is not None and account.has_card,
         "paused": account is not None and account.bookings_paused_at is not None,
-        **services.credit_of(customer_id=customer.pk),
+        **charges.credit_of(customer_id=customer.pk),
         "payments": list(payments_of(customer=customer)[:LIST_LIMIT]),
         "invoices": list(invoices_of(customer=customer)[:LIST_LIMIT]),
     }

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from billing import services, webhooks
+from billing import payouts, refunds, webhooks
 from billing.models import StripeEvent
 from billing.stripe_gateway import GatewayError
 
@@ -34,15 +34,15 @@ def retry_events() -> int:
 @shared_task(name="billing.retry_refunds")
 def retry_refunds() -> int:
     """Beat, every 15 minutes: refunds whose Stripe answer was lost are finished (found or sent with their key)."""
-    return services.send_pending_refunds()
+    return refunds.send_pending_refunds()
 
 
 @shared_task(name="billing.run_payouts")
 def run_payouts() -> int:
     """Beat, weekly: finish pending payouts, then pay each hauler what it earned on paid jobs; one task each."""
-    for payout_id in services.pending_payout_ids():
+    for payout_id in payouts.pending_payout_ids():
         send_payout.delay(payout_id)
-    hauler_ids = services.payable_hauler_ids()
+    hauler_ids = payouts.payable_hauler_ids()
     for hauler_id in hauler_ids:
         pay_hauler.delay(hauler_id)
     return len(hauler_ids)
@@ -52,7 +52,7 @@ def run_payouts() -> int:
 def send_payout(payout_id: int) -> str:
     """Send (or find) one pending payout's transfer; Stripe unreachable leaves it pending for the next run."""
     try:
-        return services.send_payout(payout_id=payout_id).status
+        return payouts.send_payout(payout_id=payout_id).status
     except GatewayError as exc:
         return f"left pending: {exc}"
 
@@ -61,7 +61,7 @@ def send_payout(payout_id: int) -> str:
 def pay_hauler(hauler_id: int) -> str:
     """One hauler's payout in the weekly run."""
     try:
-        payout = services.pay_hauler(hauler=services.payout_account_for(hauler_id=hauler_id).hauler)
+        payout = payouts.pay_hauler(hauler=payouts.payout_account_for(hauler_id=hauler_id).hauler)
     except GatewayError as exc:
         return f"left pending: {exc}"
     return payout.status if payout else "nothing owed"

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from billing import selectors, services, webhooks
+from billing import cards, payouts, selectors, webhooks
 from billing import stripe_gateway as gateway
 from billing.forms import TestCardForm
 from billing.models import BillingAccount
@@ -68,7 +68,7 @@ def card(request, customer):
         problem = "The card form cannot load: no Stripe publishable key is configured."
         return _card_page(request, customer, mode="unavailable", problem=problem, status=503)
     try:
-        _, client_secret = services.start_card_setup(customer=customer)
+        _, client_secret = cards.start_card_setup(customer=customer)
     except GatewayError as error:
         return _card_page(request, customer, mode="unavailable", problem=str(error), status=503)
     stripe_config = {
@@ -83,7 +83,7 @@ def _test_card(request, customer):
     form = TestCardForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            account = services.save_test_card(customer=customer, **form.cleaned_data)
+            account = cards.save_test_card(customer=customer, **form.cleaned_data)
         except ValidationError as error:
             apply_errors(form, error)
         except (Conflict, GatewayError) as error:
@@ -105,7 +105,7 @@ def card_return(request, customer):
         messages.error(request, "The card was not saved: the card form did not finish. Try again.")
     else:
         try:
-            account = services.save_card(customer=customer, setup_intent_id=setup_intent_id)
+            account = cards.save_card(customer=customer, setup_intent_id=setup_intent_id)
         except ValidationError as error:
             messages.error(request, f"The card was not saved: {' '.join(error.messages)}")
         except (Conflict, GatewayError) as error:
@@ -154,7 +154,7 @@ def payout_connect(request, hauler):
         messages.error(request, "Payouts are not set up on this installation.")
         return redirect("hauler_earnings")
     try:
-        url = services.start_payout_onboarding(
+        url = payouts.start_payout_onboarding(
             hauler=hauler,
             email=request.user.email,
             refresh_url=request.build_absolute_uri(reverse("payout_connect")),
@@ -170,12 +170,12 @@ def payout_connect(request, hauler):
 @require_GET
 def payout_return(request, hauler):
     """Back from Stripe's onboarding: ask Stripe whether payouts are on now."""
-    account = services.payout_account_of(hauler=hauler)
+    account = payouts.payout_account_of(hauler=hauler)
     if account is None:
         messages.info(request, "Payout setup has not started yet.")
         return redirect("hauler_earnings")
     try:
-        account = services.refresh_payout_account(stripe_account_id=account.stripe_account_id)
+        account = payouts.refresh_payout_account(stripe_account_id=account.stripe_account_id)
     except GatewayError as error:
         messages.error(request, f"Could not check your payout account with Stripe: {error}")
         return redirect("hauler_earnings")

@@ -7,7 +7,7 @@ state matters: they re-fetch it from Stripe, so events arriving out of order can
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from billing import services
+from billing import charges, payouts, refunds
 from billing.models import StripeEvent
 
 
@@ -28,7 +28,7 @@ def _object(event: StripeEvent) -> dict:
 
 
 def _sync(payment_intent_id: str) -> str:
-    payment = services.sync_payment(payment_intent_id=payment_intent_id) if payment_intent_id else None
+    payment = charges.sync_payment(payment_intent_id=payment_intent_id) if payment_intent_id else None
     return f"payment {payment.pk} is {payment.status}" if payment else "not one of ours"
 
 
@@ -43,10 +43,10 @@ def _charge(event: StripeEvent) -> str:
 def _refund(event: StripeEvent) -> str:
     """A charge refunded, or one of its refunds changed: book what was refunded outside HaulMatch (asked of Stripe)."""
     intent = _object(event).get("payment_intent") or ""
-    payment = services.sync_payment(payment_intent_id=intent) if intent else None
+    payment = charges.sync_payment(payment_intent_id=intent) if intent else None
     if payment is None:
         return "not one of ours"
-    made = services.record_outside_refunds(payment_intent_id=intent)
+    made = refunds.record_outside_refunds(payment_intent_id=intent)
     if not made:
         return f"payment {payment.pk}: no refund to book"
     cents = sum(row.amount_cents for row in made)
@@ -54,7 +54,7 @@ def _refund(event: StripeEvent) -> str:
 
 
 def _account(event: StripeEvent) -> str:
-    account = services.refresh_payout_account(stripe_account_id=_object(event).get("id", ""))
+    account = payouts.refresh_payout_account(stripe_account_id=_object(event).get("id", ""))
     return f"payouts enabled: {account.payouts_enabled}" if account else "not one of ours"
 
 

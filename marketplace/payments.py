@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from billing import services as billing
+from billing import charges, refunds
 from billing.models import Payment
 from billing.stripe_gateway import GatewayError, configured
 from core.enqueue import enqueue
@@ -30,7 +30,7 @@ def _attempt(payment: Payment | None, *, now: dt.datetime | None = None) -> Paym
         return payment
     declines = payment.attempts
     try:
-        payment = billing.attempt_payment(payment_id=payment.pk)
+        payment = charges.attempt_payment(payment_id=payment.pk)
     except GatewayError:
         return payment  # Stripe unreachable: the retry sweep tries again
     if payment.status == Payment.Status.FAILED and payment.attempts > declines:
@@ -53,7 +53,7 @@ def charge_pickup(*, pickup_id: int) -> Payment | None:
         return None
     if not configured():
         return None
-    payment = billing.bill_pickup(
+    payment = charges.bill_pickup(
         pickup=pickup,
         customer=pickup.customer,
         hauler=hauler,
@@ -66,7 +66,7 @@ def charge_pickup(*, pickup_id: int) -> Payment | None:
 
 def due_payment_ids(*, now: dt.datetime | None = None) -> list[int]:
     """Payments due a (re)try (none while payments are off)."""
-    return billing.due_payment_ids(now=now) if configured() else []
+    return charges.due_payment_ids(now=now) if configured() else []
 
 
 def attempt_payment(*, payment_id: int, now: dt.datetime | None = None) -> Payment:
@@ -100,7 +100,7 @@ def issue_invoices(*, today: dt.date | None = None) -> list:
     for _, group in groupby(visits, key=lambda pickup: pickup.customer_id):
         group = list(group)
         lines = [_invoice_line(visit) for visit in group]
-        invoice = billing.issue_invoice(customer=group[0].customer, month=last_month, lines=lines)
+        invoice = charges.issue_invoice(customer=group[0].customer, month=last_month, lines=lines)
         if invoice is not None:
             invoices.append(invoice)
             _attempt(Payment.objects.filter(invoice=invoice).first())
@@ -133,7 +133,7 @@ def credit_missed_pickup(*, pickup_id: int):
     if pickup.status != Pickup.Status.MISSED or pickup.exception_reason:
         return None  # only a no-show; a visit the hauler could not service is not the hauler's fault
     amount = min(settings.MISSED_PICKUP_CREDIT_CENTS, pickup.price_cents)
-    return billing.grant_credit(
+    return refunds.grant_credit(
         customer=pickup.customer,
         amount_cents=amount,
         reason=f"Missed pickup on {pickup.service_date:%b %-d, %Y}",

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from billing import services as billing
+from billing import cards
 from core.enqueue import enqueue
 from core.errors import Conflict, NotFound
 from core.transitions import actor, transition
@@ -87,7 +87,7 @@ def book_plan(*, quote: Quote, customer: Customer, by=None) -> ServicePlan:
     existing = ServicePlan.objects.filter(quote=quote).first()
     if existing is not None:
         return existing
-    blocked = billing.booking_block(customer=customer)
+    blocked = cards.booking_block(customer=customer)
     if blocked:
         raise Conflict(blocked)
     if quote.expires_at <= timezone.now():

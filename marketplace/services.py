@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from billing import services as billing
+from billing import cards
 from core.catalog import Container, WasteStream
 from core.enqueue import enqueue
 from core.errors import Conflict, NotFound
@@ -174,7 +174,7 @@ def book_quote(*, quote: Quote, customer: Customer, by=None) -> Pickup:
     existing = Pickup.objects.filter(quote=quote).first()
     if existing is not None:
         return existing
-    blocked = billing.booking_block(customer=customer)
+    blocked = cards.booking_block(customer=customer)
     if blocked:
         raise Conflict(blocked)
     if quote.expires_at <= timezone.now():

@@ -9,13 +9,13 @@ import datetime as dt
 
 from django.utils import timezone
 
-from billing import services as billing
+from billing import cards
 from billing.models import BillingAccount, Payment
 from billing.stripe_gateway import test_cards_allowed
 from customers.models import Customer
 from haulers.models import Hauler, Rate
 from marketplace import payments, pricing
-from marketplace.demo.seed import BUSINESS_NAME, HAULER_NAME
+from marketplace.demo.market import BUSINESS_NAME, HAULER_NAME
 from marketplace.models import Pickup
 
 TEST_CARD = "4242424242424242"
@@ -27,16 +27,16 @@ def seed_payments(*, today: dt.date | None = None) -> dict:
         return {}
     today = today or timezone.localdate()
     carded = set(BillingAccount.objects.exclude(payment_method_id="").values_list("customer_id", flat=True))
-    cards = 0
+    saved = 0
     for customer in Customer.objects.exclude(pk__in=carded).order_by("pk"):
-        billing.save_test_card(customer=customer, number=TEST_CARD, exp_month=12, exp_year=today.year + 3, cvc="123")
-        cards += 1
+        cards.save_test_card(customer=customer, number=TEST_CARD, exp_month=12, exp_year=today.year + 3, cvc="123")
+        saved += 1
     cafe = Customer.objects.filter(name=BUSINESS_NAME).first()
     hauler = Hauler.objects.filter(name=HAULER_NAME).first()
     charged = 0
     if cafe and hauler and not Payment.objects.filter(customer=cafe, pickup__isnull=False).exists():
         charged = _completed_pickup(cafe, hauler, today - dt.timedelta(days=2)) is not None
-    return {"cards_saved": cards, "pickups_charged": int(charged)}
+    return {"cards_saved": saved, "pickups_charged": int(charged)}
 
 
 def _completed_pickup(customer: Customer, hauler: Hauler, day: dt.date) -> Payment | None:

@@ -25,7 +25,7 @@ from django.utils import timezone
 from core.catalog import Container, WasteStream
 from customers.models import Customer, ServiceLocation
 from marketplace import bins, dispatch, plans, scheduling, services
-from marketplace.demo import seed as demo
+from marketplace.demo import market
 from marketplace.models import Frequency, Offer, Pickup, ServicePlan
 from sensors import services as sensor_services
 from sensors.models import Device
@@ -71,7 +71,7 @@ def serial_for(location: ServiceLocation, waste_stream: str) -> str:
 
 
 def demo_business() -> Customer | None:
-    return Customer.objects.filter(name=demo.BUSINESS_NAME).first()
+    return Customer.objects.filter(name=market.BUSINESS_NAME).first()
 
 
 # --- The fill model: pure functions over a grid of times -------------------------------------

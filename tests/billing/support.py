@@ -5,7 +5,7 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from billing import ledger, services
+from billing import charges, ledger
 from billing.models import LedgerEntry, Payment, Payout, PayoutAccount, Refund, StripeEvent
 from marketplace.models import Pickup
 from tests import factories
@@ -26,7 +26,7 @@ def completed_pickup(*, location, hauler, price_cents=3_000, payout_cents=2_400,
 
 def paid_payment(pickup: Pickup, *, intent: str | None = None) -> Payment:
     """The pickup's payment, charged and settled with its ledger entries (as a succeeded PaymentIntent leaves it)."""
-    payment = services.bill_pickup(
+    payment = charges.bill_pickup(
         pickup=pickup,
         customer=pickup.customer,
         hauler=pickup.hauler,
@@ -36,13 +36,13 @@ def paid_payment(pickup: Pickup, *, intent: str | None = None) -> Payment:
     )
     with transaction.atomic():
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
-        services._settle(payment, payment_intent_id=intent or f"pi_test_{payment.pk}")
+        charges._settle(payment, payment_intent_id=intent or f"pi_test_{payment.pk}")
     payment.refresh_from_db()
     return payment
 
 
 def failed_payment(pickup: Pickup, *, message="Your card was declined.", retry_in=dt.timedelta(days=1)) -> Payment:
-    payment = services.bill_pickup(
+    payment = charges.bill_pickup(
         pickup=pickup,
         customer=pickup.customer,
         hauler=pickup.hauler,
@@ -74,7 +74,7 @@ def invoice_for(customer, pickups: list[Pickup], *, month: dt.date | None = None
         }
         for pickup in pickups
     ]
-    return services.issue_invoice(customer=customer, month=month, lines=lines)
+    return charges.issue_invoice(customer=customer, month=month, lines=lines)
 
 
 def payout_for(hauler, pickups: list[Pickup], *, status=Payout.Status.PAID, failure_message="") -> Payout:

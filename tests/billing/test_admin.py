@@ -8,7 +8,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from billing import ledger, services
+from billing import charges, ledger, refunds
 from billing import stripe_gateway as gateway
 from billing.models import BillingAccount, LedgerEntry, Payment, Payout, PayoutAccount, Refund, StripeEvent
 from tests import factories
@@ -67,14 +67,14 @@ def test_a_refund_above_what_is_refundable_is_a_form_error(staff_client, payment
 
 def test_the_service_has_the_last_word_on_what_is_refundable(staff_client, payment, stripe_refunds, monkeypatch):
     """A refund made meanwhile (another tab) is caught by the service's check under the payment's lock."""
-    real = services.refundable_cents
+    real = refunds.refundable_cents
     calls = []
 
     def stale(**kwargs):
         calls.append(kwargs)
         return 3_000 if len(calls) == 1 else real(**kwargs)  # the form saw $30.00; the service sees what is left
 
-    monkeypatch.setattr(services, "refundable_cents", stale)
+    monkeypatch.setattr(refunds, "refundable_cents", stale)
     Refund.objects.create(payment=payment, pickup=payment.pickup, amount_cents=2_500, reason="Earlier")
 
     response = staff_client.post(refund_url(payment), {"amount_cents": "10.00", "reason": "Twice"})
@@ -137,7 +137,7 @@ def test_an_invoice_refund_names_its_visit(staff_client, customer, location, in_
     invoice = invoice_for(customer, visits)
     invoice_payment = Payment.objects.get(invoice=invoice)
     with transaction.atomic():
-        services._settle(Payment.objects.select_for_update().get(pk=invoice_payment.pk), payment_intent_id="pi_inv")
+        charges._settle(Payment.objects.select_for_update().get(pk=invoice_payment.pk), payment_intent_id="pi_inv")
 
     page = staff_client.get(refund_url(invoice_payment)).content.decode()
     assert "(refundable $40.00)" in page and "(refundable $60.00)" in page

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from billing import services
+from billing import cards, refunds
 from billing.models import BillingAccount
 from billing.stripe_gateway import GatewayError
 from tests import factories
@@ -55,9 +55,9 @@ def test_billing_page_shows_card_credit_payments_and_invoices(
     factories.BillingAccountFactory(customer=customer, card_exp_month=4, card_exp_year=2031)
     paid = paid_payment(completed_pickup(location=location, hauler=in_area_hauler, price_cents=4_500))
     declined = failed_payment(completed_pickup(location=location, hauler=in_area_hauler), message="Insufficient funds.")
-    services.grant_credit(customer=customer, amount_cents=1_250, reason="Goodwill", key="test:1")
+    refunds.grant_credit(customer=customer, amount_cents=1_250, reason="Goodwill", key="test:1")
     invoice = invoice_for(customer, [completed_pickup(location=location, hauler=in_area_hauler, price_cents=9_900)])
-    services.grant_credit(customer=customer, amount_cents=500, reason="Missed pickup", key="test:2")
+    refunds.grant_credit(customer=customer, amount_cents=500, reason="Missed pickup", key="test:2")
 
     response = owner_client.get(reverse("billing"))
 
@@ -126,7 +126,7 @@ def test_billing_page_queries_do_not_grow_with_payments(
 def test_card_page_in_production_mounts_stripes_payment_element(owner_client, customer, payments_on, monkeypatch):
     started = []
     monkeypatch.setattr(
-        services, "start_card_setup", lambda *, customer: started.append(customer) or ("seti_1", "seti_1_secret_2")
+        cards, "start_card_setup", lambda *, customer: started.append(customer) or ("seti_1", "seti_1_secret_2")
     )
 
     response = owner_client.get(reverse("billing_card"))
@@ -149,8 +149,8 @@ def test_card_page_in_production_mounts_stripes_payment_element(owner_client, cu
 def test_the_test_card_form_is_refused_when_test_cards_are_not_allowed(
     owner_client, customer, payments_on, monkeypatch
 ):
-    monkeypatch.setattr(services, "save_test_card", lambda **kwargs: pytest.fail("a card number was sent"))
-    monkeypatch.setattr(services, "start_card_setup", lambda **kwargs: pytest.fail("no setup on a refused POST"))
+    monkeypatch.setattr(cards, "save_test_card", lambda **kwargs: pytest.fail("a card number was sent"))
+    monkeypatch.setattr(cards, "start_card_setup", lambda **kwargs: pytest.fail("no setup on a refused POST"))
     form = {"number": "4242 4242 4242 4242", "exp_month": 12, "exp_year": timezone.localdate().year + 2, "cvc": "123"}
 
     response = owner_client.post(reverse("billing_card"), form)
@@ -164,7 +164,7 @@ def test_stripe_unreachable_on_the_card_page_is_a_message(owner_client, payments
     def unreachable(**kwargs):
         raise GatewayError("Stripe could not be reached; it will be tried again.")
 
-    monkeypatch.setattr(services, "start_card_setup", unreachable)
+    monkeypatch.setattr(cards, "start_card_setup", unreachable)
 
     response = owner_client.get(reverse("billing_card"))
 
@@ -180,7 +180,7 @@ def test_test_card_form_has_a_banner_and_saves_through_the_service(owner_client,
         saved.append(kwargs)
         return factories.BillingAccountFactory(customer=kwargs["customer"])
 
-    monkeypatch.setattr(services, "save_test_card", save_test_card)
+    monkeypatch.setattr(cards, "save_test_card", save_test_card)
     page = owner_client.get(reverse("billing_card")).content.decode()
     assert "Test mode: use test card numbers such as 4242 4242 4242 4242" in page
     assert "js.stripe.com" not in page
@@ -207,7 +207,7 @@ def test_test_card_form_has_a_banner_and_saves_through_the_service(owner_client,
 def test_test_card_form_errors_are_shown_without_calling_stripe(
     owner_client, test_cards_on, monkeypatch, form, field, message
 ):
-    monkeypatch.setattr(services, "save_test_card", lambda **kwargs: pytest.fail("an invalid form was sent"))
+    monkeypatch.setattr(cards, "save_test_card", lambda **kwargs: pytest.fail("an invalid form was sent"))
 
     response = owner_client.post(reverse("billing_card"), {"exp_year": timezone.localdate().year + 1, **form})
 
@@ -220,7 +220,7 @@ def test_a_declined_test_card_is_a_field_error(owner_client, test_cards_on, monk
     def declined(**kwargs):
         raise ValidationError({"number": "Your card was declined."})
 
-    monkeypatch.setattr(services, "save_test_card", declined)
+    monkeypatch.setattr(cards, "save_test_card", declined)
     form = {"number": "4000000000000002", "exp_month": "12", "exp_year": timezone.localdate().year + 1, "cvc": "123"}
 
     response = owner_client.post(reverse("billing_card"), form)
@@ -233,7 +233,7 @@ def test_stripe_unreachable_on_the_test_card_form_is_a_form_error(owner_client, 
     def unreachable(**kwargs):
         raise GatewayError("Stripe could not be reached; it will be tried again.")
 
-    monkeypatch.setattr(services, "save_test_card", unreachable)
+    monkeypatch.setattr(cards, "save_test_card", unreachable)
     form = {"number": "4242424242424242", "exp_month": "12", "exp_year": timezone.localdate().year + 1, "cvc": "123"}
 
     response = owner_client.post(reverse("billing_card"), form)
@@ -244,7 +244,7 @@ def test_stripe_unreachable_on_the_test_card_form_is_a_form_error(owner_client, 
 
 def test_return_from_stripe_saves_the_card(owner_client, customer, payments_on, monkeypatch):
     monkeypatch.setattr(
-        services,
+        cards,
         "save_card",
         lambda *, customer, setup_intent_id: factories.BillingAccountFactory(customer=customer, card_last4="1881"),
     )
@@ -267,7 +267,7 @@ def test_a_card_that_was_not_saved_is_a_message(owner_client, payments_on, monke
     def save_card(**kwargs):
         raise error
 
-    monkeypatch.setattr(services, "save_card", save_card)
+    monkeypatch.setattr(cards, "save_card", save_card)
 
     response = owner_client.get(reverse("billing_card_return"), query)
 
@@ -283,7 +283,7 @@ def test_a_card_that_was_not_saved_is_a_message(owner_client, payments_on, monke
 def invoice(customer, location, in_area_hauler):
     customer.billing_email = "accounts@congress.example"
     customer.save()
-    services.grant_credit(customer=customer, amount_cents=1_000, reason="Missed pickup", key="test:invoice")
+    refunds.grant_credit(customer=customer, amount_cents=1_000, reason="Missed pickup", key="test:invoice")
     visits = [
         completed_pickup(location=location, hauler=in_area_hauler, price_cents=cents, days_ago=days)
         for cents, days in ((4_000, 35), (6_500, 33))

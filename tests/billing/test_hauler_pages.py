@@ -4,7 +4,7 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from billing import services
+from billing import payouts
 from billing.models import Payout, PayoutAccount
 from billing.stripe_gateway import GatewayError
 from core.models import Role
@@ -73,7 +73,7 @@ def test_earnings_show_the_payout_account_status(hauler_client, in_area_hauler, 
 
 
 def test_a_member_who_is_not_an_owner_cannot_set_up_payouts(client, in_area_hauler, payments_on, monkeypatch):
-    monkeypatch.setattr(services, "start_payout_onboarding", lambda **kwargs: pytest.fail("a member started it"))
+    monkeypatch.setattr(payouts, "start_payout_onboarding", lambda **kwargs: pytest.fail("a member started it"))
     member = factories.HaulerMembershipFactory(hauler=in_area_hauler, role=Role.MEMBER).user
     client.force_login(member)
 
@@ -168,7 +168,7 @@ def test_connect_sends_the_owner_to_stripe_with_absolute_return_links(
         calls.append(kwargs)
         return "https://connect.stripe.com/setup/e/acct_1/abc"
 
-    monkeypatch.setattr(services, "start_payout_onboarding", start)
+    monkeypatch.setattr(payouts, "start_payout_onboarding", start)
 
     response = hauler_client.post(reverse("payout_connect"))
 
@@ -199,7 +199,7 @@ def test_connect_when_payouts_are_off_or_stripe_fails_is_a_message(hauler_client
     def unreachable(**kwargs):
         raise GatewayError("Stripe could not be reached; it will be tried again.")
 
-    monkeypatch.setattr(services, "start_payout_onboarding", unreachable)
+    monkeypatch.setattr(payouts, "start_payout_onboarding", unreachable)
     response = hauler_client.post(reverse("payout_connect"))
     assert response["Location"] == reverse("hauler_earnings")
     assert (
@@ -224,7 +224,7 @@ def test_return_from_onboarding_refreshes_the_account(
         PayoutAccount.objects.filter(stripe_account_id=stripe_account_id).update(**remote)
         return PayoutAccount.objects.get(stripe_account_id=stripe_account_id)
 
-    monkeypatch.setattr(services, "refresh_payout_account", refresh)
+    monkeypatch.setattr(payouts, "refresh_payout_account", refresh)
 
     response = hauler_client.get(reverse("payout_return"))
 
@@ -244,7 +244,7 @@ def test_return_without_an_account_or_with_stripe_down_is_a_message(
     def unreachable(**kwargs):
         raise GatewayError("Stripe could not be reached; it will be tried again.")
 
-    monkeypatch.setattr(services, "refresh_payout_account", unreachable)
+    monkeypatch.setattr(payouts, "refresh_payout_account", unreachable)
     response = hauler_client.get(reverse("payout_return"))
     assert response["Location"] == reverse("hauler_earnings")
     assert "Could not check your payout account with Stripe" in _messages(response)[-1]

@@ -12,7 +12,8 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from billing import ledger, services
+from billing import cards, ledger, refunds
+from billing import charges as charging
 from billing import stripe_gateway as gateway
 from billing.models import BillingAccount, LedgerEntry, Payment, Refund
 from core.errors import Conflict
@@ -45,20 +46,20 @@ def test_a_refund_stripe_did_not_answer_for_is_kept_so_it_is_neither_lost_nor_ma
     monkeypatch.setattr(gateway, "refund", unreachable)
 
     with pytest.raises(Conflict, match="will be sent again"):
-        services.refund_payment(payment=payment, amount_cents=3_000, reason="Bin not emptied", by=staff_user)
+        refunds.refund_payment(payment=payment, amount_cents=3_000, reason="Bin not emptied", by=staff_user)
 
     [kept] = Refund.objects.all()
     assert (kept.amount_cents, kept.stripe_refund_id) == (3_000, "")
-    assert services.refundable_cents(payment=payment, pickup_id=payment.pickup_id) == 0
+    assert refunds.refundable_cents(payment=payment, pickup_id=payment.pickup_id) == 0
     assert not LedgerEntry.objects.filter(refund=kept).exists()
     with pytest.raises(ValidationError, match="At most 0 cents"):  # a second click cannot refund it again
-        services.refund_payment(payment=payment, amount_cents=3_000, reason="Bin not emptied", by=staff_user)
+        refunds.refund_payment(payment=payment, amount_cents=3_000, reason="Bin not emptied", by=staff_user)
 
 
 def test_the_sweep_books_a_lost_refund_it_finds_at_stripe_without_sending_another(monkeypatch, payment, staff_user):
     monkeypatch.setattr(gateway, "refund", unreachable)
     with pytest.raises(Conflict):
-        services.refund_payment(payment=payment, amount_cents=1_200, reason="Late", by=staff_user)
+        refunds.refund_payment(payment=payment, amount_cents=1_200, reason="Late", by=staff_user)
     kept = Refund.objects.get()
     looked = []
 
@@ -67,9 +68,9 @@ def test_the_sweep_books_a_lost_refund_it_finds_at_stripe_without_sending_anothe
         return "re_made_before"
 
     monkeypatch.setattr(gateway, "find_refund", find_refund)
-    assert services.send_pending_refunds() == 0  # not while its first send may still be running
+    assert refunds.send_pending_refunds() == 0  # not while its first send may still be running
 
-    assert services.send_pending_refunds(now=timezone.now() + LATER) == 1
+    assert refunds.send_pending_refunds(now=timezone.now() + LATER) == 1
 
     kept.refresh_from_db()
     assert kept.stripe_refund_id == "re_made_before"
@@ -77,19 +78,19 @@ def test_the_sweep_books_a_lost_refund_it_finds_at_stripe_without_sending_anothe
     entries = {entry.kind: entry.amount_cents for entry in LedgerEntry.objects.filter(refund=kept)}
     assert entries == {LedgerEntry.Kind.REFUND: 1_200, LedgerEntry.Kind.PLATFORM_FEE: -1_200}
     assert ledger.unbalanced_pickups() == {}
-    assert services.send_pending_refunds(now=timezone.now() + LATER) == 0
+    assert refunds.send_pending_refunds(now=timezone.now() + LATER) == 0
 
 
 def test_the_sweep_sends_a_refund_stripe_never_made_with_its_own_key(monkeypatch, payment, staff_user):
     monkeypatch.setattr(gateway, "refund", unreachable)
     with pytest.raises(Conflict):
-        services.refund_payment(payment=payment, amount_cents=500, reason="Late", by=staff_user)
+        refunds.refund_payment(payment=payment, amount_cents=500, reason="Late", by=staff_user)
     kept = Refund.objects.get()
     sent = []
     monkeypatch.setattr(gateway, "find_refund", lambda **kwargs: None)
     monkeypatch.setattr(gateway, "refund", lambda **kwargs: sent.append(kwargs) or ("re_now", "succeeded"))
 
-    assert services.send_pending_refunds(now=timezone.now() + LATER) == 1
+    assert refunds.send_pending_refunds(now=timezone.now() + LATER) == 1
 
     assert [call["idempotency_key"] for call in sent] == [f"refund:{kept.pk}"]
     assert Refund.objects.get().stripe_refund_id == "re_now"
@@ -103,10 +104,10 @@ def test_a_refund_stripe_refuses_leaves_nothing(monkeypatch, payment, staff_user
     monkeypatch.setattr(gateway, "refund", refused)
 
     with pytest.raises(Conflict, match="Stripe refused the refund"):
-        services.refund_payment(payment=payment, amount_cents=500, reason="Late", by=staff_user)
+        refunds.refund_payment(payment=payment, amount_cents=500, reason="Late", by=staff_user)
 
     assert not Refund.objects.exists()
-    assert services.refundable_cents(payment=payment, pickup_id=payment.pickup_id) == 3_000
+    assert refunds.refundable_cents(payment=payment, pickup_id=payment.pickup_id) == 3_000
 
 
 # --- Declined payments are retried on schedule only ----------------------------------------------------------
@@ -179,7 +180,7 @@ def pending_with_intent(payments_on, location, in_area_hauler):
     """A $30.00 payment whose first attempt left a PaymentIntent that was processing."""
     factories.BillingAccountFactory(customer=location.customer)
     pickup = completed_pickup(location=location, hauler=in_area_hauler)
-    payment = services.bill_pickup(
+    payment = charging.bill_pickup(
         pickup=pickup, customer=pickup.customer, hauler=in_area_hauler, amount_cents=3_000, payable_cents=2_400,
         description="Trash pickup",
     )  # fmt: skip
@@ -192,7 +193,7 @@ def test_a_payment_whose_intent_succeeded_after_processing_is_settled_not_charge
 ):
     monkeypatch.setattr(gateway, "retrieve_charge", lambda intent: gateway.Charge(intent, "succeeded", 3_000))
 
-    payment = services.attempt_payment(payment_id=pending_with_intent.pk)
+    payment = charging.attempt_payment(payment_id=pending_with_intent.pk)
 
     assert (payment.status, payment.stripe_payment_intent_id) == (Payment.Status.SUCCEEDED, "pi_slow")
     assert charges == []
@@ -202,7 +203,7 @@ def test_a_payment_whose_intent_succeeded_after_processing_is_settled_not_charge
 def test_a_payment_still_processing_waits_for_its_outcome(monkeypatch, charges, pending_with_intent):
     monkeypatch.setattr(gateway, "retrieve_charge", lambda intent: gateway.Charge(intent, "processing", 3_000))
 
-    payment = services.attempt_payment(payment_id=pending_with_intent.pk)
+    payment = charging.attempt_payment(payment_id=pending_with_intent.pk)
 
     assert (payment.status, payment.attempts) == (Payment.Status.PENDING, 0)
     assert payment.next_attempt_at > timezone.now()
@@ -216,9 +217,9 @@ def test_a_payment_covered_by_credit_does_not_lift_a_pause_for_failing_card_paym
     customer = location.customer
     paused_at = timezone.now() - dt.timedelta(days=1)
     factories.BillingAccountFactory(customer=customer, failed_payments=3, bookings_paused_at=paused_at)
-    services.grant_credit(customer=customer, amount_cents=5_000, reason="Missed pickup", key="test:goodwill")
+    refunds.grant_credit(customer=customer, amount_cents=5_000, reason="Missed pickup", key="test:goodwill")
 
-    paid = services.bill_pickup(
+    paid = charging.bill_pickup(
         pickup=completed_pickup(location=location, hauler=in_area_hauler), customer=customer, hauler=in_area_hauler,
         amount_cents=3_000, payable_cents=2_400, description="Trash pickup",
     )  # fmt: skip
@@ -250,7 +251,7 @@ def test_a_charge_stripe_refuses_outright_fails_on_the_schedule_instead_of_retry
     assert (payment.status, payment.attempts) == (Payment.Status.FAILED, 1)
     assert "Amount must be at least $0.50 usd" in payment.failure_message
     assert payment.next_attempt_at > timezone.now() + dt.timedelta(hours=23)
-    assert services.due_payment_ids(now=timezone.now() + dt.timedelta(hours=1)) == []
+    assert charging.due_payment_ids(now=timezone.now() + dt.timedelta(hours=1)) == []
 
 
 # --- A new card while a retry settles --------------------------------------------------------------------------
@@ -268,7 +269,7 @@ def test_saving_a_card_while_a_failed_payment_settles_does_not_deadlock(monkeypa
     card = gateway.Card("pm_new", "visa", "4242", 12, timezone.localdate().year + 2)
     monkeypatch.setattr(gateway, "saved_card", lambda **kwargs: card)
     both_hold_a_lock = threading.Barrier(2, timeout=3)
-    real_locked_account = services._locked_account
+    real_locked_account = cards.locked_account
 
     def locked_account(customer):
         account = real_locked_account(customer)
@@ -276,7 +277,7 @@ def test_saving_a_card_while_a_failed_payment_settles_does_not_deadlock(monkeypa
             both_hold_a_lock.wait()
         return account
 
-    monkeypatch.setattr(services, "_locked_account", locked_account)
+    monkeypatch.setattr(cards, "locked_account", locked_account)
     errors = []
 
     def settle():  # a retry that succeeded at Stripe, recording it
@@ -285,7 +286,7 @@ def test_saving_a_card_while_a_failed_payment_settles_does_not_deadlock(monkeypa
                 payment = Payment.objects.select_for_update().get(pk=declined.pk)
                 with contextlib.suppress(threading.BrokenBarrierError):
                     both_hold_a_lock.wait()
-                services._settle(payment, payment_intent_id="pi_retried")
+                charging._settle(payment, payment_intent_id="pi_retried")
         except Exception as error:
             errors.append(error)
         finally:
@@ -293,7 +294,7 @@ def test_saving_a_card_while_a_failed_payment_settles_does_not_deadlock(monkeypa
 
     def save_card():  # the business saves a new card at that moment
         try:
-            services.save_card(customer=customer, setup_intent_id="seti_new")
+            cards.save_card(customer=customer, setup_intent_id="seti_new")
         except Exception as error:
             errors.append(error)
         finally:
@@ -325,5 +326,5 @@ def test_a_refund_form_sent_twice_refunds_once(monkeypatch, staff_client, paymen
     assert (first.status_code, second.status_code) == (302, 302)
     assert len(sent) == 1
     assert list(Refund.objects.values_list("amount_cents", flat=True)) == [1_000]
-    assert services.refundable_cents(payment=payment, pickup_id=payment.pickup_id) == 2_000
+    assert refunds.refundable_cents(payment=payment, pickup_id=payment.pickup_id) == 2_000
     assert ledger.unbalanced_pickups() == {}

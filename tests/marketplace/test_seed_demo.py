@@ -14,7 +14,8 @@ from customers.models import Customer, ServiceLocation
 from customers.models import Membership as CustomerMembership
 from haulers.models import Credential, Hauler, Rate, ServiceZip
 from haulers.models import Membership as HaulerMembership
-from marketplace.demo import seed as demo
+from marketplace.demo import market
+from marketplace.demo.seed import seed_demo
 
 TODAY = dt.date(2026, 3, 2)
 
@@ -38,15 +39,15 @@ def natural_keys() -> dict[str, set]:
 
 
 def test_seeding_twice_gives_the_same_rows():
-    first = demo.seed_demo(today=TODAY)
+    first = seed_demo(today=TODAY)
     keys = natural_keys()
-    second = demo.seed_demo(today=TODAY)
+    second = seed_demo(today=TODAY)
 
     assert natural_keys() == keys
     assert {k: v for k, v in second.items() if not k.endswith("_created")} == {
         k: v for k, v in first.items() if not k.endswith("_created")
     }
-    assert (first["haulers_created"], first["customers_created"]) == (len(demo.HAULERS), len(demo.BUSINESSES))
+    assert (first["haulers_created"], first["customers_created"]) == (len(market.HAULERS), len(market.BUSINESSES))
     assert (second["haulers_created"], second["customers_created"]) == (0, 0)
     assert {name: len(rows) for name, rows in keys.items()} == {
         "users": first["users"],
@@ -62,21 +63,21 @@ def test_seeding_twice_gives_the_same_rows():
 
 
 def test_the_demo_logins_work(client):
-    demo.seed_demo(today=TODAY)
+    seed_demo(today=TODAY)
 
-    assert client.login(email=demo.BUSINESS_EMAIL, password=demo.BUSINESS_PASSWORD)
+    assert client.login(email=market.BUSINESS_EMAIL, password=market.BUSINESS_PASSWORD)
 
-    for _role, email, password in demo.DEMO_LOGINS:
+    for _role, email, password in market.DEMO_LOGINS:
         assert authenticate(email=email, password=password) is not None, email
         address = EmailAddress.objects.get(email=email)
         assert address.verified and address.primary
 
-    admin = User.objects.get(email=demo.ADMIN_EMAIL)
+    admin = User.objects.get(email=market.ADMIN_EMAIL)
     assert admin.is_staff and admin.is_superuser
-    business = User.objects.get(email=demo.BUSINESS_EMAIL).customer_membership
-    assert business.role == "owner" and business.customer.name == demo.BUSINESS_NAME
-    hauler = User.objects.get(email=demo.HAULER_EMAIL).hauler_membership.hauler
-    assert hauler.name == demo.HAULER_NAME and hauler.status == Hauler.Status.ACTIVE
+    business = User.objects.get(email=market.BUSINESS_EMAIL).customer_membership
+    assert business.role == "owner" and business.customer.name == market.BUSINESS_NAME
+    hauler = User.objects.get(email=market.HAULER_EMAIL).hauler_membership.hauler
+    assert hauler.name == market.HAULER_NAME and hauler.status == Hauler.Status.ACTIVE
     assert hauler.service_zips.filter(zip_code="78701").exists()
     # The demo hauler is the cheapest downtown, so the demo business's bookings are offered to it.
     downtown = Rate.objects.filter(
@@ -86,7 +87,7 @@ def test_the_demo_logins_work(client):
 
 
 def test_the_market_has_a_realistic_mix_of_haulers():
-    demo.seed_demo(today=TODAY)
+    seed_demo(today=TODAY)
 
     assert 18 <= Hauler.objects.count() <= 22
     assert set(Hauler.objects.values_list("status", flat=True)) == {"pending", "active", "suspended"}
@@ -112,7 +113,7 @@ def test_the_market_has_a_realistic_mix_of_haulers():
 
 
 def test_every_business_is_in_austin():
-    demo.seed_demo(today=TODAY)
+    seed_demo(today=TODAY)
 
     assert 45 <= Customer.objects.count() <= 55
     for customer in Customer.objects.prefetch_related("locations", "memberships"):
@@ -128,6 +129,6 @@ def test_the_command_seeds_and_prints_the_logins(capsys):
     call_command("seed_demo")
 
     output = capsys.readouterr().out
-    assert demo.BUSINESS_EMAIL in output and demo.HAULER_PASSWORD in output
-    assert Customer.objects.filter(name=demo.BUSINESS_NAME).count() == 1
-    assert Hauler.objects.count() == len(demo.HAULERS)
+    assert market.BUSINESS_EMAIL in output and market.HAULER_PASSWORD in output
+    assert Customer.objects.filter(name=market.BUSINESS_NAME).count() == 1
+    assert Hauler.objects.count() == len(market.HAULERS)

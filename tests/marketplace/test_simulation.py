@@ -10,7 +10,8 @@ from django.core import mail
 from django.core.management import CommandError, call_command
 
 from marketplace import bins
-from marketplace.demo import seed as demo
+from marketplace.demo import market
+from marketplace.demo.seed import seed_demo
 from marketplace.demo.sensors import simulate
 from marketplace.models import Pickup, ServicePlan
 from sensors.models import Device, Reading
@@ -196,7 +197,7 @@ def test_without_the_demo_business_nothing_is_registered(db, clock):
 
 
 def test_the_command_on_the_demo_market(db, clock, capsys, run_on_commit):
-    demo.seed_demo(today=NOW.date())
+    seed_demo(today=NOW.date())
 
     run_on_commit(call_command, "simulate_sensors", "--days", "30")
 
@@ -204,7 +205,7 @@ def test_the_command_on_the_demo_market(db, clock, capsys, run_on_commit):
     for line in ("devices: 4", "readings: 1440", "pickups booked: 1", "visits skipped: 1"):
         assert f"  {line}\n" in output
     cafe = Pickup.objects.get(device__serial__endswith="-trash", plan=None)
-    assert cafe.customer.name == demo.BUSINESS_NAME
+    assert cafe.customer.name == market.BUSINESS_NAME
     assert cafe.location.zip_code == "78701"
     assert cafe.status == Pickup.Status.OFFERED
-    assert cafe.offers.get().hauler.name == demo.HAULER_NAME
+    assert cafe.offers.get().hauler.name == market.HAULER_NAME

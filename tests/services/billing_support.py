@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Sum
 from django.utils import timezone
 
-from billing import services as billing
+from billing import cards, payouts
 from billing.models import LedgerEntry
 from marketplace import services as market
 from marketplace.models import Pickup
@@ -29,7 +29,7 @@ WEBHOOK_URL = "/billing/stripe/webhook/"
 
 
 def save_card(customer, number=VISA, *, exp_year=2030):
-    return billing.save_test_card(customer=customer, number=number, exp_month=12, exp_year=exp_year, cvc="123")
+    return cards.save_test_card(customer=customer, number=number, exp_month=12, exp_year=exp_year, cvc="123")
 
 
 def scheduled_pickup(customer, hauler, *, price=3_000, payout=2_400, service_date=None, **fields) -> Pickup:
@@ -77,7 +77,7 @@ def open_without_redirect(url: str) -> tuple[int, str]:
 
 def onboard(hauler) -> None:
     """The hauler goes through the stand-in's hosted onboarding; payouts are on afterwards."""
-    url = billing.start_payout_onboarding(
+    url = payouts.start_payout_onboarding(
         hauler=hauler,
         email=f"payouts{hauler.pk}@example.com",
         refresh_url="http://testserver/billing/payouts/connect/",
@@ -85,7 +85,7 @@ def onboard(hauler) -> None:
     )
     status, location = open_without_redirect(url)
     assert (status, location) == (302, "http://testserver/billing/payouts/return/")
-    billing.refresh_payout_account(stripe_account_id=hauler.payout_account.stripe_account_id)
+    payouts.refresh_payout_account(stripe_account_id=hauler.payout_account.stripe_account_id)
 
 
 def signed(payload: bytes, *, secret: str = "whsec_test_secret", at: int | None = None) -> str:

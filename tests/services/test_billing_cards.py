@@ -4,7 +4,7 @@ import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
-from billing import services as billing
+from billing import cards
 from billing.models import BillingAccount
 from marketplace import payments
 from tests.services.billing_support import (
@@ -53,18 +53,18 @@ def test_a_refused_card_is_not_saved(stripe_on, customer, number, message):
 
 
 def test_booking_needs_a_card_and_pauses_after_failures_until_a_new_card(stripe_on, customer, in_area_hauler):
-    assert "Add a payment card" in billing.booking_block(customer=customer)
+    assert "Add a payment card" in cards.booking_block(customer=customer)
     save_card(customer, DECLINES_ON_CHARGE)  # saves fine; refused when charged
-    assert billing.booking_block(customer=customer) is None
+    assert cards.booking_block(customer=customer) is None
 
     failures = settings.PAYMENT_FAILURES_BEFORE_PAUSE
     for _ in range(failures):
         pickup = scheduled_pickup(customer, in_area_hauler, status="completed")
         payments.charge_pickup(pickup_id=pickup.pk)
-    block = billing.booking_block(customer=customer)
+    block = cards.booking_block(customer=customer)
     assert block.startswith(f"New bookings are paused: {failures} payments in a row failed")
 
     save_card(customer, VISA)
-    assert billing.booking_block(customer=customer) is None
+    assert cards.booking_block(customer=customer) is None
     account = BillingAccount.objects.get(customer=customer)
     assert (account.failed_payments, account.bookings_paused_at) == (0, None)

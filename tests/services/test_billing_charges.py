@@ -10,8 +10,7 @@ from django.core import mail
 from django.db import close_old_connections
 from django.utils import timezone
 
-from billing import ledger
-from billing import services as billing
+from billing import cards, charges, ledger
 from billing import stripe_gateway as gateway
 from billing.models import BillingAccount, Payment
 from marketplace import followup, payments
@@ -56,7 +55,7 @@ def test_a_completed_pickup_is_charged_once_and_its_books_balance(stripe_on, cus
 
     again = payments.charge_pickup(pickup_id=pickup.pk)
     assert again.pk == payment.pk
-    assert billing.attempt_payment(payment_id=payment.pk).stripe_payment_intent_id == payment.stripe_payment_intent_id
+    assert charges.attempt_payment(payment_id=payment.pk).stripe_payment_intent_id == payment.stripe_payment_intent_id
     assert len(intents()) == 1
     assert kind_totals(pickup=pickup)["charge"] == 10_200
 
@@ -81,7 +80,7 @@ def test_a_declined_card_fails_tells_the_business_retries_on_schedule_and_pauses
     failed_mail = [m for m in mail.outbox if m.subject.startswith("Payment failed")]
     assert [m.to for m in failed_mail] == [[customer_owner.email]]
     assert "Your card was declined." in failed_mail[0].body
-    assert billing.booking_block(customer=customer) is None  # one failure does not pause bookings
+    assert cards.booking_block(customer=customer) is None  # one failure does not pause bookings
 
     # Nothing is due before the schedule says so; then each retry declines again.
     assert run_on_commit(payments.retry_payments) == 0
@@ -93,7 +92,7 @@ def test_a_declined_card_fails_tells_the_business_retries_on_schedule_and_pauses
     last_retry = settings.PAYMENT_RETRY_SCHEDULE[2]
     assert timezone.now() - payment.next_attempt_at + last_retry < dt.timedelta(minutes=1)
     assert len([m for m in mail.outbox if m.subject.startswith("Payment failed")]) == 3
-    assert billing.booking_block(customer=customer).startswith("New bookings are paused: 3 payments in a row failed")
+    assert cards.booking_block(customer=customer).startswith("New bookings are paused: 3 payments in a row failed")
 
     # A new card lifts the pause and makes the payment due now; the sweep charges it.
     save_card(customer, VISA)
@@ -103,7 +102,7 @@ def test_a_declined_card_fails_tells_the_business_retries_on_schedule_and_pauses
     assert remote(f"/v1/payment_intents/{payment.stripe_payment_intent_id}")["status"] == "succeeded"
     assert kind_totals(pickup=pickup)["charge"] == pickup.price_cents
     assert ledger.unbalanced_pickups() == {}
-    assert billing.booking_block(customer=customer) is None
+    assert cards.booking_block(customer=customer) is None
 
 
 @pytest.mark.django_db
@@ -206,7 +205,7 @@ def test_a_charge_whose_outcome_was_lost_is_not_made_twice(stripe_on, customer, 
     """Stripe charged, then the worker died before recording it: the retry sends the same key and gets that charge."""
     account = save_card(customer)
     pickup = scheduled_pickup(customer, in_area_hauler, status=Pickup.Status.COMPLETED)
-    payment = billing.bill_pickup(
+    payment = charges.bill_pickup(
         pickup=pickup, customer=customer, hauler=in_area_hauler, amount_cents=3_000, payable_cents=2_400,
         description="Trash pickup",
     )  # fmt: skip
@@ -230,7 +229,7 @@ def test_two_workers_charging_one_payment_at_once_make_one_payment_intent(stripe
     save_card(customer)
     hauler = factories.HaulerFactory()
     pickup = scheduled_pickup(customer, hauler, status=Pickup.Status.COMPLETED)
-    payment = billing.bill_pickup(
+    payment = charges.bill_pickup(
         pickup=pickup, customer=customer, hauler=hauler, amount_cents=3_000, payable_cents=2_400,
         description="Trash pickup",
     )  # fmt: skip
@@ -240,7 +239,7 @@ def test_two_workers_charging_one_payment_at_once_make_one_payment_intent(stripe
     def worker():
         try:
             start.wait()
-            outcomes.append(billing.attempt_payment(payment_id=payment.pk).status)
+            outcomes.append(charges.attempt_payment(payment_id=payment.pk).status)
         finally:
             close_old_connections()
 

@@ -7,8 +7,7 @@ import time_machine
 from django.conf import settings
 from django.utils import timezone
 
-from billing import ledger
-from billing import services as billing
+from billing import ledger, refunds
 from billing.models import Invoice, InvoiceLine, Payment
 from marketplace import payments, plans
 from marketplace import tasks as market_tasks
@@ -49,7 +48,7 @@ def test_last_months_visits_make_one_invoice_per_business_charged_once(stripe_on
     this_month = visit(mine, today.replace(day=1))  # next month's invoice
     [their_visit] = [visit(theirs, month + dt.timedelta(days=4))]
     scheduled_pickup(customer, in_area_hauler, service_date=month, status=Pickup.Status.COMPLETED)  # one-time
-    billing.grant_credit(customer=other, amount_cents=2_500, reason="Missed pickup", key="test:other")
+    refunds.grant_credit(customer=other, amount_cents=2_500, reason="Missed pickup", key="test:other")
 
     invoices = payments.issue_invoices(today=today)
 

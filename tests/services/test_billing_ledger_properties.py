@@ -14,8 +14,7 @@ from django.db.models import Q, Sum
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from billing import ledger
-from billing import services as billing
+from billing import charges, ledger, payouts, refunds
 from billing.models import LedgerEntry, Payment
 from marketplace import payments
 from marketplace.models import Pickup
@@ -87,7 +86,7 @@ def test_any_sequence_of_money_movements_keeps_the_books_balanced(stripe_on, sta
             )
             payment = payments.charge_pickup(pickup_id=pickup.pk)
             assert payment.status == Payment.Status.SUCCEEDED
-            assert payment.charged_cents == 0 or payment.charged_cents >= billing.MIN_CHARGE_CENTS
+            assert payment.charged_cents == 0 or payment.charged_cents >= charges.MIN_CHARGE_CENTS
         elif step[0] == "refund":
             _, which, amount = step
             paid = list(
@@ -98,19 +97,19 @@ def test_any_sequence_of_money_movements_keeps_the_books_balanced(stripe_on, sta
             if not paid:
                 continue
             payment = paid[which % len(paid)]
-            refundable = billing.refundable_cents(payment=payment, pickup_id=payment.pickup_id)
+            refundable = refunds.refundable_cents(payment=payment, pickup_id=payment.pickup_id)
             if amount > refundable:
                 with pytest.raises(ValidationError):
-                    billing.refund_payment(payment=payment, amount_cents=amount, reason="Too much", by=staff_user)
-                assert billing.refundable_cents(payment=payment, pickup_id=payment.pickup_id) == refundable
+                    refunds.refund_payment(payment=payment, amount_cents=amount, reason="Too much", by=staff_user)
+                assert refunds.refundable_cents(payment=payment, pickup_id=payment.pickup_id) == refundable
             else:
-                made = billing.refund_payment(payment=payment, amount_cents=amount, reason="Goodwill", by=staff_user)
+                made = refunds.refund_payment(payment=payment, amount_cents=amount, reason="Goodwill", by=staff_user)
                 assert remote(f"/v1/refunds/{made.stripe_refund_id}")["amount"] == amount
         elif step[0] == "credit":
-            billing.grant_credit(customer=customer, amount_cents=step[1], reason="Goodwill", key=f"prop:{next(keys)}")
+            refunds.grant_credit(customer=customer, amount_cents=step[1], reason="Goodwill", key=f"prop:{next(keys)}")
             granted += step[1]
         else:
-            billing.run_payouts()
+            payouts.run_payouts()
         assert_books_balance(hauler)
         assert ledger.credit_balance_cents(customer_id=customer.pk) >= 0
 

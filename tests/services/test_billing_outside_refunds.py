@@ -8,8 +8,7 @@ import threading
 import pytest
 from django.db import close_old_connections, connection
 
-from billing import ledger, reconcile
-from billing import services as billing
+from billing import charges, ledger, reconcile, refunds
 from billing.models import LedgerEntry, Payment, Refund, StripeEvent
 from tests.billing.support import completed_pickup, invoice_for
 from tests.services.billing_support import (
@@ -24,7 +23,7 @@ from tests.services.billing_support import (
 
 pytestmark = pytest.mark.services
 
-OUTSIDE = billing.OUTSIDE_REFUND_REASON
+OUTSIDE = refunds.OUTSIDE_REFUND_REASON
 
 
 def charge_of(payment: Payment) -> dict:
@@ -98,7 +97,7 @@ def test_a_dashboard_refund_is_booked_once_from_the_event(paid, client, run_on_c
     )
     assert ledger.unbalanced_pickups() == {}
     assert reconcile.differences() == []
-    assert billing.refundable_cents(payment=paid, pickup_id=paid.pickup_id) == 7_700
+    assert refunds.refundable_cents(payment=paid, pickup_id=paid.pickup_id) == 7_700
 
     # The same event again, and the same news under new event ids (Stripe's retries, charge.refund.updated).
     for _ in range(3):
@@ -121,7 +120,7 @@ def test_a_dashboard_refund_is_booked_once_from_the_event(paid, client, run_on_c
 
 @pytest.mark.django_db
 def test_our_own_refunds_are_not_booked_again_and_a_later_dashboard_refund_is(paid, client, run_on_commit, staff_user):
-    ours = billing.refund_payment(payment=paid, amount_cents=1_000, reason="Late arrival", by=staff_user)
+    ours = refunds.refund_payment(payment=paid, amount_cents=1_000, reason="Late arrival", by=staff_user)
     run_on_commit(deliver_event, client, charge_refunded("evt_ours", paid))
 
     assert StripeEvent.objects.get(event_id="evt_ours").outcome == f"payment {paid.pk}: no refund to book"
@@ -136,7 +135,7 @@ def test_our_own_refunds_are_not_booked_again_and_a_later_dashboard_refund_is(pa
         (first, 700, OUTSIDE),
         (second, 8_500, OUTSIDE),
     }
-    assert billing.refundable_cents(payment=paid, pickup_id=paid.pickup_id) == 0
+    assert refunds.refundable_cents(payment=paid, pickup_id=paid.pickup_id) == 0
     assert ledger.unbalanced_pickups() == {}
     assert reconcile.differences() == []
 
@@ -150,31 +149,31 @@ def test_an_invoice_refunded_at_stripe_is_spread_over_its_visits(stripe_on, cust
         for price, payout in ((6_000, 4_800), (6_000, 4_800), (9_000, 7_000))
     ]
     invoice = invoice_for(customer, visits)
-    payment = billing.attempt_payment(payment_id=invoice.payment.pk)
+    payment = charges.attempt_payment(payment_id=invoice.payment.pk)
     assert (payment.status, payment.charged_cents) == (Payment.Status.SUCCEEDED, 21_000)
-    billing.refund_payment(
+    refunds.refund_payment(
         payment=payment, pickup_id=visits[0].pk, amount_cents=1_000, reason="Lid left open", by=staff_user
     )
     stripe_id = refund_at_stripe(payment, 3_001)  # refundable 5000 / 6000 / 9000: shares 750.25 / 900.3 / 1350.45
 
-    made = billing.record_outside_refunds(payment_intent_id=payment.stripe_payment_intent_id)
+    made = refunds.record_outside_refunds(payment_intent_id=payment.stripe_payment_intent_id)
 
     assert [(r.pickup_id, r.amount_cents, r.stripe_refund_id) for r in made] == [
         (visits[0].pk, 750, stripe_id),
         (visits[1].pk, 900, stripe_id),
         (visits[2].pk, 1_351, stripe_id),  # the cent rounding left goes to the largest remainder
     ]
-    assert {v.pk: billing.refundable_cents(payment=payment, pickup_id=v.pk) for v in visits} == {
+    assert {v.pk: refunds.refundable_cents(payment=payment, pickup_id=v.pk) for v in visits} == {
         visits[0].pk: 4_250,
         visits[1].pk: 5_100,
         visits[2].pk: 7_649,
     }
     assert ledger.unbalanced_pickups() == {}
     assert reconcile.differences() == []
-    assert billing.record_outside_refunds(payment_intent_id=payment.stripe_payment_intent_id) == []
+    assert refunds.record_outside_refunds(payment_intent_id=payment.stripe_payment_intent_id) == []
 
     rest = refund_at_stripe(payment, 4_250 + 5_100 + 7_649)  # the Dashboard's "refund all" of what is left
-    made = billing.record_outside_refunds(payment_intent_id=payment.stripe_payment_intent_id)
+    made = refunds.record_outside_refunds(payment_intent_id=payment.stripe_payment_intent_id)
     assert [(r.pickup_id, r.amount_cents, r.stripe_refund_id) for r in made] == [
         (visits[0].pk, 4_250, rest),
         (visits[1].pk, 5_100, rest),
@@ -197,7 +196,7 @@ def test_two_events_handled_at_once_book_a_refund_once(postgres, stripe_on, cust
     def handle():
         try:
             barrier.wait()
-            outcomes.append(len(billing.record_outside_refunds(payment_intent_id=payment.stripe_payment_intent_id)))
+            outcomes.append(len(refunds.record_outside_refunds(payment_intent_id=payment.stripe_payment_intent_id)))
         except Exception as error:  # recorded, so the assertion shows it
             outcomes.append(repr(error))
         finally:

@@ -3,8 +3,7 @@
 import pytest
 from django.conf import settings
 
-from billing import ledger, reconcile
-from billing import services as billing
+from billing import ledger, payouts, reconcile
 from billing import stripe_gateway as gateway
 from billing.models import LedgerEntry, Payout, PayoutAccount
 from tests import factories
@@ -25,7 +24,7 @@ RETURN = "http://testserver/billing/payouts/return/"
 
 
 def start(hauler) -> str:
-    return billing.start_payout_onboarding(
+    return payouts.start_payout_onboarding(
         hauler=hauler, email="owner@hauler.example", refresh_url=REFRESH, return_url=RETURN
     )
 
@@ -41,12 +40,12 @@ def test_onboarding_goes_through_the_hosted_page_and_turns_payouts_on(stripe_on,
         "owner@hauler.example",
     )
     assert remote_account["metadata"] == {"hauler": str(in_area_hauler.pk)}
-    billing.refresh_payout_account(stripe_account_id=account.stripe_account_id)
+    payouts.refresh_payout_account(stripe_account_id=account.stripe_account_id)
     account.refresh_from_db()
     assert (account.details_submitted, account.payouts_enabled) == (False, False)
 
     assert open_without_redirect(url) == (302, RETURN)
-    billing.refresh_payout_account(stripe_account_id=account.stripe_account_id)
+    payouts.refresh_payout_account(stripe_account_id=account.stripe_account_id)
     account.refresh_from_db()
     assert (account.details_submitted, account.payouts_enabled) == (True, True)
 
@@ -71,10 +70,10 @@ def test_a_payout_run_transfers_what_paid_jobs_earned_once(stripe_on, customer, 
         for price, payout in ((3_000, 2_400), (10_200, 8_500))
     ]
     complete(run_on_commit, scheduled_pickup(customer, not_onboarded, price=5_000, payout=4_000))
-    assert billing.run_payouts() == []  # nobody can receive money yet
+    assert payouts.run_payouts() == []  # nobody can receive money yet
     onboard(in_area_hauler)
 
-    [payout] = billing.run_payouts()
+    [payout] = payouts.run_payouts()
 
     assert (payout.hauler, payout.status, payout.amount_cents) == (in_area_hauler, Payout.Status.PAID, 10_900)
     transfer = remote(f"/v1/transfers/{payout.stripe_transfer_id}")
@@ -88,7 +87,7 @@ def test_a_payout_run_transfers_what_paid_jobs_earned_once(stripe_on, customer, 
     assert {job.pk: kind_totals(pickup=job)["transfer"] for job in jobs} == {jobs[0].pk: 2_400, jobs[1].pk: 8_500}
     assert ledger.unpaid_payables(hauler_id=in_area_hauler.pk) == {}
 
-    assert billing.run_payouts() == []
+    assert payouts.run_payouts() == []
     assert [t["id"] for t in remote("/v1/transfers")["data"]] == [payout.stripe_transfer_id]
     assert remote("/v1/transfers", transfer_group=f"payout_{payout.pk}")["data"] == [transfer]
     assert not Payout.objects.filter(hauler=not_onboarded).exists()
@@ -100,10 +99,10 @@ def test_a_new_paid_job_goes_in_the_next_run(stripe_on, customer, in_area_hauler
     save_card(customer)
     onboard(in_area_hauler)
     complete(run_on_commit, scheduled_pickup(customer, in_area_hauler, price=3_000, payout=2_400))
-    [first] = billing.run_payouts()
+    [first] = payouts.run_payouts()
     later = complete(run_on_commit, scheduled_pickup(customer, in_area_hauler, price=4_000, payout=3_100))
 
-    [second] = billing.run_payouts()
+    [second] = payouts.run_payouts()
 
     assert (first.amount_cents, second.amount_cents) == (2_400, 3_100)
     assert LedgerEntry.objects.get(kind="transfer", pickup=later).payout == second
@@ -123,7 +122,7 @@ def test_a_transfer_refused_for_good_fails_the_payout_and_its_jobs_go_in_the_nex
     # We believe it can be paid (an account.updated that turned it off never arrived).
     PayoutAccount.objects.filter(hauler=in_area_hauler).update(details_submitted=True, payouts_enabled=True)
 
-    [failed] = billing.run_payouts()
+    [failed] = payouts.run_payouts()
 
     assert (failed.status, failed.amount_cents, failed.stripe_transfer_id) == (Payout.Status.FAILED, 10_900, "")
     assert failed.failure_message.startswith("Stripe refused the transfer: Your destination account needs")
@@ -137,12 +136,12 @@ def test_a_transfer_refused_for_good_fails_the_payout_and_its_jobs_go_in_the_nex
     assert reconcile.differences() == []  # a refused payout that moved nothing is what we expect
     account = PayoutAccount.objects.get(hauler=in_area_hauler)
     assert (account.details_submitted, account.payouts_enabled) == (False, False)  # as Stripe says
-    assert billing.run_payouts() == []  # nobody is paid into an account that cannot receive money
-    assert billing.send_payout(payout_id=failed.pk) == failed  # a failed payout is never sent again
+    assert payouts.run_payouts() == []  # nobody is paid into an account that cannot receive money
+    assert payouts.send_payout(payout_id=failed.pk) == failed  # a failed payout is never sent again
     assert LedgerEntry.objects.filter(kind="transfer_reversed").count() == 2
 
     onboard(in_area_hauler)  # staff have the hauler finish onboarding
-    [paid] = billing.run_payouts()
+    [paid] = payouts.run_payouts()
 
     assert (paid.status, paid.amount_cents) == (Payout.Status.PAID, 10_900)
     assert [t["id"] for t in remote("/v1/transfers")["data"]] == [paid.stripe_transfer_id]
@@ -151,7 +150,7 @@ def test_a_transfer_refused_for_good_fails_the_payout_and_its_jobs_go_in_the_nex
         job.pk for job in jobs
     }
     assert ledger.unpaid_payables(hauler_id=in_area_hauler.pk) == {}
-    assert billing.run_payouts() == []
+    assert payouts.run_payouts() == []
     assert [t["id"] for t in remote("/v1/transfers")["data"]] == [paid.stripe_transfer_id]
     assert ledger.unbalanced_pickups() == {}
     assert reconcile.differences() == []
@@ -164,13 +163,13 @@ def test_a_transfer_to_an_account_stripe_does_not_have_fails_and_the_hauler_is_l
     job = complete(run_on_commit, scheduled_pickup(customer, in_area_hauler, price=3_000, payout=2_400))
     PayoutAccount.objects.create(hauler=in_area_hauler, stripe_account_id="acct_gone", payouts_enabled=True)
 
-    [failed] = billing.run_payouts()
+    [failed] = payouts.run_payouts()
 
     assert failed.status == Payout.Status.FAILED
     assert "No such account: 'acct_gone'" in failed.failure_message
     assert ledger.unpaid_payables(hauler_id=in_area_hauler.pk) == {job.pk: 2_400}
     assert not PayoutAccount.objects.get(hauler=in_area_hauler).payouts_enabled
-    assert billing.run_payouts() == []
+    assert payouts.run_payouts() == []
     assert reconcile.differences() == []
 
 
@@ -186,14 +185,14 @@ def test_a_platform_balance_too_low_keeps_the_payout_pending_for_the_next_run(
         raise gateway.RequestRefused("Insufficient funds in Stripe account.", code="balance_insufficient")
 
     monkeypatch.setattr(gateway, "transfer", short_balance)
-    assert billing.run_payouts() == []
+    assert payouts.run_payouts() == []
     payout = Payout.objects.get(hauler=in_area_hauler)
     assert (payout.status, payout.failure_message) == (Payout.Status.PENDING, "Insufficient funds in Stripe account.")
     assert ledger.unpaid_payables(hauler_id=in_area_hauler.pk) == {}  # it stays in this payout
     assert not LedgerEntry.objects.filter(kind="transfer_reversed").exists()
 
     monkeypatch.setattr(gateway, "transfer", send)  # the balance has come in
-    assert billing.run_payouts() == []  # the pending payout is sent; nothing new is owed
+    assert payouts.run_payouts() == []  # the pending payout is sent; nothing new is owed
 
     payout.refresh_from_db()
     assert (payout.status, payout.amount_cents) == (Payout.Status.PAID, 2_400)

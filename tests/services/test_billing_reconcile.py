@@ -3,8 +3,7 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from billing import reconcile
-from billing import services as billing
+from billing import payouts, reconcile, refunds
 from billing.models import Payment, Payout
 from tests.services.billing_support import complete, onboard, save_card, scheduled_pickup
 
@@ -18,8 +17,8 @@ def books(stripe_on, customer, in_area_hauler, staff_user, run_on_commit):
     onboard(in_area_hauler)
     pickup = complete(run_on_commit, scheduled_pickup(customer, in_area_hauler, price=10_200, payout=8_500))
     payment = Payment.objects.get(pickup=pickup, status=Payment.Status.SUCCEEDED)
-    billing.refund_payment(payment=payment, amount_cents=1_500, reason="Late arrival", by=staff_user)
-    [payout] = billing.run_payouts()
+    refunds.refund_payment(payment=payment, amount_cents=1_500, reason="Late arrival", by=staff_user)
+    [payout] = payouts.run_payouts()
     return payment, payout
 
 

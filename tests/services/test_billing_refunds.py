@@ -3,8 +3,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from billing import ledger
-from billing import services as billing
+from billing import ledger, refunds
 from billing.models import Payment, Refund
 from core.errors import Conflict
 from tests.services.billing_support import (
@@ -31,21 +30,21 @@ def refunded_at_stripe(payment: Payment) -> int:
 
 
 def test_partial_then_full_refunds_reach_stripe_and_keep_the_books_balanced(paid, staff_user):
-    part = billing.refund_payment(payment=paid, amount_cents=2_000, reason="Bins left half full", by=staff_user)
+    part = refunds.refund_payment(payment=paid, amount_cents=2_000, reason="Bins left half full", by=staff_user)
 
     assert part.stripe_refund_id.startswith("re_")
     stripe_refund = remote(f"/v1/refunds/{part.stripe_refund_id}")
     assert (stripe_refund["amount"], stripe_refund["status"]) == (2_000, "succeeded")
     assert refunded_at_stripe(paid) == 2_000
     assert ledger.unbalanced_pickups() == {}
-    assert billing.refundable_cents(payment=paid, pickup_id=paid.pickup_id) == 8_200
+    assert refunds.refundable_cents(payment=paid, pickup_id=paid.pickup_id) == 8_200
 
     with pytest.raises(ValidationError, match="At most 8200 cents"):
-        billing.refund_payment(payment=paid, amount_cents=8_201, reason="Too much", by=staff_user)
+        refunds.refund_payment(payment=paid, amount_cents=8_201, reason="Too much", by=staff_user)
     assert Refund.objects.count() == 1
     assert refunded_at_stripe(paid) == 2_000
 
-    rest = billing.refund_payment(payment=paid, amount_cents=8_200, reason="Service not done", by=staff_user)
+    rest = refunds.refund_payment(payment=paid, amount_cents=8_200, reason="Service not done", by=staff_user)
 
     assert remote(f"/v1/refunds/{rest.stripe_refund_id}")["amount"] == 8_200
     assert refunded_at_stripe(paid) == 10_200
@@ -59,17 +58,17 @@ def test_partial_then_full_refunds_reach_stripe_and_keep_the_books_balanced(paid
     )
     assert ledger.unbalanced_pickups() == {}
     with pytest.raises(ValidationError, match="At most 0 cents"):
-        billing.refund_payment(payment=paid, amount_cents=1, reason="Once more", by=staff_user)
+        refunds.refund_payment(payment=paid, amount_cents=1, reason="Once more", by=staff_user)
 
 
 def test_a_refund_needs_a_reason_and_a_paid_card_payment(paid, staff_user, customer, in_area_hauler, run_on_commit):
     with pytest.raises(ValidationError) as raised:
-        billing.refund_payment(payment=paid, amount_cents=0, reason=" ", by=staff_user)
+        refunds.refund_payment(payment=paid, amount_cents=0, reason=" ", by=staff_user)
     assert set(raised.value.message_dict) == {"reason", "amount_cents"}
 
     save_card(customer, DECLINES_ON_CHARGE)
     failed = complete(run_on_commit, scheduled_pickup(customer, in_area_hauler))
     with pytest.raises(Conflict, match="Only a paid card payment"):
-        billing.refund_payment(payment=failed.payment, amount_cents=100, reason="Goodwill", by=staff_user)
+        refunds.refund_payment(payment=failed.payment, amount_cents=100, reason="Goodwill", by=staff_user)
     assert not Refund.objects.exists()
     assert refunded_at_stripe(paid) == 0

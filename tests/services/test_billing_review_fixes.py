@@ -10,8 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from billing import ledger
-from billing import services as billing
+from billing import ledger, payouts, refunds
 from billing import stripe_gateway as gateway
 from billing.models import BillingAccount, Payment, Payout, Refund
 from core.errors import Conflict
@@ -48,14 +47,14 @@ def test_a_pending_payout_whose_transfer_was_made_is_not_sent_again_after_stripe
     gateway.transfer = transfer_then_crash
     try:
         with pytest.raises(gateway.GatewayError):
-            billing.pay_hauler(hauler=in_area_hauler)
+            payouts.pay_hauler(hauler=in_area_hauler)
     finally:
         gateway.transfer = real_transfer
     [payout] = Payout.objects.filter(hauler=in_area_hauler)
     assert payout.status == Payout.Status.PENDING and len(sent) == 1
     settings.STRIPE_IDEMPOTENCY_PREFIX = "a-week-later:"
 
-    billing.run_payouts()
+    payouts.run_payouts()
 
     payout.refresh_from_db()
     assert (payout.status, payout.stripe_transfer_id) == (Payout.Status.PAID, sent[0])
@@ -79,14 +78,14 @@ def test_a_refund_whose_answer_was_lost_is_finished_by_the_sweep_not_made_again(
     gateway.refund = refund_then_lose_the_answer
     try:
         with pytest.raises(Conflict, match="will be sent again"):
-            billing.refund_payment(payment=paid, amount_cents=4_000, reason="Bins half full", by=staff_user)
+            refunds.refund_payment(payment=paid, amount_cents=4_000, reason="Bins half full", by=staff_user)
     finally:
         gateway.refund = real_refund
     with pytest.raises(ValidationError, match="At most 6200 cents"):  # staff try again: the first still counts
-        billing.refund_payment(payment=paid, amount_cents=10_200, reason="Bins half full", by=staff_user)
+        refunds.refund_payment(payment=paid, amount_cents=10_200, reason="Bins half full", by=staff_user)
     settings.STRIPE_IDEMPOTENCY_PREFIX = "a-day-later:"
 
-    assert billing.send_pending_refunds(now=timezone.now() + dt.timedelta(minutes=10)) == 1
+    assert refunds.send_pending_refunds(now=timezone.now() + dt.timedelta(minutes=10)) == 1
 
     [refund] = Refund.objects.all()
     assert refund.stripe_refund_id == made[0][0]

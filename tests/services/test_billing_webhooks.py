@@ -4,8 +4,7 @@ import time
 
 import pytest
 
-from billing import ledger
-from billing import services as billing
+from billing import charges, ledger, payouts
 from billing import stripe_gateway as gateway
 from billing.models import BillingAccount, Payment, PayoutAccount, StripeEvent
 from marketplace import payments
@@ -70,7 +69,7 @@ def test_a_charge_and_an_onboarding_come_back_as_signed_events_that_are_handled(
     assert StripeEvent.objects.filter(type="customer.created", status=StripeEvent.Status.IGNORED).exists()
     assert kind_totals(pickup=pickup)["charge"] == 3_000  # the event settled nothing a second time
 
-    url = billing.start_payout_onboarding(
+    url = payouts.start_payout_onboarding(
         hauler=hauler, email="owner@hauler.example", refresh_url="http://x.example/r", return_url="http://x.example/"
     )
     assert open_without_redirect(url)[0] == 302
@@ -115,7 +114,7 @@ def test_a_success_event_settles_a_payment_whose_outcome_was_not_recorded(stripe
     customer = business()
     hauler = factories.HaulerFactory()
     pickup = scheduled_pickup(customer, hauler, status=Pickup.Status.COMPLETED)
-    payment = billing.bill_pickup(
+    payment = charges.bill_pickup(
         pickup=pickup, customer=customer, hauler=hauler, amount_cents=3_000, payable_cents=2_400,
         description="Trash pickup",
     )  # fmt: skip

@@ -4,8 +4,9 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from marketplace.demo.market import DEMO_LOGINS
 from marketplace.demo.payments import seed_payments
-from marketplace.demo.seed import DEMO_LOGINS, seed_demo
+from marketplace.demo.seed import seed_demo
 
 
 class Command(BaseCommand):

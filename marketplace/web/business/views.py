@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
-from billing import services as billing
+from billing import cards
 from core import geo
 from core.catalog import Container, WasteStream
 from core.errors import Conflict
@@ -106,7 +106,7 @@ def book(request, customer):
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            context = {"quote": quote, "form": form, "booking_block": billing.booking_block(customer=customer)}
+            context = {"quote": quote, "form": form, "booking_block": cards.booking_block(customer=customer)}
             return render(request, "marketplace/quote.html", context)
     status = 400 if request.method == "POST" else 200
     return render(request, "marketplace/book.html", {"form": form}, status=status)
@@ -136,7 +136,7 @@ def book_quote(request, customer, quote_id: int):
         messages.error(request, " ".join(error.messages))
         return redirect("book")
     except Conflict as error:
-        if not billing.booking_block(customer=customer):
+        if not cards.booking_block(customer=customer):
             raise
         # The card is what stands in the way: say so, and where to fix it.
         context = {"message": str(error), "fix_url": reverse("billing_card"), "fix_label": "Go to your payment card"}
