@@ -9,7 +9,7 @@ from django.utils import timezone
 from marketplace import services as market
 from marketplace.models import Frequency, Pickup, ServicePlan
 from tests import factories
-from tests.api.conftest import client_for
+from tests.marketplace.api.conftest import client_for
 
 pytestmark = pytest.mark.django_db
 

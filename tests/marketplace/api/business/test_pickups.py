@@ -10,7 +10,7 @@ from django.utils import timezone
 from marketplace import dispatch, scheduling
 from marketplace.models import Pickup
 from tests import factories
-from tests.api.conftest import in_days
+from tests.marketplace.api.conftest import in_days
 
 URL = "/api/v1/pickups/"
 

@@ -7,8 +7,7 @@ from rest_framework.test import APIClient
 from marketplace import services
 from marketplace.models import Pickup
 from tests import factories
-from tests.api.conftest import client_for
-from tests.api.hauler_fixtures import *  # noqa: F403
+from tests.marketplace.api.conftest import client_for
 
 HAULER_ENDPOINTS = [
     ("get", "/api/v1/hauler/offers/"),

@@ -10,8 +10,7 @@ from django.utils import timezone
 from core.transitions import history
 from marketplace.models import Offer, Pickup
 from tests import factories
-from tests.api.conftest import client_for, in_days
-from tests.api.hauler_fixtures import *  # noqa: F403
+from tests.marketplace.api.conftest import client_for, in_days
 
 URL = "/api/v1/hauler/offers/"
 

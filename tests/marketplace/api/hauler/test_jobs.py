@@ -10,9 +10,8 @@ from django.utils import timezone
 
 from marketplace.models import ExceptionReason, Pickup, ServiceProof
 from tests import factories
-from tests.api.conftest import in_days
-from tests.api.hauler_fixtures import *  # noqa: F403
 from tests.factories import in_window
+from tests.marketplace.api.conftest import in_days
 
 URL = "/api/v1/hauler/jobs/"
 ELF = b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 64

@@ -9,8 +9,8 @@ from rest_framework.test import APIClient
 
 from sensors import services as sensor_services
 from sensors.models import Device, Reading
-from tests.api.conftest import client_for
-from tests.api.test_schema import assert_matches_schema
+from tests.marketplace.api.conftest import client_for
+from tests.marketplace.api.test_schema import assert_matches_schema
 
 URL = "/api/v1/sensors/readings/"
 

@@ -11,7 +11,7 @@ from drf_spectacular.validation import validate_schema
 
 from marketplace import dispatch
 from marketplace.models import Pickup
-from tests.api.conftest import client_for, in_days
+from tests.marketplace.api.conftest import client_for, in_days
 
 
 @pytest.fixture(scope="module")

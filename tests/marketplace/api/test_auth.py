@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 from marketplace import dispatch
 from marketplace.models import Pickup
 from tests import factories
-from tests.api.conftest import client_for, in_days
+from tests.marketplace.api.conftest import client_for, in_days
 
 TOKEN_URL = "/api/v1/auth/token/"
 BUSINESS_ENDPOINTS = [

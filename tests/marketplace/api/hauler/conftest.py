@@ -1,5 +1,5 @@
-"""Hauler API fixtures (import with `from tests.api.hauler_fixtures import *`): two haulers serving downtown,
-each with a member signed in by token, and quick ways to make offers and jobs for them."""
+"""Hauler API fixtures: two haulers serving downtown, each with a member signed in by token, and quick ways to make
+offers and jobs for them."""
 
 import datetime as dt
 
@@ -9,7 +9,7 @@ from django.utils import timezone
 from marketplace import services
 from marketplace.models import Offer, Pickup
 from tests import factories
-from tests.api.conftest import client_for
+from tests.marketplace.api.conftest import client_for
 
 __all__ = [
     "book",

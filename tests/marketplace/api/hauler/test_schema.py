@@ -7,10 +7,9 @@ from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.validation import validate_schema
 
 from tests import factories
-from tests.api.conftest import client_for
-from tests.api.hauler_fixtures import *  # noqa: F403
-from tests.api.test_schema import assert_matches_schema
 from tests.factories import in_window
+from tests.marketplace.api.conftest import client_for
+from tests.marketplace.api.test_schema import assert_matches_schema
 
 OFFERS = "/api/v1/hauler/offers/"
 JOBS = "/api/v1/hauler/jobs/"

@@ -4,7 +4,6 @@ import pytest
 
 from core import geo
 from haulers.models import Rate, ServiceZip
-from tests.api.hauler_fixtures import *  # noqa: F403
 
 AREA = "/api/v1/hauler/service-area/"
 RATES = "/api/v1/hauler/rates/"

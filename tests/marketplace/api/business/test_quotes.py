@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from marketplace.models import Quote, UnmetDemand
-from tests.api.conftest import in_days
+from tests.marketplace.api.conftest import in_days
 
 URL = "/api/v1/quotes/"
 
