@@ -16,12 +16,14 @@ from django.db import connection, models
 from django.utils import timezone
 
 from bench.market import HaulerSpec
-from core import geo
+from core import catalog, geo
 from customers.models import Customer, ServiceLocation
-from haulers.models import Credential, Hauler, Rate, ServiceZip
+from haulers.models import Credential, Hauler, Rate, ServiceZip, Truck
 from marketplace.models import Offer, Pickup
 
 CHUNK_CHARACTERS = 4_000_000
+ROLL_OFFS = sorted(catalog.ROLL_OFFS)
+COLLECTED = [c for c in catalog.Container.values if c not in catalog.ROLL_OFFS]
 _ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
 
 
@@ -126,7 +128,6 @@ class Loader:
                 "depot_zip",
                 "depot_latitude",
                 "depot_longitude",
-                "capacity_per_day",
                 "reliability_score",
                 "verified_at",
             ],
@@ -139,7 +140,6 @@ class Loader:
                 spec.depot,
                 geo.lookup(spec.depot).latitude,
                 geo.lookup(spec.depot).longitude,
-                spec.capacity,
                 spec.reliability,
                 self.verified_at if spec.verified else None,
             )
@@ -155,6 +155,26 @@ class Loader:
                 yield prefix + ("\n" + prefix).join(spec.service_zips) + "\n"
 
         counts["service_zips"] = service_zip.copy(areas())
+        # Its capacity: a collection truck, and a roll-off truck where it prices roll-offs, `capacity` stops each.
+        truck = Copier(
+            Truck, ["hauler_id", "name", "kind", "containers", "capacity_per_trip", "stops_per_shift",
+                    "depot_latitude", "depot_longitude"],
+        )  # fmt: skip
+
+        def fleets() -> Iterator[str]:
+            for spec in haulers:
+                depot = geo.lookup(spec.depot)
+                priced = {container for _, container, _, _ in spec.rates}
+                for name, kind, containers, per_trip in (
+                    ("Truck 1", "front_load", [c for c in COLLECTED if c in priced], 30),
+                    ("Roll-off 1", "roll_off", [c for c in ROLL_OFFS if c in priced], 1),
+                ):
+                    if containers:
+                        yield truck.line(
+                            spec.id, name, kind, containers, per_trip, spec.capacity, depot.latitude, depot.longitude
+                        )
+
+        counts["trucks"] = truck.copy(fleets())
         rate = Copier(Rate, ["hauler_id", "waste_stream", "container", "price_cents", "extra_container_cents"])
         counts["rates"] = rate.copy(rate.line(spec.id, *row) for spec in haulers for row in spec.rates)
         credential = Copier(Credential, ["hauler_id", "kind", "number", "issuer", "valid_from", "expires_on"])
@@ -183,7 +203,7 @@ class Loader:
         counts["pickups"] = pickup.copy(pickup.line(*row) for row in pickups)
         offer = Copier(Offer, ["pickup_id", "hauler_id", "status", "payout_cents", "answer_by"])
         counts["offers"] = offer.copy(offer.line(*row) for row in offers)
-        copiers = (hauler, service_zip, rate, credential, pickup, offer)
+        copiers = (hauler, service_zip, truck, rate, credential, pickup, offer)
         self.seconds = {name: copier.seconds for name, copier in zip(counts, copiers, strict=True)}
         with connection.cursor() as cursor:
             for sql in connection.ops.sequence_reset_sql(no_style(), [Hauler, Pickup]):

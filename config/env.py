@@ -5,7 +5,7 @@ falling back silently (django-environ's own bool() turns "maybe" into False, for
 """
 
 import os
-from datetime import timedelta
+from datetime import time, timedelta
 from decimal import Decimal, InvalidOperation
 
 import environ
@@ -126,3 +126,17 @@ def decimal(name: str, default: str, *, minimum: str, maximum: str) -> Decimal:
     if not Decimal(minimum) <= number <= Decimal(maximum):
         raise bad(name, f"must be between {minimum} and {maximum}, got {value}")
     return number
+
+
+def time_windows(name: str, default: str) -> list[tuple[time, time]]:
+    """Comma-separated local-time windows, e.g. "07:00-17:00,07:00-11:00"; each must end after it starts."""
+    windows = []
+    for part in (_raw(name) or default).split(","):
+        try:
+            start, end = (time.fromisoformat(bound.strip()) for bound in part.split("-"))
+        except ValueError:
+            raise bad(name, f"{part.strip()!r} is not a window like 07:00-11:00") from None
+        if end <= start:
+            raise bad(name, f"{part.strip()!r} must end after it starts")
+        windows.append((start, end))
+    return windows

@@ -5,7 +5,7 @@ Celery tasks in-process, email to the console, DEBUG on. The README's configurat
 table lists every variable read here.
 """
 
-from datetime import time, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 from celery.schedules import crontab
@@ -238,8 +238,24 @@ CANCELLATION_CUTOFF = env.duration("CANCELLATION_CUTOFF", "24h")
 CANCELLATION_FEE_CENTS = env.integer("CANCELLATION_FEE_CENTS", 2500, minimum=0)
 if 0 < CANCELLATION_FEE_CENTS < 50:  # Stripe charges nothing smaller: such a fee could never be collected
     raise ImproperlyConfigured("CANCELLATION_FEE_CENTS: must be 0 or at least 50")
-# The local-time window in which haulers arrive, unless a pickup says otherwise.
-PICKUP_WINDOW = (time(7, 0), time(17, 0))
+# The arrival windows a business picks from when it books (local time at the location); the first is the default.
+ARRIVAL_WINDOWS = env.time_windows("ARRIVAL_WINDOWS", "07:00-17:00,07:00-11:00,11:00-15:00,13:00-17:00")
+PICKUP_WINDOW = ARRIVAL_WINDOWS[0]
+# Routes: distances from an OSRM-compatible road-network service when ROUTING_URL is set, otherwise straight
+# lines times ROUTING_CIRCUITY at ROUTING_SPEED_KMH. A day is re-planned within ROUTE_SOLVE_SECONDS of solving.
+ROUTING_URL = env.string("ROUTING_URL", "")
+ROUTING_CIRCUITY = float(env.decimal("ROUTING_CIRCUITY", "1.3", minimum="1", maximum="3"))
+ROUTING_SPEED_KMH = float(env.decimal("ROUTING_SPEED_KMH", "35", minimum="5", maximum="120"))
+# In-process (no REDIS_URL) a re-plan holds up the request that caused it, so it gets a short limit.
+ROUTE_SOLVE_SECONDS = float(
+    env.decimal("ROUTE_SOLVE_SECONDS", "0.5" if CELERY_TASK_ALWAYS_EAGER else "2", minimum="0.05", maximum="60")
+)
+# Map tiles for route maps, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; empty draws stops and lines only.
+MAP_TILE_URL = env.string("MAP_TILE_URL", "")
+MAP_TILE_ATTRIBUTION = env.string("MAP_TILE_ATTRIBUTION", "")
+# Rank equally priced haulers by the km the stop adds to their route that day instead of depot distance. Off:
+# measured over a simulated market day (make bench, market_km_ratio_route_aware) it drove more km, not fewer.
+MATCH_ROUTE_AWARE = env.boolean("MATCH_ROUTE_AWARE", False)
 # How far ahead a plan's visits are created (and so show up in schedules).
 PLAN_HORIZON = env.duration("PLAN_HORIZON", "14d")
 STAFF_ALERT_EMAILS = env.csv("STAFF_ALERT_EMAILS", [])

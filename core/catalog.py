@@ -19,3 +19,23 @@ class Container(models.TextChoices):
     ROLL_OFF_20_YD = "rolloff_20yd", "20-yard roll-off"
     ROLL_OFF_30_YD = "rolloff_30yd", "30-yard roll-off"
     ROLL_OFF_40_YD = "rolloff_40yd", "40-yard roll-off"
+
+
+ROLL_OFFS = frozenset({Container.ROLL_OFF_20_YD, Container.ROLL_OFF_30_YD, Container.ROLL_OFF_40_YD})
+
+# Loose cubic yards one container holds when full: what it adds to a collection truck's load.
+CONTAINER_YARDS = {
+    Container.CART_96_GAL: 0.5,
+    Container.DUMPSTER_2_YD: 2,
+    Container.DUMPSTER_4_YD: 4,
+    Container.DUMPSTER_6_YD: 6,
+    Container.DUMPSTER_8_YD: 8,
+    Container.ROLL_OFF_20_YD: 20,
+    Container.ROLL_OFF_30_YD: 30,
+    Container.ROLL_OFF_40_YD: 40,
+}
+
+
+def is_roll_off(container: str) -> bool:
+    """A roll-off box is hauled away whole by a roll-off truck; everything else is emptied into a collection truck."""
+    return container in ROLL_OFFS

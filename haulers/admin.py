@@ -8,7 +8,7 @@ from django.utils.html import format_html
 from core.admin import MembershipAdminBase, StatusHistoryInline, dollars
 from core.transitions import TransitionNotAllowed
 from haulers import services
-from haulers.models import Credential, Hauler, Membership, Rate, ServiceZip
+from haulers.models import Credential, DisposalSite, Hauler, Membership, Rate, ServiceZip, Truck
 
 SUSPENDED_IN_ADMIN = "Suspended by staff in admin"
 
@@ -61,13 +61,42 @@ class MembershipInline(admin.TabularInline):
     extra = 0
 
 
+class TruckInline(admin.StackedInline):
+    model = Truck
+    extra = 0
+    filter_horizontal = ("disposal_sites",)
+    fields = (
+        ("name", "kind", "active"),
+        "containers",
+        ("capacity_per_trip", "stops_per_shift"),
+        ("shift_start", "shift_end"),
+        ("depot_latitude", "depot_longitude"),
+        "disposal_sites",
+    )
+
+
+class DisposalSiteInline(admin.TabularInline):
+    model = DisposalSite
+    extra = 0
+    fields = (
+        "name",
+        "kind",
+        "zip_code",
+        "latitude",
+        "longitude",
+        "opens_at",
+        "closes_at",
+        "open_days",
+        "waste_streams",
+    )
+
+
 @admin.register(Hauler)
 class HaulerAdmin(admin.ModelAdmin):
     list_display = (
         "name",
         "status",
         "depot_zip",
-        "capacity_per_day",
         "reliability_score",
         "verified_at",
         "licence_expires",
@@ -79,11 +108,19 @@ class HaulerAdmin(admin.ModelAdmin):
     readonly_fields = ("status", "verified_at", "verified_by", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("name", "phone", "status", "verified_at", "verified_by")}),
-        ("Depot and capacity", {"fields": ("depot_zip", "depot_latitude", "depot_longitude", "capacity_per_day")}),
+        ("Depot", {"fields": ("depot_zip", "depot_latitude", "depot_longitude")}),
         ("Ranking", {"fields": ("reliability_score",)}),
         ("Record", {"fields": ("created_at", "updated_at")}),
     )
-    inlines = (CredentialInline, ServiceZipInline, RateInline, MembershipInline, StatusHistoryInline)
+    inlines = (
+        CredentialInline,
+        ServiceZipInline,
+        RateInline,
+        TruckInline,
+        DisposalSiteInline,
+        MembershipInline,
+        StatusHistoryInline,
+    )
     actions = ("verify_selected", "suspend_selected")
 
     def get_queryset(self, request):

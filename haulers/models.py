@@ -1,5 +1,6 @@
 """Licensed, insured haulers: who they are, where they serve, what they charge."""
 
+from datetime import time
 from decimal import Decimal
 
 from django.conf import settings
@@ -41,9 +42,6 @@ class Hauler(models.Model):
     depot_zip = models.CharField("depot ZIP code", max_length=5, validators=[zip_code_format])
     depot_latitude = models.DecimalField(max_digits=9, decimal_places=6)
     depot_longitude = models.DecimalField(max_digits=9, decimal_places=6)
-    capacity_per_day = models.PositiveSmallIntegerField(
-        default=10, validators=[MinValueValidator(1)], help_text="Pickups the fleet can do in one day."
-    )
     reliability_score = models.DecimalField(
         max_digits=4,
         decimal_places=3,
@@ -65,7 +63,6 @@ class Hauler(models.Model):
     class Meta:
         ordering = ["name", "id"]
         constraints = [
-            models.CheckConstraint(condition=Q(capacity_per_day__gte=1), name="hauler_capacity_positive"),
             models.CheckConstraint(
                 condition=Q(working_days__gte=1, working_days__lte=127), name="hauler_works_some_day"
             ),
@@ -186,3 +183,101 @@ class Rate(models.Model):
 
     def __str__(self):
         return f"{self.get_waste_stream_display()}, {self.get_container_display()}: {self.price_cents}¢"
+
+
+class DisposalSite(models.Model):
+    """A landfill, transfer station or recycling facility a hauler's trucks tip at when they are full."""
+
+    class Kind(models.TextChoices):
+        LANDFILL = "landfill", "Landfill"
+        TRANSFER_STATION = "transfer_station", "Transfer station"
+        RECYCLING_FACILITY = "recycling_facility", "Recycling facility"
+
+    hauler = models.ForeignKey(Hauler, on_delete=models.CASCADE, related_name="disposal_sites")
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.LANDFILL)
+    address = models.CharField(max_length=300, blank=True)
+    zip_code = models.CharField("ZIP code", max_length=5, validators=[zip_code_format])
+    latitude = models.DecimalField(max_digits=9, decimal_places=6)
+    longitude = models.DecimalField(max_digits=9, decimal_places=6)
+    opens_at = models.TimeField(default=time(6, 0), help_text="Local time the gate opens.")
+    closes_at = models.TimeField(default=time(17, 0), help_text="Local time the gate closes.")
+    open_days = models.PositiveSmallIntegerField(
+        default=WEEKDAYS_MONDAY_TO_FRIDAY | weekday_bit(5), help_text="Bitmask like a hauler's working days."
+    )
+    waste_streams = models.JSONField(default=list, help_text="The waste streams it accepts; empty means all.")
+
+    class Meta:
+        ordering = ["hauler", "name", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(closes_at__gt=F("opens_at")), name="disposal_site_hours_ordered"),
+            models.CheckConstraint(condition=Q(open_days__gte=0, open_days__lte=127), name="disposal_site_days_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_kind_display()})"
+
+    def open_on(self, weekday: int) -> bool:
+        return bool(self.open_days & weekday_bit(weekday))
+
+    def accepts(self, waste_stream: str) -> bool:
+        return not self.waste_streams or waste_stream in self.waste_streams
+
+
+class Truck(models.Model):
+    """One of a hauler's vehicles: what it can serve, how much it carries per trip and per shift, where it sleeps."""
+
+    class Kind(models.TextChoices):
+        FRONT_LOAD = "front_load", "Front-load"
+        REAR_LOAD = "rear_load", "Rear-load"
+        ROLL_OFF = "roll_off", "Roll-off"
+        BOX_TRUCK = "box_truck", "Box truck"
+
+    hauler = models.ForeignKey(Hauler, on_delete=models.CASCADE, related_name="trucks")
+    name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.FRONT_LOAD)
+    containers = models.JSONField(default=list, help_text="The containers it can serve (Container values).")
+    capacity_per_trip = models.PositiveSmallIntegerField(
+        help_text="Cubic yards of waste it collects before it must tip (roll-off: boxes it carries)."
+    )
+    stops_per_shift = models.PositiveSmallIntegerField(help_text="Most stops it does in one shift.")
+    shift_start = models.TimeField(default=time(6, 0))
+    shift_end = models.TimeField(default=time(16, 0))
+    depot_latitude = models.DecimalField(max_digits=9, decimal_places=6)
+    depot_longitude = models.DecimalField(max_digits=9, decimal_places=6)
+    disposal_sites = models.ManyToManyField(DisposalSite, blank=True, related_name="trucks")
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["hauler", "name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["hauler", "name"], name="truck_name_unique_per_hauler"),
+            models.CheckConstraint(condition=Q(capacity_per_trip__gte=1), name="truck_capacity_positive"),
+            models.CheckConstraint(condition=Q(stops_per_shift__gte=1), name="truck_stops_positive"),
+            models.CheckConstraint(condition=Q(shift_end__gt=F("shift_start")), name="truck_shift_ordered"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.get_kind_display()})"
+
+    def serves(self, container: str) -> bool:
+        return container in self.containers
+
+
+class DriverAssignment(models.Model):
+    """Who drives a truck on a day: a member of the truck's hauler."""
+
+    truck = models.ForeignKey(Truck, on_delete=models.CASCADE, related_name="assignments")
+    day = models.DateField()
+    driver = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="assignments")
+
+    class Meta:
+        ordering = ["day", "truck"]
+        constraints = [
+            models.UniqueConstraint(fields=["truck", "day"], name="one_driver_per_truck_day"),
+            models.UniqueConstraint(fields=["driver", "day"], name="one_truck_per_driver_day"),
+        ]
+
+    def __str__(self):
+        return f"{self.driver.email} drives {self.truck.name} on {self.day}"

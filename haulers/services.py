@@ -18,8 +18,6 @@ from haulers.models import (
     ServiceZip,
 )
 
-MAX_CAPACITY_PER_DAY = 500
-
 
 def _depot(zip_code: str) -> geo.ZipInfo:
     zip_code = (zip_code or "").strip()
@@ -29,12 +27,10 @@ def _depot(zip_code: str) -> geo.ZipInfo:
     return info
 
 
-def _check_operations(*, name: str, capacity_per_day: int, working_days: int) -> None:
+def _check_operations(*, name: str, working_days: int) -> None:
     errors = {}
     if not name.strip():
         errors["name"] = "Enter the company's name."
-    if not 1 <= capacity_per_day <= MAX_CAPACITY_PER_DAY:
-        errors["capacity_per_day"] = f"Capacity must be between 1 and {MAX_CAPACITY_PER_DAY} pickups a day."
     if not 1 <= working_days <= 0b1111111:
         errors["working_days"] = "Choose at least one working day."
     if errors:
@@ -47,12 +43,11 @@ def register_hauler(
     owner,
     name: str,
     depot_zip: str,
-    capacity_per_day: int = 10,
     working_days: int = WEEKDAYS_MONDAY_TO_FRIDAY,
     phone: str = "",
 ) -> Hauler:
     """Create a hauler, pending staff verification, with `owner` as its first owner."""
-    _check_operations(name=name, capacity_per_day=capacity_per_day, working_days=working_days)
+    _check_operations(name=name, working_days=working_days)
     depot = _depot(depot_zip)
     hauler = Hauler.objects.create(
         name=name.strip(),
@@ -60,26 +55,23 @@ def register_hauler(
         depot_zip=depot.zip_code,
         depot_latitude=depot.latitude,
         depot_longitude=depot.longitude,
-        capacity_per_day=capacity_per_day,
         working_days=working_days,
     )
     memberships.add_owner(membership_model=Membership, organisation="hauler", organisation_obj=hauler, user=owner)
     return hauler
 
 
-def update_operations(
-    *, hauler: Hauler, name: str, phone: str, depot_zip: str, capacity_per_day: int, working_days: int
-) -> Hauler:
-    """Change the company's name, phone, depot, daily capacity and working days."""
-    _check_operations(name=name, capacity_per_day=capacity_per_day, working_days=working_days)
+def update_operations(*, hauler: Hauler, name: str, phone: str, depot_zip: str, working_days: int) -> Hauler:
+    """Change the company's name, phone, depot and working days (capacity is its trucks')."""
+    _check_operations(name=name, working_days=working_days)
     depot = _depot(depot_zip)
     hauler.name, hauler.phone = name.strip(), phone.strip()
     hauler.depot_zip, hauler.depot_latitude, hauler.depot_longitude = depot.zip_code, depot.latitude, depot.longitude
-    hauler.capacity_per_day, hauler.working_days = capacity_per_day, working_days
+    hauler.working_days = working_days
     # Only these fields: a staff verification or a score update made meanwhile must not be overwritten.
     hauler.save(
         update_fields=[
-            "name", "phone", "depot_zip", "depot_latitude", "depot_longitude", "capacity_per_day", "working_days",
+            "name", "phone", "depot_zip", "depot_latitude", "depot_longitude", "working_days",
             "updated_at",
         ]
     )  # fmt: skip

@@ -21,7 +21,7 @@ from core.enqueue import enqueue
 from core.errors import Conflict
 from core.transitions import transition
 from customers.models import Customer
-from marketplace import dispatch, scheduling, services
+from marketplace import dispatch, routes, scheduling, services
 from marketplace.models import Pickup
 from sensors.models import Device, Reading
 
@@ -174,6 +174,7 @@ def check_skip(*, pickup_id: int, now: dt.datetime | None = None) -> bool:
             reason=f"Sensor {device.serial}: {reading.fill_percent}% full at the cutoff",
             fields={"device": device},
         )
+        routes.day_changed(pickup)
         enqueue("marketplace.notify", "pickup_skipped_empty", pickup.pk)
         enqueue("marketplace.notify", "job_skipped_empty", pickup.pk)
     return True

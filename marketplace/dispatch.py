@@ -17,7 +17,7 @@ from core.enqueue import enqueue
 from core.errors import Conflict, NotFound
 from core.transitions import transition
 from haulers.models import Hauler
-from marketplace import matching, plans, pricing, scheduling
+from marketplace import matching, plans, pricing, routes, scheduling
 from marketplace.models import Offer, Pickup
 
 log = logging.getLogger(__name__)
@@ -102,7 +102,10 @@ def accept_offer(*, offer_id: int, hauler: Hauler, by=None) -> Pickup:
             raise Conflict("This pickup is no longer available.")
         if offer.answer_by <= timezone.now():
             raise Conflict("This offer has expired.")
-        if not matching.is_eligible(matching.Request.for_pickup(pickup), hauler_id=hauler.pk, pickup=pickup):
+        # Its fleet's day is counted under the hauler's lock, so two accepts never both take its last slot.
+        Hauler.objects.select_for_update().filter(pk=hauler.pk).first()
+        request = matching.Request.for_pickup(pickup)
+        if not matching.is_eligible(request, hauler_id=hauler.pk, pickup=pickup, offers=False):
             raise Conflict("You can no longer take this pickup (check your credentials, area and capacity).")
         now = timezone.now()
         transition(offer, Offer.Status.ACCEPTED, by=by, reason="Accepted", fields={"responded_at": now})
@@ -114,6 +117,7 @@ def accept_offer(*, offer_id: int, hauler: Hauler, by=None) -> Pickup:
             fields={"hauler": hauler, "payout_cents": offer.payout_cents},
         )
         withdraw_pending_offers(pickup=pickup, reason="Another hauler accepted first.")
+        routes.day_changed(pickup)
         plans.take_plan(pickup=pickup)
         enqueue("marketplace.notify", "pickup_scheduled", pickup.pk)
         enqueue("marketplace.update_reliability", hauler.pk)
@@ -198,6 +202,7 @@ def redispatch(*, pickup: Pickup, by=None, reason: str = "Re-dispatched by staff
             raise Conflict("The service date has passed; move the pickup to a new date first.")
         if pickup.status != Pickup.Status.REQUESTED:
             _release_hauler(pickup, reason=reason, by=by)
+            routes.day_changed(pickup)
             transition(pickup, Pickup.Status.REQUESTED, by=by, reason=reason, fields={"hauler": None})
         enqueue("marketplace.dispatch_pickup", pickup.pk)
     return pickup
@@ -220,6 +225,7 @@ def reschedule(*, pickup: Pickup, service_date: dt.date, by=None, reason: str = 
         if accepted is not None:
             transition(accepted, Offer.Status.WITHDRAWN, by=by, reason=reason)
             enqueue("marketplace.notify", "offer_withdrawn", accepted.pk)
+        routes.day_changed(pickup)  # the day it leaves
         Pickup.objects.filter(pk=pickup.pk).update(service_date=service_date, updated_at=timezone.now())
         pickup.service_date = service_date
         if pickup.status != Pickup.Status.REQUESTED:
@@ -245,6 +251,7 @@ def release_pickup(*, pickup: Pickup, hauler: Hauler, by=None, reason: str) -> P
         if pickup.status != Pickup.Status.SCHEDULED or pickup.hauler_id != hauler.pk:
             raise Conflict("Only the hauler holding a scheduled pickup can give it back.")
         _release_hauler(pickup, reason=reason, by=by)
+        routes.day_changed(pickup)
         transition(pickup, Pickup.Status.REQUESTED, by=by, reason=reason, fields={"hauler": None})
         enqueue("marketplace.dispatch_pickup", pickup.pk)
         enqueue("marketplace.update_reliability", hauler.pk)
@@ -280,5 +287,6 @@ def assign_by_hand(*, pickup: Pickup, hauler: Hauler, by, payout_cents: int | No
             reason=f"Assigned to {hauler.name} by staff",
             fields={"hauler": hauler, "payout_cents": payout},
         )
+        routes.day_changed(pickup)
         enqueue("marketplace.notify", "pickup_scheduled", pickup.pk)
     return pickup

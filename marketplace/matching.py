@@ -10,23 +10,35 @@ with a rate for the stream: measured by `make bench`.) Eligibility on the servic
 - a licence and an insurance certificate, checked by staff, are valid on that date (valid_from <= date <= expires_on);
 - the location's ZIP is in its service area and it has a rate for the stream and container;
 - its trucks run on that day of the week;
-- it has capacity left that day: scheduled or completed pickups plus pending offers < capacity_per_day;
+- a truck of its that serves the container works a shift overlapping the arrival window, and its fleet
+  has room that day for this job beside the ones it holds (scheduled or done, plus pending offers):
+  capacity by kind of work (marketplace/capacity.py), not one counter;
 - it has not declined, let expire or given back an offer of this pickup.
 
-Ranking: payout (rate + extra containers) lowest first, then reliability highest first, then
-depot-to-location distance (haversine between centroids) shortest first, then hauler id.
+Ranking: payout (rate + extra containers) lowest first, then reliability highest first, then the
+depot-to-location distance (km), shortest first, then hauler id. With MATCH_ROUTE_AWARE on, the third key
+is instead the km the stop adds to the hauler's route that day at its cheapest window-compatible insertion
+(straight line times ROUTING_CIRCUITY; a truck with no route yet goes depot -> stop -> depot). It is off:
+`make bench` measures both over a simulated market day (BENCH market_km_ratio_route_aware), and the
+greedy insertion lets the first haulers' routes spread over the whole city, driving more km in all.
 """
 
 import datetime as dt
+import itertools
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.conf import settings
+from django.db.models import Exists, F, IntegerField, OuterRef, Q, Value
 
 from core.geo import miles_between
-from haulers.models import Credential, Hauler, Rate, weekday_bit
+from haulers.models import Credential, Hauler, Rate, Truck, weekday_bit
+from marketplace import scheduling
+from marketplace.capacity import TruckSlots, fits
 from marketplace.models import Offer, Pickup
+from routing.distance import haversine_m
+from routing.problem import Place
 
 # Pickups that hold a slot of the hauler's day.
 SLOT_HOLDING = (Pickup.Status.SCHEDULED, Pickup.Status.COMPLETED)
@@ -39,10 +51,10 @@ class Candidate:
     hauler_id: int
     payout_cents: int
     reliability: Decimal
-    distance_miles: float
+    distance_km: float  # what the stop adds to the day's route (or the depot distance, route-awareness off)
 
     def sort_key(self):
-        return (self.payout_cents, -self.reliability, round(self.distance_miles, 3), self.hauler_id)
+        return (self.payout_cents, -self.reliability, round(self.distance_km, 3), self.hauler_id)
 
 
 @dataclass(frozen=True)
@@ -56,6 +68,7 @@ class Request:
     container: str
     quantity: int
     service_date: dt.date
+    window: tuple[dt.time, dt.time] = settings.PICKUP_WINDOW
 
     @classmethod
     def for_pickup(cls, pickup: Pickup) -> "Request":
@@ -65,10 +78,12 @@ class Request:
             container=pickup.container,
             quantity=pickup.quantity,
             service_date=pickup.service_date,
+            window=(pickup.window_start, pickup.window_end),
         )
 
     @classmethod
-    def at(cls, location, *, waste_stream: str, container: str, quantity: int, service_date: dt.date) -> "Request":
+    def at(cls, location, *, waste_stream: str, container: str, quantity: int, service_date: dt.date,
+           window: tuple[dt.time, dt.time] | None = None) -> "Request":  # fmt: skip
         return cls(
             zip_code=location.zip_code,
             latitude=float(location.latitude),
@@ -77,6 +92,7 @@ class Request:
             container=container,
             quantity=quantity,
             service_date=service_date,
+            window=window or scheduling.default_window(),
         )
 
 
@@ -86,12 +102,6 @@ def _valid_credential(kind: str, on: dt.date):
             hauler=OuterRef("hauler_id"), kind=kind, valid_from__lte=on, expires_on__gte=on, verified_at__isnull=False
         )
     )
-
-
-def _count(queryset):
-    """A correlated COUNT(*) subquery that yields 0 instead of NULL."""
-    counted = queryset.order_by().values("hauler_id").annotate(n=Count("*")).values("n")
-    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
 def candidate_rates(request: Request, *, pickup: Pickup | None = None, hauler_id: int | None = None):
@@ -128,26 +138,100 @@ def candidate_rates(request: Request, *, pickup: Pickup | None = None, hauler_id
         "hauler__reliability_score",
         "hauler__depot_latitude",
         "hauler__depot_longitude",
-        "hauler__capacity_per_day",
     )
 
 
-def day_loads(hauler_ids: list[int], day: dt.date, *, pickup: Pickup | None = None) -> dict[int, int]:
-    """The capacity query: each hauler's scheduled or completed pickups plus pending offers on `day`.
+def fleets(hauler_ids: list[int]) -> dict[int, list[TruckSlots]]:
+    """The candidates' active trucks, as slots (one query)."""
+    found = defaultdict(list)
+    rows = Truck.objects.filter(hauler_id__in=hauler_ids, active=True).values_list(
+        "hauler_id", "pk", "containers", "stops_per_shift", "shift_start", "shift_end", "depot_latitude",
+        "depot_longitude",
+    )  # fmt: skip
+    for hauler_id, truck_id, containers, stops, start, end, lat, lng in rows:
+        found[hauler_id].append(TruckSlots(truck_id, frozenset(containers), stops, start, end, float(lat), float(lng)))
+    return found
 
-    Counted for the candidates only (one query), so its cost follows the ZIP's candidates too.
-    The pickup being matched does not count against its own offers.
+
+@dataclass(frozen=True)
+class Job:
+    container: str
+    latitude: float
+    longitude: float
+    window_start: dt.time
+    window_end: dt.time
+    truck_id: int | None  # the truck whose planned route holds it, if any
+    sequence: int | None
+
+
+def day_jobs(
+    hauler_ids: list[int], day: dt.date, *, pickup: Pickup | None = None, offers: bool = True
+) -> dict[int, list[Job]]:
+    """Each candidate's jobs on `day`: scheduled or completed pickups plus pending offers (one query).
+
+    With their place on the day's planned route, so the route-aware rank needs no other query.
+    The pickup being matched does not count against its own offers; with offers=False only firm
+    bookings count (an accept: the hauler may take any offer it holds while a truck has room).
     """
     if not hauler_ids:
         return {}
-    booked = _count(Pickup.objects.filter(hauler_id=OuterRef("pk"), service_date=day, status__in=SLOT_HOLDING))
-    offered = _count(
-        Offer.objects.filter(hauler_id=OuterRef("pk"), status=Offer.Status.PENDING, pickup__service_date=day).exclude(
-            pickup_id=pickup.pk if pickup else None
+    held = (
+        Pickup.objects.filter(hauler_id__in=hauler_ids, service_date=day, status__in=SLOT_HOLDING)
+        .order_by()
+        .values_list(
+            "hauler_id", "container", "location__latitude", "location__longitude", "window_start", "window_end",
+            "route_stops__route__truck_id", "route_stops__sequence",
         )
-    )
-    loads = Hauler.objects.filter(pk__in=hauler_ids).annotate(load=booked + offered).values_list("pk", "load")
-    return dict(loads)
+    )  # fmt: skip
+    offered = (
+        Offer.objects.filter(hauler_id__in=hauler_ids, status=Offer.Status.PENDING, pickup__service_date=day)
+        .exclude(pickup_id=pickup.pk if pickup else None)
+        .order_by()
+        .values_list(
+            "hauler_id", "pickup__container", "pickup__location__latitude", "pickup__location__longitude",
+            "pickup__window_start", "pickup__window_end", Value(None, output_field=IntegerField()),
+            Value(None, output_field=IntegerField()),
+        )
+    )  # fmt: skip
+    found = defaultdict(list)
+    for hauler_id, container, lat, lng, start, end, truck_id, sequence in (
+        held.union(offered, all=True) if offers else held
+    ):
+        found[hauler_id].append(Job(container, float(lat), float(lng), start, end, truck_id, sequence))
+    return found
+
+
+def has_room(request: Request, trucks: list[TruckSlots], jobs: list[Job]) -> bool:
+    """Whether the hauler's fleet takes this request beside its jobs of the day (see marketplace/capacity.py)."""
+    return fits(trucks, Counter(job.container for job in jobs), container=request.container, window=request.window)
+
+
+def added_km(request: Request, trucks: list[TruckSlots], jobs: list[Job]) -> float:
+    """The km the stop adds at its cheapest insertion into a route of a truck that can take it.
+
+    Only between stops whose windows allow it there (the one before opens before this one closes, the
+    one after closes after this one opens): a cheap slot next to an afternoon stop is no slot for a
+    morning pickup. Straight lines times ROUTING_CIRCUITY: matching never waits on a road network.
+    """
+    new = (Place(request.latitude, request.longitude), *request.window)
+    routes = defaultdict(list)
+    for job in sorted((j for j in jobs if j.truck_id is not None), key=lambda j: j.sequence):
+        routes[job.truck_id].append((Place(job.latitude, job.longitude), job.window_start, job.window_end))
+    best = None
+    for truck in trucks:
+        if not truck.can_take(request.container, request.window):
+            continue
+        depot = (Place(truck.depot_latitude, truck.depot_longitude), dt.time.min, dt.time.max)
+        sequence = [depot, *routes.get(truck.truck_id, []), depot]
+        for before, after in itertools.pairwise(sequence):
+            if before[1] <= new[2] and new[1] <= after[2]:
+                metres = _leg(before[0], new[0]) + _leg(new[0], after[0]) - _leg(before[0], after[0])
+                best = metres if best is None else min(best, metres)
+    return (best or 0) / 1000
+
+
+def _leg(a: Place, b: Place) -> float:
+    return haversine_m(a, b) * settings.ROUTING_CIRCUITY
 
 
 def payout_for(price_cents: int, extra_container_cents: int, quantity: int) -> int:
@@ -158,21 +242,28 @@ def payout_for(price_cents: int, extra_container_cents: int, quantity: int) -> i
 def ranked_haulers(request: Request, *, pickup: Pickup | None = None) -> list[Candidate]:
     """Eligible haulers for the request, best first (see the module docstring)."""
     rows = list(candidate_rates(request, pickup=pickup))
-    loads = day_loads([row[0] for row in rows], request.service_date, pickup=pickup)
-    candidates = [
-        Candidate(
-            hauler_id=hauler_id,
-            payout_cents=payout_for(price, extra, request.quantity),
-            reliability=reliability,
-            distance_miles=miles_between(float(lat), float(lng), request.latitude, request.longitude),
-        )
-        for hauler_id, price, extra, reliability, lat, lng, capacity in rows
-        if loads.get(hauler_id, 0) < capacity
-    ]
+    ids = [row[0] for row in rows]
+    trucks, jobs = fleets(ids), day_jobs(ids, request.service_date, pickup=pickup)
+    candidates = []
+    for hauler_id, price, extra, reliability, lat, lng in rows:
+        fleet, held = trucks.get(hauler_id, []), jobs.get(hauler_id, [])
+        if not has_room(request, fleet, held):
+            continue
+        if settings.MATCH_ROUTE_AWARE:
+            distance_km = added_km(request, fleet, held)
+        else:
+            distance_km = miles_between(float(lat), float(lng), request.latitude, request.longitude) * 1.609344
+        candidates.append(Candidate(hauler_id, payout_for(price, extra, request.quantity), reliability, distance_km))
     return sorted(candidates, key=Candidate.sort_key)
 
 
-def is_eligible(request: Request, *, hauler_id: int, pickup: Pickup | None = None) -> bool:
-    """Whether this hauler may still take this request (re-checked at every step of the cascade)."""
-    row = candidate_rates(request, pickup=pickup, hauler_id=hauler_id).first()
-    return row is not None and day_loads([hauler_id], request.service_date, pickup=pickup).get(hauler_id, 0) < row[-1]
+def is_eligible(request: Request, *, hauler_id: int, pickup: Pickup | None = None, offers: bool = True) -> bool:
+    """Whether this hauler may still take this request (re-checked at every step of the cascade).
+
+    offers=False counts firm bookings only, as an accept does (see day_jobs).
+    """
+    if not candidate_rates(request, pickup=pickup, hauler_id=hauler_id).exists():
+        return False
+    trucks = fleets([hauler_id])
+    jobs = day_jobs([hauler_id], request.service_date, pickup=pickup, offers=offers)
+    return has_room(request, trucks.get(hauler_id, []), jobs.get(hauler_id, []))

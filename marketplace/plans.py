@@ -20,8 +20,8 @@ from core.enqueue import enqueue
 from core.errors import Conflict, NotFound
 from core.transitions import actor, transition
 from customers.models import Customer
-from haulers.models import WEEKDAY_NAMES
-from marketplace import dispatch, pricing, scheduling
+from haulers.models import WEEKDAY_NAMES, Hauler
+from marketplace import dispatch, matching, pricing, routes, scheduling
 from marketplace.models import Frequency, Pickup, PlanPause, Quote, ServicePlan
 
 RECURRING = (Frequency.WEEKLY, Frequency.BIWEEKLY, Frequency.MONTHLY)
@@ -108,6 +108,8 @@ def book_plan(*, quote: Quote, customer: Customer, by=None) -> ServicePlan:
                 day_of_month=quote.day_of_month,
                 start_date=quote.start_date,
                 end_date=quote.end_date,
+                window_start=quote.window_start,
+                window_end=quote.window_end,
                 price_cents=quote.price_cents,
                 payout_cents=quote.payout_cents,
                 currency=quote.currency,
@@ -122,7 +124,7 @@ def book_plan(*, quote: Quote, customer: Customer, by=None) -> ServicePlan:
 
 
 def _make_visit(plan: ServicePlan, *, nominal: dt.date, actual: dt.date) -> Pickup:
-    start, end = scheduling.default_window()
+    start, end = plan.window_start, plan.window_end
     return Pickup.objects.create(
         customer_id=plan.customer_id,
         location_id=plan.location_id,
@@ -178,8 +180,15 @@ def generate_visits(*, plan_id: int, today: dt.date | None = None) -> list[Picku
         try:
             with transaction.atomic():
                 visit = _make_visit(plan, nominal=nominal, actual=actual)
-                reason = "Visit of the plan" if actual == nominal else f"Moved from {nominal}: holiday or day off"
-                transition(visit, Pickup.Status.SCHEDULED, reason=reason, fields={"hauler": plan.hauler})
+                # Counted under the hauler's lock, as an accept is: a full day is never booked past its trucks.
+                Hauler.objects.select_for_update().filter(pk=plan.hauler_id).first()
+                request = matching.Request.for_pickup(visit)
+                if matching.is_eligible(request, hauler_id=plan.hauler_id):
+                    reason = "Visit of the plan" if actual == nominal else f"Moved from {nominal}: holiday or day off"
+                    transition(visit, Pickup.Status.SCHEDULED, reason=reason, fields={"hauler": plan.hauler})
+                    routes.day_changed(visit)
+                else:  # the plan's hauler has no room (or no longer qualifies) that day: offered on, not overbooked
+                    enqueue("marketplace.dispatch_pickup", visit.pk)
         except IntegrityError:  # another run made it first
             continue
         if actual != nominal:
@@ -233,6 +242,7 @@ def _drop_visits(plan: ServicePlan, *, first: dt.date, last: dt.date | None, rea
                 # the same terms as cancelling: a hauler planned for it, so late notice costs the fee
                 fee = pricing.late_cancellation_fee_cents(price_cents=visit.price_cents, window_start=start, now=now)
                 transition(visit, Pickup.Status.SKIPPED, by=by, reason=reason, fields={"cancellation_fee_cents": fee})
+                routes.day_changed(visit)
                 enqueue("marketplace.notify", "pickup_cancelled", visit.pk)
             elif visit.status in OPEN_VISIT:
                 transition(

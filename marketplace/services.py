@@ -21,7 +21,7 @@ from customers.models import Membership as CustomerMembership
 from haulers import services as hauler_services
 from haulers.models import Hauler
 from haulers.models import Membership as HaulerMembership
-from marketplace import dispatch, matching, plans, pricing, scheduling
+from marketplace import dispatch, matching, plans, pricing, routes, scheduling
 from marketplace.models import (
     MAX_QUANTITY,
     ExceptionReason,
@@ -70,7 +70,9 @@ class NoHaulerAvailable(ValidationError):
     """No eligible hauler serves this request yet; the demand is recorded for staff."""
 
 
-def _check_request(*, customer, location, waste_stream: str, container: str, quantity, service_date) -> None:
+def _check_request(
+    *, customer, location, waste_stream: str, container: str, quantity, service_date, window_end
+) -> None:
     errors = {}
     if location.customer_id != customer.pk:
         raise NotFound("No such location.")
@@ -82,9 +84,7 @@ def _check_request(*, customer, location, waste_stream: str, container: str, qua
         errors["container"] = f"Choose one of: {', '.join(Container.values)}."
     if not isinstance(quantity, int) or isinstance(quantity, bool) or not 1 <= quantity <= MAX_QUANTITY:
         errors["quantity"] = f"Choose between 1 and {MAX_QUANTITY} containers."
-    problem = scheduling.check_service_date(
-        service_date=service_date, tz_name=location.timezone, window_end=scheduling.default_window()[1]
-    )
+    problem = scheduling.check_service_date(service_date=service_date, tz_name=location.timezone, window_end=window_end)
     if problem:
         errors["service_date"] = problem
     if errors:
@@ -103,11 +103,17 @@ def create_quote(
     weekdays: int = 0,
     day_of_month: int | None = None,
     end_date=None,
+    window: tuple | None = None,
 ) -> Quote:
     """Price a request from the best eligible hauler, snapshot the ranking, and keep it for QUOTE_TTL.
 
     For recurring service, service_date is the plan's start; the quote prices (per visit) its first visit.
+    `window` is one of ARRIVAL_WINDOWS (local start and end times); the first one when not given.
     """
+    window = tuple(window) if window else scheduling.default_window()
+    if window not in [tuple(w) for w in settings.ARRIVAL_WINDOWS]:
+        offered = ", ".join(f"{a:%H:%M}-{b:%H:%M}" for a, b in settings.ARRIVAL_WINDOWS)
+        raise ValidationError({"window": f"Choose one of the arrival windows: {offered}."})
     start_date = None
     if frequency != Frequency.ONCE:
         if frequency not in Frequency.values:
@@ -124,9 +130,15 @@ def create_quote(
         container=container,
         quantity=quantity,
         service_date=service_date,
+        window_end=window[1],
     )
     request = matching.Request.at(
-        location, waste_stream=waste_stream, container=container, quantity=quantity, service_date=service_date
+        location,
+        waste_stream=waste_stream,
+        container=container,
+        quantity=quantity,
+        service_date=service_date,
+        window=window,
     )
     ranking = matching.ranked_haulers(request)
     if not ranking:
@@ -149,6 +161,8 @@ def create_quote(
         container=container,
         quantity=quantity,
         service_date=service_date,
+        window_start=window[0],
+        window_end=window[1],
         payout_cents=best.payout_cents,
         price_cents=pricing.customer_price_cents(best.payout_cents),
         currency=settings.CURRENCY,
@@ -181,7 +195,7 @@ def book_quote(*, quote: Quote, customer: Customer, by=None) -> Pickup:
         raise Conflict("This quote has expired; ask for a new one.")
     if quote.location.archived_at is not None:
         raise Conflict("This location has been archived since the quote; restore it or choose another.")
-    start, end = scheduling.default_window()
+    start, end = quote.window_start, quote.window_end
     problem = scheduling.check_service_date(
         service_date=quote.service_date, tz_name=quote.location.timezone, window_end=end
     )
@@ -237,6 +251,7 @@ def cancel_pickup(*, pickup: Pickup, by=None, reason: str = "Cancelled by the cu
             reason=reason,
             fields={"cancelled_at": now, "cancellation_fee_cents": fee},
         )
+        routes.day_changed(pickup)
         dispatch.withdraw_pending_offers(pickup=pickup, reason="The customer cancelled.")
         if had_hauler:
             enqueue("marketplace.notify", "pickup_cancelled", pickup.pk)
@@ -386,5 +401,6 @@ def report_exception(*, pickup_id: int, hauler: Hauler, reason: str, notes: str 
             reason=f"Could not service: {label.lower()}",
             fields={"exception_reason": reason, "exception_notes": notes.strip()[:500]},
         )
+        routes.day_changed(pickup)
         enqueue("marketplace.notify", "pickup_not_serviced", pickup.pk)
     return pickup

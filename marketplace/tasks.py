@@ -4,13 +4,14 @@ Every task is safe to run twice (acks_late re-delivers after a lost worker): the
 they call lock, re-check the state and return early when the work is already done.
 """
 
+import datetime as dt
 import smtplib
 
 from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from marketplace import bins, compliance, dispatch, followup, notifications, payments, plans, reliability
+from marketplace import bins, compliance, dispatch, followup, notifications, payments, plans, reliability, routes
 
 
 @shared_task(name="marketplace.ping")
@@ -134,3 +135,10 @@ def issue_invoices() -> int:
 def credit_missed_pickup(pickup_id: int) -> bool:
     """A missed pickup credits the business."""
     return payments.credit_missed_pickup(pickup_id=pickup_id) is not None
+
+
+@shared_task(name="marketplace.plan_day", soft_time_limit=60, time_limit=90)
+def plan_day(hauler_id: int, day: str) -> int:
+    """Re-plan a hauler's day after it changed (solves within ROUTE_SOLVE_SECONDS); returns the km planned."""
+    plan = routes.plan_day(hauler_id=hauler_id, day=dt.date.fromisoformat(day))
+    return round(plan.distance_m / 1000)

@@ -26,6 +26,9 @@ def _test_settings(settings, tmp_path):
     settings.STRIPE_API_BASE = ""
     settings.STRIPE_WEBHOOK_SECRET = "whsec_test_secret"
     settings.STRIPE_MAX_NETWORK_RETRIES = 0
+    # Days re-plan at every accept (in-process here): a short solve keeps the suite quick; the router's own
+    # tests and the benchmark give it real time.
+    settings.ROUTE_SOLVE_SECONDS = 0.05
 
 
 @pytest.fixture(autouse=True)

@@ -8,10 +8,11 @@ from django.utils import timezone
 
 from billing.models import BillingAccount
 from core import geo
+from core.catalog import ROLL_OFFS, Container
 from core.models import Role, User
 from customers.models import Customer, ServiceLocation
 from customers.models import Membership as CustomerMembership
-from haulers.models import Credential, Hauler, Rate, ServiceZip
+from haulers.models import Credential, DisposalSite, Hauler, Rate, ServiceZip, Truck
 from haulers.models import Membership as HaulerMembership
 from marketplace.models import Pickup
 
@@ -79,10 +80,22 @@ class HaulerFactory(factory.django.DjangoModelFactory):
     depot_zip = "78702"
     depot_latitude = factory.LazyAttribute(lambda o: geo.lookup(o.depot_zip).latitude)
     depot_longitude = factory.LazyAttribute(lambda o: geo.lookup(o.depot_zip).longitude)
-    capacity_per_day = 10
     working_days = 0b1111111  # every day, so tests do not depend on the day they run
     reliability_score = Decimal("0.900")
     verified_at = factory.LazyFunction(timezone.now)
+
+    @factory.post_generation
+    def stops(obj, create, extracted, **kwargs):
+        """A front-load truck for carts and dumpsters and a roll-off truck, each doing this many stops a shift
+        (default 10); stops=0 for a hauler with no trucks."""
+        if not create or extracted == 0:
+            return
+        per_shift = extracted or 10
+        TruckFactory(hauler=obj, name="Front-load 1", stops_per_shift=per_shift)
+        TruckFactory(
+            hauler=obj, name="Roll-off 1", kind=Truck.Kind.ROLL_OFF, containers=sorted(ROLL_OFFS),
+            capacity_per_trip=1, stops_per_shift=per_shift,
+        )  # fmt: skip
 
     @factory.post_generation
     def zips(obj, create, extracted, **kwargs):
@@ -105,6 +118,38 @@ class HaulerFactory(factory.django.DjangoModelFactory):
                 expires_on=expires,
                 verified_at=timezone.now(),
             )
+
+
+class TruckFactory(factory.django.DjangoModelFactory):
+    """A front-load truck serving carts and dumpsters, working 06:00-18:00 from its hauler's depot."""
+
+    class Meta:
+        model = Truck
+
+    hauler = factory.SubFactory(HaulerFactory, stops=0)
+    name = factory.Sequence(lambda n: f"Truck {n}")
+    kind = Truck.Kind.FRONT_LOAD
+    containers = factory.LazyFunction(lambda: [c for c in Container.values if c not in ROLL_OFFS])
+    capacity_per_trip = 30
+    stops_per_shift = 10
+    shift_start = dt.time(6, 0)
+    shift_end = dt.time(18, 0)
+    depot_latitude = factory.LazyAttribute(lambda o: o.hauler.depot_latitude)
+    depot_longitude = factory.LazyAttribute(lambda o: o.hauler.depot_longitude)
+
+
+class DisposalSiteFactory(factory.django.DjangoModelFactory):
+    """A landfill east of downtown Austin, open 06:00-17:00 every day but Sunday."""
+
+    class Meta:
+        model = DisposalSite
+
+    hauler = factory.SubFactory(HaulerFactory, stops=0)
+    name = factory.Sequence(lambda n: f"Landfill {n}")
+    kind = DisposalSite.Kind.LANDFILL
+    zip_code = "78725"
+    latitude = factory.LazyAttribute(lambda o: geo.lookup(o.zip_code).latitude)
+    longitude = factory.LazyAttribute(lambda o: geo.lookup(o.zip_code).longitude)
 
 
 class HaulerMembershipFactory(factory.django.DjangoModelFactory):

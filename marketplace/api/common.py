@@ -1,5 +1,7 @@
-"""What the three APIs (business, hauler, sensors) share: pagination and the documented error bodies."""
+"""What the three APIs (business, hauler, sensors) share: pagination, the documented error bodies, times of day."""
 
+from django.db import models
+from drf_spectacular.drainage import set_override
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination
@@ -32,6 +34,44 @@ def error_response(description: str) -> OpenApiResponse:
 INVALID = OpenApiResponse(VALIDATION_ERROR_SCHEMA, description="The input is not valid.")
 UNAUTHENTICATED = error_response("No valid token or session (`not_authenticated`, `authentication_failed`).")
 NOT_JSON = error_response("The body is not `application/json` (`unsupported_media_type`).")
+
+
+class ClockField(serializers.TimeField):
+    """A local time of day, "HH:MM"; "HH:MM:SS", as the API writes times, is read too (a GET can be PUT back)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(input_formats=["%H:%M", "%H:%M:%S"], **kwargs)
+
+
+class EnumField(serializers.ChoiceField):
+    """One of a TextChoices, shown in the schema as the enum component `name`: the same word (`kind`) names
+    different sets (trucks', disposal sites', stops'), which the schema generator could only number. With
+    `shared=True` it refers to the component the generator names from other fields (ContainerEnum), rather
+    than a second name for the same set (a list's items would be ContainersEnum)."""
+
+    def __init__(self, enum: type[models.TextChoices], *, name: str, shared: bool = False, **kwargs):
+        super().__init__(choices=enum.choices, **kwargs)
+        if shared:
+            set_override(self, "field", {"$ref": f"#/components/schemas/{name}"})
+            return
+        described = "\n".join(f"* `{value}` - {label}" for value, label in enum.choices)
+        set_override(self, "field", {"type": "string", "enum": list(enum.values), "description": described})
+        set_override(self, "field_component_name", name)
+
+
+class FlatListField(serializers.ListField):
+    """A list whose bad items are named in one flat list of messages, as every field error is (DRF's own
+    would be an object keyed by position, which the documented error body does not allow)."""
+
+    def to_internal_value(self, data):
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if not isinstance(error.detail, dict):
+                raise
+            raise serializers.ValidationError(
+                [f"Item {index}: {message}" for index, messages in error.detail.items() for message in messages]
+            ) from None
 
 
 class Pages(PageNumberPagination):

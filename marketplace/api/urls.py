@@ -4,6 +4,8 @@ from django.urls import path
 
 from marketplace.api import auth, docs, sensors
 from marketplace.api.business import views as business
+from marketplace.api.hauler import fleet
+from marketplace.api.hauler import routes as hauler_routes
 from marketplace.api.hauler import views as hauler
 
 app_name = "api"
@@ -29,6 +31,12 @@ urlpatterns += [
     path("v1/hauler/jobs/<int:id>/exception/", hauler.JobExceptionView.as_view(), name="hauler-job-exception"),
     path("v1/hauler/service-area/", hauler.ServiceAreaView.as_view(), name="hauler-service-area"),
     path("v1/hauler/rates/", hauler.RatesView.as_view(), name="hauler-rates"),
+    path("v1/hauler/trucks/", fleet.TruckListView.as_view(), name="hauler-trucks"),
+    path("v1/hauler/trucks/<int:id>/", fleet.TruckDetailView.as_view(), name="hauler-truck"),
+    path("v1/hauler/disposal-sites/", fleet.DisposalSiteListView.as_view(), name="hauler-disposal-sites"),
+    path("v1/hauler/disposal-sites/<int:id>/", fleet.DisposalSiteDetailView.as_view(), name="hauler-disposal-site"),
+    path("v1/hauler/routes/", hauler_routes.RouteDayView.as_view(), name="hauler-routes"),
+    path("v1/hauler/routes/move/", hauler_routes.RouteMoveView.as_view(), name="hauler-route-move"),
 ]
 urlpatterns += [
     path("v1/sensors/readings/", sensors.ReadingIngestView.as_view(), name="sensor-readings"),

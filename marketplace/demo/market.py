@@ -1,5 +1,7 @@
 """The demo market on paper: Austin, TX, its logins, streets, businesses, haulers, rates and the names it draws from."""
 
+import datetime as dt
+
 from core.catalog import Container, WasteStream
 from haulers.models import Credential
 
@@ -204,3 +206,11 @@ ACCESS_NOTES = [
 ]
 INSURERS = ["Texas Mutual Insurance", "Travelers", "Progressive Commercial", "Liberty Mutual", "The Hartford"]
 LICENCE_ISSUER = "City of Austin, Austin Resource Recovery"
+
+# Where Austin's trucks tip (a landfill and a transfer station east of town), open Monday to Saturday.
+DISPOSAL_SITES = [
+    {"name": "Travis County Landfill", "kind": "landfill", "zip_code": "78725", "address": "9500 FM 812",
+     "opens_at": dt.time(6, 0), "closes_at": dt.time(17, 0)},
+    {"name": "East Austin Transfer Station", "kind": "transfer_station", "zip_code": "78741",
+     "address": "2514 Business Center Dr", "opens_at": dt.time(5, 30), "closes_at": dt.time(18, 0)},
+]  # fmt: skip

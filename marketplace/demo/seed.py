@@ -17,12 +17,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import geo
+from core.catalog import Container, is_roll_off
 from core.models import User
 from customers import services as customer_services
 from customers.models import Customer, ServiceLocation
+from haulers import fleet
 from haulers import services as hauler_services
 from haulers.models import WEEKDAYS_MONDAY_TO_FRIDAY as MONDAY_TO_FRIDAY
-from haulers.models import Credential, Hauler, Rate, ServiceZip
+from haulers.models import Credential, Hauler, Rate, ServiceZip, Truck
 from marketplace.demo.market import (
     ACCESS_NOTES,
     ADMIN_EMAIL,
@@ -33,6 +35,7 @@ from marketplace.demo.market import (
     BUSINESS_NAME,
     BUSINESS_PASSWORD,
     BUSINESSES,
+    DISPOSAL_SITES,
     EXPIRED_LICENCE_HAULER,
     EXPIRING_SOON,
     FIRST_NAMES,
@@ -90,7 +93,7 @@ class HaulerPlan:
     owner_name: str
     phone: str
     depot_zip: str
-    capacity_per_day: int
+    stops_per_truck: int
     reliability_score: Decimal
     radius_miles: int | None
     zip_codes: list[str]
@@ -219,7 +222,7 @@ def _plan_haulers(rng: random.Random, today: dt.date) -> list[HaulerPlan]:
             owner_name=full_name,
             phone=_phone(100 + index),
             depot_zip=depot_zip,
-            capacity_per_day=rng.randint(4, 25),
+            stops_per_truck=rng.randint(4, 25),
             reliability_score=Decimal(rng.randint(700, 990)) / 1000,
             radius_miles=rng.randint(5, 15) if by_radius else None,
             zip_codes=[] if by_radius else _nearest_zips(depot_zip, rng.randint(6, 14)),
@@ -277,7 +280,6 @@ def _seed_hauler(plan: HaulerPlan, *, staff: User) -> bool:
         owner=owner,
         name=plan.name,
         depot_zip=plan.depot_zip,
-        capacity_per_day=plan.capacity_per_day,
         working_days=plan.working_days,
         phone=plan.phone,
     )
@@ -304,11 +306,43 @@ def _seed_hauler(plan: HaulerPlan, *, staff: User) -> bool:
         # A pending hauler's documents are what staff have yet to check.
         if plan.status != Hauler.Status.PENDING:
             hauler_services.verify_credential(credential=credential, by=staff)
+    _seed_fleet(hauler, plan)
     if plan.status != Hauler.Status.PENDING:
         hauler_services.verify_hauler(hauler=hauler, by=staff)
     if plan.status == Hauler.Status.SUSPENDED:
         hauler_services.suspend_hauler(hauler=hauler, by=staff, reason=plan.suspension_reason)
     return True
+
+
+def _seed_fleet(hauler: Hauler, plan: HaulerPlan) -> None:
+    """A truck for each kind of work the hauler prices, tipping at a landfill and a transfer station.
+
+    The demo hauler runs two collection trucks, so its day is split and routed between them.
+    """
+    sites = [
+        fleet.add_disposal_site(hauler=hauler, open_days=0b0111111, waste_streams=[], **site) for site in DISPOSAL_SITES
+    ]
+    priced = {container for _, container, _, _ in plan.rates}
+    collected = [c for c in Container.values if c in priced and not is_roll_off(c)]
+    hauled = [c for c in Container.values if c in priced and is_roll_off(c)]
+    trucks = []
+    if collected:
+        count = 2 if plan.name == HAULER_NAME else 1
+        trucks += [(f"Truck {n + 1}", Truck.Kind.FRONT_LOAD, collected, 30) for n in range(count)]
+    if hauled:
+        trucks.append(("Roll-off 1", Truck.Kind.ROLL_OFF, hauled, 1))
+    for name, kind, containers, capacity in trucks:
+        fleet.add_truck(
+            hauler=hauler,
+            name=name,
+            kind=kind,
+            containers=containers,
+            capacity_per_trip=capacity,
+            stops_per_shift=plan.stops_per_truck,
+            shift_start=dt.time(6, 0),
+            shift_end=dt.time(16, 0),
+            disposal_site_ids=[site.pk for site in sites],
+        )
 
 
 @transaction.atomic
@@ -330,6 +364,7 @@ def seed_demo(*, today: dt.date | None = None) -> dict:
         "credentials": Credential.objects.count(),
         "service_zips": ServiceZip.objects.count(),
         "rates": Rate.objects.count(),
+        "trucks": Truck.objects.count(),
         "customers_created": customers_created,
         "haulers_created": haulers_created,
     }

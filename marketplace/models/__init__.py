@@ -1,4 +1,4 @@
-"""The market's records: quotes, pickups and their offers and proof, plans, notifications."""
+"""The market's records: quotes, pickups and their offers and proof, plans, routes, notifications."""
 
 from marketplace.models.notifications import Delivery, Notification, NotificationPreference
 from marketplace.models.pickups import (
@@ -13,9 +13,11 @@ from marketplace.models.pickups import (
     proof_upload_path,
 )
 from marketplace.models.plans import PlanPause, ServicePlan
+from marketplace.models.routes import DayPlan, Route, RouteStop
 
 __all__ = [
     "MAX_QUANTITY",
+    "DayPlan",
     "Delivery",
     "ExceptionReason",
     "Frequency",
@@ -25,6 +27,8 @@ __all__ = [
     "Pickup",
     "PlanPause",
     "Quote",
+    "Route",
+    "RouteStop",
     "ServicePlan",
     "ServiceProof",
     "UnmetDemand",

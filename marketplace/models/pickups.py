@@ -28,6 +28,9 @@ class Quote(models.Model):
     container = models.CharField(max_length=20, choices=Container.choices)
     quantity = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(MAX_QUANTITY)])
     service_date = models.DateField()
+    # The arrival window the business chose (local time at the location), one of ARRIVAL_WINDOWS.
+    window_start = models.TimeField(default=datetime.time(7, 0))
+    window_end = models.TimeField(default=datetime.time(17, 0))
     price_cents = models.PositiveIntegerField(help_text="What the customer pays.")
     payout_cents = models.PositiveIntegerField(help_text="What the best-ranked hauler earns.")
     currency = models.CharField(max_length=3, default="usd")
@@ -52,6 +55,7 @@ class Quote(models.Model):
             models.CheckConstraint(
                 condition=Q(quantity__gte=1, quantity__lte=MAX_QUANTITY), name="quote_quantity_range"
             ),
+            models.CheckConstraint(condition=Q(window_end__gt=F("window_start")), name="quote_window_ordered"),
         ]
 
     def __str__(self):
@@ -140,6 +144,8 @@ class Pickup(models.Model):
         "sensors.Device", null=True, blank=True, on_delete=models.SET_NULL, related_name="pickups"
     )
     sensor_checked_at = models.DateTimeField(null=True, blank=True)
+    # The dispatcher put this job on this truck: the router keeps it there.
+    truck = models.ForeignKey("haulers.Truck", null=True, blank=True, on_delete=models.SET_NULL, related_name="pinned")
     cancellation_fee_cents = models.PositiveIntegerField(default=0)
 
     class Meta:

@@ -1,5 +1,7 @@
 """Recurring service: a plan generates its visits ahead; pauses skip a stretch of them."""
 
+import datetime
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -46,6 +48,8 @@ class ServicePlan(models.Model):
     day_of_month = models.PositiveSmallIntegerField(null=True, blank=True)
     start_date = models.DateField()
     end_date = models.DateField(null=True, blank=True, help_text="Last day of service, if any.")
+    window_start = models.TimeField(default=datetime.time(7, 0), help_text="Every visit's arrival window, local time.")
+    window_end = models.TimeField(default=datetime.time(17, 0))
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
     price_cents = models.PositiveIntegerField(help_text="Per visit.")
     payout_cents = models.PositiveIntegerField(help_text="Per visit.")
@@ -60,6 +64,7 @@ class ServicePlan(models.Model):
         ordering = ["-created_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(payout_cents__lte=F("price_cents")), name="plan_payout_within_price"),
+            models.CheckConstraint(condition=Q(window_end__gt=F("window_start")), name="plan_window_ordered"),
             models.CheckConstraint(
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=F("start_date")), name="plan_ends_after_start"
             ),

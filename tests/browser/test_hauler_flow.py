@@ -1,4 +1,4 @@
-"""A new hauler, in a real browser: sign up, set up, get verified by staff, take an offer, do the job, see the money."""
+"""A new hauler, in a real browser: sign up, set up with a truck, get verified, take an offer, do the job, get paid."""
 
 import datetime as dt
 
@@ -56,14 +56,29 @@ def test_a_new_hauler_is_verified_takes_an_offer_and_completes_it(page, tmp_path
     page.goto("/hauler/company/")
     page.get_by_text("Status: pending verification").wait_for()
     page.get_by_label("Phone").fill("512-555-0142")
-    page.get_by_label("Pickups per day").fill("12")
     page.get_by_label("Saturday").check()
     page.get_by_label("Sunday").check()  # every day, so the test does not depend on the day it runs
     page.snap("company")
     page.get_by_role("button", name="Save company details").click()
     page.get_by_text("Saved your company details.").wait_for()
     hauler.refresh_from_db()
-    assert (hauler.capacity_per_day, hauler.working_days) == (12, 0b1111111)
+    assert hauler.working_days == 0b1111111
+    page.get_by_text("Add your first truck to get offers").wait_for()
+
+    # Capacity is the trucks': one front-load truck that empties 4-yard dumpsters.
+    page.get_by_role("navigation", name="Hauler portal").get_by_role("link", name="Trucks").click()
+    page.get_by_label("Name:", exact=True).fill("Truck 7")
+    page.get_by_label("Kind of truck").select_option("front_load")
+    page.get_by_label("4-yard dumpster").check()
+    page.get_by_label("Capacity per trip").fill("20")
+    page.get_by_label("Most stops in a shift").fill("40")
+    page.get_by_label("Shift starts").fill("06:00")
+    page.get_by_label("Shift ends").fill("16:00")
+    page.snap("truck")
+    page.get_by_role("button", name="Add the truck").click()
+    page.get_by_text("Added Truck 7.").wait_for()
+    truck = hauler.trucks.get()
+    assert (truck.containers, truck.capacity_per_trip, truck.stops_per_shift) == (["dumpster_4yd"], 20, 40)
 
     page.get_by_role("navigation", name="Hauler portal").get_by_role("link", name="Credentials").click()
     upload_credential(page, kind="licence", number="SW-2291", issuer="City of Austin", document=licence)

@@ -102,6 +102,12 @@ def test_production_refuses_missing_or_weak_configuration(variables, named):
         ("PAYMENT_RETRY_1", "soon"),
         ("PAYMENT_FAILURES_BEFORE_PAUSE", "0"),
         ("MISSED_PICKUP_CREDIT_CENTS", "-1"),
+        ("ARRIVAL_WINDOWS", "mornings"),
+        ("ARRIVAL_WINDOWS", "11:00-07:00"),
+        ("ARRIVAL_WINDOWS", "07:00-11:00,25:00-26:00"),
+        ("ROUTE_SOLVE_SECONDS", "0"),
+        ("ROUTING_CIRCUITY", "0.5"),
+        ("MATCH_ROUTE_AWARE", "perhaps"),
     ],
 )
 def test_a_bad_value_fails_at_start_and_names_the_variable(variable, value):

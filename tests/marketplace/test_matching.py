@@ -6,8 +6,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from haulers.models import Credential, Hauler
-from marketplace import matching
+from haulers.models import Credential, Hauler, Truck
+from marketplace import matching, routes
 from marketplace.models import Offer, Pickup
 from tests import factories
 
@@ -93,7 +93,8 @@ def make_pickup(location, hauler, status, day=SERVICE_DAY):
 
 @pytest.mark.django_db
 def test_capacity_counts_scheduled_pickups_and_pending_offers_that_day(location, in_area_hauler):
-    Hauler.objects.filter(pk=in_area_hauler.pk).update(capacity_per_day=3)
+    in_area_hauler.trucks.update(stops_per_shift=3)  # each truck: 3 stops
+    in_area_hauler.trucks.filter(kind=Truck.Kind.ROLL_OFF).delete()  # dumpsters fit the front-loader only
     make_pickup(location, in_area_hauler, Pickup.Status.SCHEDULED)
     make_pickup(location, in_area_hauler, Pickup.Status.COMPLETED)
     offered = make_pickup(location, None, Pickup.Status.OFFERED)
@@ -150,11 +151,12 @@ def test_extra_containers_change_the_price_and_the_order(location):
 
 
 @pytest.mark.django_db
-def test_matching_is_two_queries_whatever_the_number_of_candidates(location, django_assert_num_queries):
+def test_matching_is_three_queries_whatever_the_number_of_candidates(location, django_assert_num_queries):
     for n in range(12):
         h = factories.HaulerFactory(zips=["78701"])
         factories.RateFactory(hauler=h, price_cents=5_000 + n)
-    with django_assert_num_queries(2):  # the candidates, then their load that day
+        factories.PickupFactory(hauler=h, location=location, service_date=SERVICE_DAY)  # a route to insert into
+    with django_assert_num_queries(3):  # the candidates, their trucks, their jobs that day (with route places)
         assert len(matching.ranked_haulers(request_at(location))) == 12
 
 
@@ -212,3 +214,42 @@ def test_only_credentials_staff_checked_count(location):
     factories.RateFactory(hauler=hauler)
     hauler.credentials.filter(kind="licence").update(verified_at=None)  # a renewal uploaded, not yet checked
     assert ids(location) == []
+
+
+@pytest.mark.django_db
+def test_route_aware_ranking_prefers_the_hauler_already_passing_by(location, settings):
+    near_depot = factories.HaulerFactory(name="Near Depot", depot_zip="78702", zips=["78701"])
+    passing_by = factories.HaulerFactory(name="Passing By", depot_zip="78664", zips=["78701"])
+    for hauler in (near_depot, passing_by):
+        factories.RateFactory(hauler=hauler, price_cents=8_000)
+    next_door = factories.LocationFactory(zip_code="78701")
+    factories.PickupFactory(hauler=passing_by, location=next_door, container="dumpster_4yd", service_date=SERVICE_DAY)
+    routes.plan_day(hauler_id=passing_by.pk, day=SERVICE_DAY, time_limit_s=0.2)
+
+    settings.MATCH_ROUTE_AWARE = False
+    assert ids(location) == [near_depot.pk, passing_by.pk]  # depot distance: Round Rock is far
+    settings.MATCH_ROUTE_AWARE = True
+    ranked = matching.ranked_haulers(request_at(location))
+    assert [c.hauler_id for c in ranked] == [passing_by.pk, near_depot.pk]  # its truck is downtown anyway
+    assert ranked[0].distance_km < 0.5 < ranked[1].distance_km
+
+
+@pytest.mark.django_db
+def test_route_aware_insertion_respects_windows(location, settings):
+    settings.MATCH_ROUTE_AWARE = True
+    hauler = factories.HaulerFactory(name="Afternoons", depot_zip="78725", zips=["78701"])
+    factories.RateFactory(hauler=hauler)
+    # Its day from its yard east of town: Pflugerville early in the afternoon, then downtown late in it.
+    for zip_code, start, end in (("78660", 13, 14), ("78701", 15, 17)):
+        factories.PickupFactory(
+            hauler=hauler, location=factories.LocationFactory(zip_code=zip_code), container="dumpster_4yd",
+            service_date=SERVICE_DAY, window_start=dt.time(start), window_end=dt.time(end),
+        )  # fmt: skip
+    routes.plan_day(hauler_id=hauler.pk, day=SERVICE_DAY, time_limit_s=0.2)
+
+    late = matching.ranked_haulers(request_at(location, window=(dt.time(13), dt.time(17))))[0]
+    morning = matching.ranked_haulers(request_at(location, window=(dt.time(7), dt.time(11))))[0]
+    # The afternoon stop slots in beside the downtown one at almost no cost; a morning one cannot go
+    # after an afternoon stop, so it pays for its own detour downtown on the way north.
+    assert late.distance_km < 0.5
+    assert morning.distance_km > 5

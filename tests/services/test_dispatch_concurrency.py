@@ -128,3 +128,23 @@ def test_the_cascade_runs_end_to_end_through_a_real_worker(postgres, celery_work
     assert statuses == {"Racer 00": "declined", "Racer 01": "expired", "Racer 02": "pending"}
     log = celery_worker_process.log_path.read_text()
     assert "marketplace.dispatch_pickup" in log and "marketplace.expire_offers" in log
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_a_hauler_accepting_many_offers_at_once_never_takes_more_than_its_trucks_can_do(
+    postgres, customer, location, customer_owner
+):
+    # Six jobs offered to one hauler whose one truck does three stops: six accepts race on six connections.
+    hauler = factories.HaulerFactory(name="Three Stops", zips=["78701"], stops=0)
+    factories.TruckFactory(hauler=hauler, name="Only truck", stops_per_shift=6)
+    factories.RateFactory(hauler=hauler, price_cents=8_000)
+    pickups = [book(customer, location) for _ in range(6)]
+    hauler.trucks.update(stops_per_shift=3)  # offered while it had room; a truck broke down since
+    offers = [pickup.offers.select_related("hauler").get() for pickup in pickups]
+
+    outcomes = race(offers)
+
+    assert sorted(outcomes) == ["conflict"] * 3 + ["won"] * 3
+    scheduled = Pickup.objects.filter(hauler=hauler, status=Pickup.Status.SCHEDULED)
+    assert scheduled.count() == 3

@@ -3,12 +3,14 @@
 import zoneinfo
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
 
 from core.catalog import Container, WasteStream
 from customers.models import USState
+from marketplace.api.common import ClockField
 from marketplace.models import MAX_QUANTITY, Pickup
 
 # Ids are 64-bit in every database we run on; a larger one must be a 404, not an overflow.
@@ -105,6 +107,9 @@ class LocationUpdateSerializer(serializers.Serializer):
 
 # --- Quotes ---------------------------------------------------------------------------
 
+# The arrival windows a business may choose, as the schema shows them (settings.ARRIVAL_WINDOWS).
+OFFERED_WINDOWS = [f"{start:%H:%M}-{end:%H:%M}" for start, end in settings.ARRIVAL_WINDOWS]
+
 
 class QuoteRequestSerializer(serializers.Serializer):
     location = object_id(help_text="One of your locations.")
@@ -112,6 +117,22 @@ class QuoteRequestSerializer(serializers.Serializer):
     container = serializers.ChoiceField(choices=Container.choices)
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY, help_text="How many containers.")
     service_date = serializers.DateField(help_text="The day of the pickup, at the location.")
+    window_start = ClockField(
+        required=False,
+        help_text=f'When the hauler may arrive from, "HH:MM" local time at the location. Give window_start and '
+        f"window_end together, one of the windows offered: {', '.join(OFFERED_WINDOWS)} (the first when not given).",
+    )
+    window_end = ClockField(required=False, help_text='When the pickup is done by, "HH:MM" local time.')
+
+    def validate(self, attrs):
+        # The service checks the window is one offered (errors under `window`, naming the choices).
+        given = [field for field in ("window_start", "window_end") if field in attrs]
+        if len(given) == 1:
+            missing = "window_end" if given == ["window_start"] else "window_start"
+            raise serializers.ValidationError({missing: ["Give window_start and window_end together."]})
+        if given:
+            attrs["window"] = (attrs.pop("window_start"), attrs.pop("window_end"))
+        return attrs
 
 
 class QuoteSerializer(serializers.Serializer):
@@ -121,6 +142,8 @@ class QuoteSerializer(serializers.Serializer):
     container = serializers.ChoiceField(choices=Container.choices)
     quantity = serializers.IntegerField()
     service_date = serializers.DateField()
+    window_start = serializers.TimeField(help_text="Local time at the location from which the hauler may arrive.")
+    window_end = serializers.TimeField(help_text="Local time at the location by which the pickup is done.")
     price_cents = serializers.IntegerField(help_text="The price of the whole request, in cents.")
     currency = serializers.CharField()
     expires_at = serializers.DateTimeField(help_text="Book it before this time.")

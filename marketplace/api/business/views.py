@@ -142,13 +142,18 @@ class QuoteView(BusinessView):
         summary="Get an instant quote",
         description=(
             "Prices the request from the best eligible hauler. When no hauler serves it yet the answer is 400 "
-            'with `"code": "no_hauler"`, and the request is noted so we can recruit one.'
+            'with `"code": "no_hauler"`, and the request is noted so we can recruit one.\n\n'
+            "The arrival window is `window_start` and `window_end`, both or neither, one of the windows offered: "
+            f"{', '.join(s.OFFERED_WINDOWS)} (local time at the location; the first when not given). "
+            "A window not offered is a 400 under `window` that names them."
         ),
         request=s.QuoteRequestSerializer,
         responses={
             201: s.QuoteSerializer,
             400: OpenApiResponse(
-                VALIDATION_ERROR_SCHEMA, description="Field errors, or no hauler serves this yet (`no_hauler`)."
+                VALIDATION_ERROR_SCHEMA,
+                description="Field errors (`window` for a window not offered), or no hauler serves this yet "
+                "(`no_hauler`).",
             ),
             **AUTHENTICATED,
             404: NOT_FOUND,

@@ -137,6 +137,11 @@ class JobSerializer(serializers.Serializer):
     quantity = serializers.IntegerField(help_text="How many containers.")
     payout_cents = serializers.IntegerField(help_text="What you earn for the whole job, in cents.")
     currency = serializers.CharField()
+    truck = serializers.IntegerField(
+        source="truck_id",
+        allow_null=True,
+        help_text="The truck you put it on (POST /api/v1/hauler/routes/move/); null: the router chooses.",
+    )
     completed_at = serializers.DateTimeField(allow_null=True)
     exception = serializers.SerializerMethodField(help_text="Why it could not be serviced, when you reported that.")
 

@@ -1,4 +1,5 @@
-"""The hauler API: offers to answer, jobs to do and prove, the service area and the rate card.
+"""The hauler API: offers to answer, jobs to do and prove, the service area and the rate card; the fleet
+(hauler/fleet.py) and the day's routes (hauler/routes.py) build on the HaulerView here.
 
 Same rules as the business API: each view validates input with a serializer, calls one service or
 selector, serializes; errors rise to marketplace.api.errors.

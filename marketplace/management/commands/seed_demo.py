@@ -4,6 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from marketplace.demo.day import seed_day
 from marketplace.demo.market import DEMO_LOGINS
 from marketplace.demo.payments import seed_payments
 from marketplace.demo.seed import seed_demo
@@ -16,6 +17,7 @@ class Command(BaseCommand):
         started = time.monotonic()
         counts = seed_demo()
         counts |= seed_payments()
+        counts |= seed_day()
         elapsed = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(f"Demo data ready in {elapsed:.1f} s."))
         for name, count in counts.items():

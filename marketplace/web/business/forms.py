@@ -1,14 +1,30 @@
 """Forms for the business pages: a quote or plan, and changes to a plan or a pickup's date."""
 
+import datetime as dt
+
 from django import forms
+from django.conf import settings
 
 from core.catalog import Container, WasteStream
 from customers.models import ServiceLocation
 from haulers.models import WEEKDAY_NAMES
 from marketplace import selectors
 from marketplace.models import MAX_QUANTITY, Frequency
+from marketplace.web.formatting import window_label
 
 WEEKDAY_CHOICES = [(str(day), name) for day, name in enumerate(WEEKDAY_NAMES)]
+
+
+def window_value(start: dt.time, end: dt.time) -> str:
+    return f"{start:%H:%M}-{end:%H:%M}"
+
+
+def window_choices() -> list[tuple[str, str]]:
+    """The arrival windows a business may pick (settings.ARRIVAL_WINDOWS); the first, the default, is "any time"."""
+    return [
+        (window_value(start, end), ("Any time " if index == 0 else "") + window_label(start, end))
+        for index, (start, end) in enumerate(settings.ARRIVAL_WINDOWS)
+    ]
 
 
 class QuoteForm(forms.Form):
@@ -22,6 +38,12 @@ class QuoteForm(forms.Form):
     service_date = forms.DateField(
         label="Pickup date (the first one, for recurring service)", widget=forms.DateInput(attrs={"type": "date"})
     )
+    window = forms.ChoiceField(
+        label="Arrival window",
+        widget=forms.RadioSelect,
+        required=False,  # not given: the first, "any time"
+        help_text="Local time at the location.",
+    )
     weekdays = forms.MultipleChoiceField(
         label="On (weekly service)", choices=WEEKDAY_CHOICES, required=False, widget=forms.CheckboxSelectMultiple
     )
@@ -34,11 +56,18 @@ class QuoteForm(forms.Form):
     def __init__(self, *args, customer, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["location"].queryset = selectors.locations_of(customer=customer)
+        self.fields["window"].choices = window_choices()
+        self.fields["window"].initial = window_choices()[0][0]
 
     def quote_arguments(self) -> dict:
         """The form's data as create_quote's keyword arguments."""
         data = dict(self.cleaned_data)
         data["weekdays"] = sum(1 << int(day) for day in data.get("weekdays") or [])
+        if data.get("window"):
+            start, end = data["window"].split("-")
+            data["window"] = (dt.time.fromisoformat(start), dt.time.fromisoformat(end))
+        else:
+            data["window"] = None
         if data["frequency"] == Frequency.ONCE:
             data.update(weekdays=0, day_of_month=None, end_date=None)
         return data

@@ -1,6 +1,7 @@
 """The business pages: the home page and its coverage check, onboarding, the dashboard, booking, pickups and plans."""
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
@@ -21,7 +22,7 @@ from customers import services as customer_services
 from customers.forms import CompanyForm, LocationForm
 from customers.models import Membership as CustomerMembership
 from haulers.models import Membership as HaulerMembership
-from marketplace import bins, plans, scheduling, selectors, services
+from marketplace import bins, plans, routes, scheduling, selectors, services
 from marketplace.models import Frequency, Pickup, Quote
 from marketplace.web.business.forms import (
     DateChangeForm,
@@ -30,6 +31,7 @@ from marketplace.web.business.forms import (
     PlanWeekdaysForm,
     QuoteForm,
 )
+from marketplace.web.formatting import clock_range, window_label
 
 
 def home(request):
@@ -106,7 +108,12 @@ def book(request, customer):
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            context = {"quote": quote, "form": form, "booking_block": cards.booking_block(customer=customer)}
+            context = {
+                "quote": quote,
+                "form": form,
+                "window": window_label(quote.window_start, quote.window_end),
+                "booking_block": cards.booking_block(customer=customer),
+            }
             return render(request, "marketplace/quote.html", context)
     status = 400 if request.method == "POST" else 200
     return render(request, "marketplace/book.html", {"form": form}, status=status)
@@ -150,6 +157,8 @@ def pickup_detail(request, customer, pickup_id: int):
     pickup = selectors.pickup_of(customer=customer, pickup_id=pickup_id)
     context = {
         "pickup": pickup,
+        "window": window_label(pickup.window_start, pickup.window_end),
+        **_arrival(pickup),
         "timeline": selectors.pickup_timeline(pickup=pickup),
         "can_cancel": pickup.status in CANCELLABLE,
         "can_move": pickup.status in MOVABLE,
@@ -159,6 +168,18 @@ def pickup_detail(request, customer, pickup_id: int):
         "cutoff_hours": int(settings.CANCELLATION_CUTOFF.total_seconds() // 3600),
     }
     return render(request, "marketplace/pickup_detail.html", context)
+
+
+def _arrival(pickup: Pickup) -> dict:
+    """About when the truck comes, once the hauler's route is planned, and whether it is on its way."""
+    if pickup.status != Pickup.Status.SCHEDULED:
+        return {"planned_arrival": None, "on_the_way": False}
+    arrival = routes.planned_arrival(pickup)
+    if arrival is None:
+        return {"planned_arrival": None, "on_the_way": False}
+    tz = ZoneInfo(pickup.location.timezone)
+    start, end = (timezone.localtime(moment, tz) for moment in arrival)
+    return {"planned_arrival": clock_range(start, end), "on_the_way": routes.on_the_way(pickup)}
 
 
 CANCELLABLE = (

@@ -1,4 +1,4 @@
-"""Forms of the hauler portal. They parse what people type; the services decide what is allowed."""
+"""Forms for the hauler portal: company, credentials, area, rates, offers and jobs; the fleet and the day's routes."""
 
 import re
 from decimal import Decimal
@@ -6,7 +6,7 @@ from decimal import Decimal
 from django import forms
 
 from core.catalog import Container, WasteStream
-from haulers.models import MAX_RATE_CENTS, WEEKDAY_NAMES, Credential, Hauler, weekday_bit
+from haulers.models import MAX_RATE_CENTS, WEEKDAY_NAMES, Credential, DisposalSite, Hauler, Truck, weekday_bit
 from marketplace.models import ExceptionReason
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -27,11 +27,6 @@ class CompanyForm(forms.Form):
         help_text="Where your trucks start the day.",
         widget=forms.TextInput(attrs={"inputmode": "numeric", "pattern": "[0-9]{5}", "autocomplete": "postal-code"}),
     )
-    capacity_per_day = forms.IntegerField(
-        label="Pickups per day",
-        help_text="How many pickups your trucks can do in one day, all together.",
-        widget=forms.NumberInput(attrs={"min": 1, "max": 500, "inputmode": "numeric"}),
-    )
     working_days = forms.TypedMultipleChoiceField(
         label="Working days",
         choices=[(str(day), name) for day, name in enumerate(WEEKDAY_NAMES)],
@@ -46,7 +41,6 @@ class CompanyForm(forms.Form):
             "name": hauler.name,
             "phone": hauler.phone,
             "depot_zip": hauler.depot_zip,
-            "capacity_per_day": hauler.capacity_per_day,
             "working_days": [str(day) for day in range(7) if hauler.works_on(day)],
         }
         return cls(data=data, initial=initial)
@@ -267,3 +261,137 @@ class ExceptionForm(forms.Form):
         required=False,
         widget=forms.Textarea({"rows": 2}),
     )
+
+
+class DayCompleteForm(CompleteForm):
+    """Completing from the driver's day: the photo taken there and then, serviced now."""
+
+    photo = forms.FileField(
+        label="Photo of the emptied container",
+        allow_empty_file=True,
+        widget=forms.FileInput(attrs={"accept": PHOTO_ACCEPT, "capture": "environment"}),
+    )
+    serviced_at = None
+
+
+# --- The fleet and the day's routes ------------------------------------------------------
+
+TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+NUMBER_INPUT = forms.NumberInput(attrs={"inputmode": "numeric", "min": 1})
+DAY_CHOICES = [(str(day), name) for day, name in enumerate(WEEKDAY_NAMES)]
+
+
+class TruckForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=100, help_text="What your drivers call it, e.g. “Truck 7”.")
+    kind = forms.ChoiceField(label="Kind of truck", choices=Truck.Kind.choices)
+    containers = forms.MultipleChoiceField(
+        label="Containers it can serve",
+        choices=Container.choices,
+        required=False,  # none ticked: the service says what to do
+        widget=forms.CheckboxSelectMultiple,
+    )
+    capacity_per_trip = forms.IntegerField(
+        label="Capacity per trip",
+        help_text="Cubic yards it collects before it must tip. For a roll-off truck: the boxes it carries.",
+        widget=NUMBER_INPUT,
+    )
+    stops_per_shift = forms.IntegerField(
+        label="Most stops in a shift", widget=NUMBER_INPUT, help_text="The router never plans more."
+    )
+    shift_start = forms.TimeField(label="Shift starts", widget=TIME_INPUT)
+    shift_end = forms.TimeField(label="Shift ends", widget=TIME_INPUT)
+    disposal_sites = forms.TypedMultipleChoiceField(
+        label="Disposal sites it tips at",
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Where it empties when full. Add sites on the disposal sites page.",
+    )
+
+    def __init__(self, *args, hauler: Hauler, sites=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        sites = hauler.disposal_sites.all() if sites is None else sites
+        self.fields["disposal_sites"].choices = [(site.pk, str(site)) for site in sites]
+
+    @classmethod
+    def for_truck(cls, truck: Truck, data=None, **kwargs):
+        initial = {
+            **{name: getattr(truck, name) for name in ("name", "kind", "containers", "capacity_per_trip")},
+            **{name: getattr(truck, name) for name in ("stops_per_shift", "shift_start", "shift_end", "active")},
+            "disposal_sites": [site.pk for site in truck.disposal_sites.all()],
+        }
+        return cls(data=data, initial=initial, hauler=truck.hauler, **kwargs)
+
+    def truck_arguments(self) -> dict:
+        """The cleaned data as add_truck and update_truck take it."""
+        data = dict(self.cleaned_data)
+        data["disposal_site_ids"] = data.pop("disposal_sites")
+        return data
+
+
+class TruckEditForm(TruckForm):
+    active = forms.BooleanField(
+        label="In service", required=False, help_text="A truck out of service is planned no new work."
+    )
+
+
+class DisposalSiteForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=200)
+    kind = forms.ChoiceField(label="Kind of site", choices=DisposalSite.Kind.choices)
+    address = forms.CharField(label="Street address (optional)", max_length=300, required=False)
+    zip_code = forms.CharField(
+        label="ZIP code",
+        max_length=5,
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "pattern": "[0-9]{5}", "autocomplete": "off"}),
+        help_text="The map places the site at its ZIP code.",
+    )
+    opens_at = forms.TimeField(label="Gate opens", widget=TIME_INPUT)
+    closes_at = forms.TimeField(label="Gate closes", widget=TIME_INPUT)
+    open_days = forms.TypedMultipleChoiceField(
+        label="Open on", choices=DAY_CHOICES, coerce=int, required=False, widget=forms.CheckboxSelectMultiple
+    )
+    waste_streams = forms.MultipleChoiceField(
+        label="What it accepts",
+        choices=WasteStream.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Tick none if it takes everything.",
+    )
+
+    @classmethod
+    def for_site(cls, site: DisposalSite, data=None):
+        initial = {
+            **{name: getattr(site, name) for name in ("name", "kind", "address", "zip_code", "opens_at", "closes_at")},
+            "open_days": [str(day) for day in range(7) if site.open_on(day)],
+            "waste_streams": site.waste_streams,
+        }
+        return cls(data=data, initial=initial)
+
+    def site_arguments(self) -> dict:
+        """The cleaned data as add_disposal_site and update_disposal_site take it (days as the bitmask)."""
+        data = dict(self.cleaned_data)
+        data["open_days"] = sum(weekday_bit(day) for day in set(data["open_days"]))
+        return data
+
+
+class DayForm(forms.Form):
+    """?day=YYYY-MM-DD&truck=<id> on the day's pages; a bad value falls back to today and the default truck."""
+
+    day = forms.DateField(required=False)
+    truck = forms.IntegerField(required=False, min_value=1)
+
+
+class MoveStopForm(forms.Form):
+    pickup = forms.IntegerField(min_value=1)
+    truck = forms.IntegerField(required=False, min_value=1)  # empty: let the router choose
+    day = forms.DateField()
+
+
+class AssignDriverForm(forms.Form):
+    truck = forms.IntegerField(min_value=1)
+    driver = forms.IntegerField(required=False, min_value=1)  # empty: nobody
+    day = forms.DateField()
+
+
+class ReplanForm(forms.Form):
+    day = forms.DateField()

@@ -3,14 +3,14 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from marketplace.web.hauler import views
+from marketplace.web.hauler import area, day, dispatcher, trucks, views
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="hauler_offers"), name="hauler_home"),
     path("company/", views.company, name="hauler_company"),
     path("credentials/", views.credentials, name="hauler_credentials"),
     path("credentials/<int:credential_id>/document/", views.credential_document, name="hauler_credential_document"),
-    path("area/", views.area, name="hauler_area"),
+    path("area/", area.area, name="hauler_area"),
     path("rates/", views.rates, name="hauler_rates"),
     path("offers/", views.offers, name="hauler_offers"),
     path("offers/list/", views.offer_list, name="hauler_offer_list"),
@@ -21,4 +21,16 @@ urlpatterns = [
     path("jobs/<int:pickup_id>/complete/", views.job_complete, name="hauler_job_complete"),
     path("jobs/<int:pickup_id>/could-not-service/", views.job_exception, name="hauler_job_exception"),
     path("earnings/", views.earnings, name="hauler_earnings"),
+    path("trucks/", trucks.trucks, name="hauler_trucks"),
+    path("trucks/<int:truck_id>/", trucks.truck_detail, name="hauler_truck"),
+    path("disposal-sites/", trucks.disposal_sites, name="hauler_disposal_sites"),
+    path("disposal-sites/<int:site_id>/", trucks.disposal_site_detail, name="hauler_disposal_site"),
+    path("day/", day.driver_day, name="hauler_day"),
+    path("day/<int:pickup_id>/complete/", day.day_complete, name="hauler_day_complete"),
+    path("day/<int:pickup_id>/could-not-service/", day.day_exception, name="hauler_day_exception"),
+    path("routes/", dispatcher.routes_day, name="hauler_routes"),
+    path("routes/move/", dispatcher.move, name="hauler_route_move"),
+    path("routes/replan/", dispatcher.replan, name="hauler_route_replan"),
+    path("routes/assign/", dispatcher.assign, name="hauler_route_assign"),
+    path("routes/<int:truck_id>/sheet/", dispatcher.route_sheet, name="hauler_route_sheet"),
 ]

@@ -12,7 +12,7 @@ from core import geo
 from core.models import User
 from customers.models import Customer, ServiceLocation
 from customers.models import Membership as CustomerMembership
-from haulers.models import Credential, Hauler, Rate, ServiceZip
+from haulers.models import Credential, DisposalSite, Hauler, Rate, ServiceZip, Truck
 from haulers.models import Membership as HaulerMembership
 from marketplace.demo import market
 from marketplace.demo.seed import seed_demo
@@ -28,9 +28,9 @@ def natural_keys() -> dict[str, set]:
         "customers": set(Customer.objects.values_list("name", "phone")),
         "locations": set(ServiceLocation.objects.values_list("customer__name", "name", "street", "zip_code")),
         "customer memberships": set(CustomerMembership.objects.values_list("customer__name", "email", "role")),
-        "haulers": set(
-            Hauler.objects.values_list("name", "status", "depot_zip", "capacity_per_day", "reliability_score")
-        ),
+        "haulers": set(Hauler.objects.values_list("name", "status", "depot_zip", "reliability_score")),
+        "trucks": set(Truck.objects.values_list("hauler__name", "name", "kind", "stops_per_shift")),
+        "disposal sites": set(DisposalSite.objects.values_list("hauler__name", "name", "zip_code")),
         "hauler memberships": set(HaulerMembership.objects.values_list("hauler__name", "email", "role")),
         "credentials": set(Credential.objects.values_list("hauler__name", "kind", "number", "expires_on")),
         "service zips": set(ServiceZip.objects.values_list("hauler__name", "zip_code")),
@@ -59,6 +59,8 @@ def test_seeding_twice_gives_the_same_rows():
         "credentials": first["credentials"],
         "service zips": first["service_zips"],
         "rates": first["rates"],
+        "trucks": first["trucks"],
+        "disposal sites": 2 * first["haulers"],
     }
 
 
@@ -98,9 +100,16 @@ def test_the_market_has_a_realistic_mix_of_haulers():
     assert not Credential.objects.filter(kind=Credential.Kind.INSURANCE, expires_on__lt=TODAY).exists()
     expiring = Credential.objects.filter(expires_on__gte=TODAY, expires_on__lte=TODAY + dt.timedelta(days=30))
     assert 2 <= expiring.count() <= 3
+    demo_hauler = Hauler.objects.get(name=market.HAULER_NAME)
+    assert demo_hauler.trucks.filter(kind=Truck.Kind.FRONT_LOAD).count() == 2  # its day is split between two
     for hauler in Hauler.objects.all():
         assert {c.kind for c in hauler.credentials.all()} == {"licence", "insurance"}
-        assert 4 <= hauler.capacity_per_day <= 25
+        trucks = list(hauler.trucks.all())
+        assert trucks and all(4 <= truck.stops_per_shift <= 25 for truck in trucks)
+        assert all(truck.disposal_sites.count() == 2 for truck in trucks)
+        # A truck for each kind of work it prices: dumpsters and carts on one, roll-offs on another.
+        priced = set(hauler.rates.values_list("container", flat=True))
+        assert priced <= {container for truck in trucks for container in truck.containers}
         assert Decimal("0.700") <= hauler.reliability_score <= Decimal("0.990")
         assert hauler.service_zips.exists()
         assert hauler.rates.exists()

@@ -1,17 +1,21 @@
-"""Hauler API fixtures: two haulers serving downtown, each with a member signed in by token, and quick ways to make
-offers and jobs for them."""
+"""Hauler API fixtures: two haulers serving downtown (each with a front-load and a roll-off truck), each with a member
+signed in by token, and quick ways to make offers and jobs for them; the schema to check answers against."""
 
 import datetime as dt
 
 import pytest
 from django.utils import timezone
+from drf_spectacular.generators import SchemaGenerator
 
+from core.models import Role
+from haulers.models import DisposalSite, Truck
 from marketplace import services
 from marketplace.models import Offer, Pickup
 from tests import factories
 from tests.marketplace.api.conftest import client_for
 
 __all__ = [
+    "TRUCK_FIELDS",
     "book",
     "hauler",
     "hauler_api",
@@ -19,9 +23,18 @@ __all__ = [
     "make_jobs",
     "make_offers",
     "media",
+    "member_api",
+    "openapi",
     "rival",
     "rival_api",
+    "rival_site",
+    "site",
+    "site_body",
+    "site_row",
     "tiny_png",
+    "truck",
+    "truck_body",
+    "truck_row",
 ]
 
 # The PNG signature is all the upload check reads; what follows need not be a picture.
@@ -42,6 +55,17 @@ def hauler_owner(hauler):
 @pytest.fixture
 def hauler_api(hauler_owner):
     return client_for(hauler_owner)
+
+
+@pytest.fixture
+def member_api(hauler):
+    """A member of `hauler` who is not an owner."""
+    return client_for(factories.HaulerMembershipFactory(hauler=hauler, role=Role.MEMBER).user)
+
+
+@pytest.fixture(scope="module")
+def openapi():
+    return SchemaGenerator().get_schema(request=None, public=True)
 
 
 @pytest.fixture
@@ -106,3 +130,61 @@ def make_jobs(customer, make_pickups):
         return make_pickups(customer=customer, count=count, days=days, status=status, hauler=hauler, location=location)
 
     return make
+
+
+# --- The fleet --------------------------------------------------------------------------
+
+TRUCK_FIELDS = ("name", "kind", "containers", "capacity_per_trip", "stops_per_shift", "shift_start", "shift_end")
+
+
+def truck_body(**overrides) -> dict:
+    return {
+        "name": "Front-load 2",
+        "kind": "front_load",
+        "containers": ["dumpster_8yd", "dumpster_4yd"],
+        "capacity_per_trip": 28,
+        "stops_per_shift": 60,
+        "shift_start": "05:30",
+        "shift_end": "14:00",
+        **overrides,
+    }
+
+
+def site_body(**overrides) -> dict:
+    return {
+        "name": "Travis County Landfill",
+        "kind": "landfill",
+        "zip_code": "78725",
+        "opens_at": "06:00",
+        "closes_at": "17:30",
+        "open_days": 0b0111111,
+        **overrides,
+    }
+
+
+def truck_row(truck: Truck) -> tuple:
+    truck.refresh_from_db()
+    return (
+        *(getattr(truck, name) for name in TRUCK_FIELDS),
+        truck.active,
+        sorted(truck.disposal_sites.values_list("pk", flat=True)),
+    )
+
+
+def site_row(site: DisposalSite) -> dict:
+    return DisposalSite.objects.filter(pk=site.pk).values().get()
+
+
+@pytest.fixture
+def truck(hauler):
+    return hauler.trucks.get(name="Front-load 1")
+
+
+@pytest.fixture
+def site(hauler):
+    return factories.DisposalSiteFactory(hauler=hauler, name="Hornsby Bend")
+
+
+@pytest.fixture
+def rival_site(rival):
+    return factories.DisposalSiteFactory(hauler=rival, name="Rival Transfer")

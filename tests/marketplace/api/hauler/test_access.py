@@ -21,6 +21,16 @@ HAULER_ENDPOINTS = [
     ("put", "/api/v1/hauler/service-area/"),
     ("get", "/api/v1/hauler/rates/"),
     ("put", "/api/v1/hauler/rates/"),
+    ("get", "/api/v1/hauler/trucks/"),
+    ("post", "/api/v1/hauler/trucks/"),
+    ("get", "/api/v1/hauler/trucks/1/"),
+    ("put", "/api/v1/hauler/trucks/1/"),
+    ("get", "/api/v1/hauler/disposal-sites/"),
+    ("post", "/api/v1/hauler/disposal-sites/"),
+    ("get", "/api/v1/hauler/disposal-sites/1/"),
+    ("put", "/api/v1/hauler/disposal-sites/1/"),
+    ("get", "/api/v1/hauler/routes/"),
+    ("post", "/api/v1/hauler/routes/move/"),
 ]
 
 

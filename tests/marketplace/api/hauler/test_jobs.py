@@ -71,6 +71,7 @@ def test_a_job_shows_the_customer_the_address_the_access_notes_and_the_contact(
         "quantity": 1,
         "payout_cents": 8_500,
         "currency": "usd",
+        "truck": None,
         "completed_at": None,
         "exception": None,
     }

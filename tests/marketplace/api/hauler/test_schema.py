@@ -36,10 +36,21 @@ def test_the_schema_documents_every_hauler_endpoint_and_its_errors(openapi):
         ("/api/v1/hauler/service-area/", "put"): {"200", "400", "401", "403", "415"},
         ("/api/v1/hauler/rates/", "get"): {"200", "401", "403"},
         ("/api/v1/hauler/rates/", "put"): {"200", "400", "401", "403", "415"},
+        ("/api/v1/hauler/trucks/", "get"): {"200", "401", "403", "404"},
+        ("/api/v1/hauler/trucks/", "post"): {"201", "400", "401", "403", "415"},
+        ("/api/v1/hauler/trucks/{id}/", "get"): {"200", "401", "403", "404"},
+        ("/api/v1/hauler/trucks/{id}/", "put"): {"200", "400", "401", "403", "404", "415"},
+        ("/api/v1/hauler/disposal-sites/", "get"): {"200", "401", "403", "404"},
+        ("/api/v1/hauler/disposal-sites/", "post"): {"201", "400", "401", "403", "415"},
+        ("/api/v1/hauler/disposal-sites/{id}/", "get"): {"200", "401", "403", "404"},
+        ("/api/v1/hauler/disposal-sites/{id}/", "put"): {"200", "400", "401", "403", "404", "415"},
+        ("/api/v1/hauler/routes/", "get"): {"200", "400", "401", "403"},
+        ("/api/v1/hauler/routes/move/", "post"): {"200", "400", "401", "403", "404", "409", "415"},
     }
     for (path, method), statuses in expected.items():
         assert set(paths[path][method]["responses"]) == statuses, (path, method)
 
+    assert [parameter["name"] for parameter in paths["/api/v1/hauler/routes/"]["get"]["parameters"]] == ["day"]
     jobs = {parameter["name"] for parameter in paths[JOBS]["get"]["parameters"]}
     assert {"date_from", "date_to", "order", "status", "page", "page_size"} <= jobs
     assert {"status", "page", "page_size"} <= {parameter["name"] for parameter in paths[OFFERS]["get"]["parameters"]}

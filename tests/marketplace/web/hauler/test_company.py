@@ -23,7 +23,7 @@ def hauler_client(client, in_area_hauler):
 
 def company_form(**changes):
     form = {
-        "name": "Downtown Disposal LLC", "phone": "512-555-0199", "depot_zip": "78704", "capacity_per_day": "14",
+        "name": "Downtown Disposal LLC", "phone": "512-555-0199", "depot_zip": "78704",
         "working_days": ["0", "1", "2", "3", "4", "5"],
     }  # fmt: skip
     return {**form, **changes}
@@ -43,7 +43,6 @@ def test_company_page_saves_operations_with_working_days_as_the_bitmask(hauler_c
         "512-555-0199",
         "78704",
     )
-    assert in_area_hauler.capacity_per_day == 14
     assert in_area_hauler.working_days == 0b0111111  # Monday to Saturday
     assert in_area_hauler.working_day_names[-1] == "Saturday"
     assert "Saved your company details." in hauler_client.get(reverse("hauler_company")).content.decode()
@@ -55,8 +54,6 @@ def test_company_page_saves_operations_with_working_days_as_the_bitmask(hauler_c
     [
         ({"working_days": []}, "Choose at least one working day."),
         ({"depot_zip": "00000"}, "00000 is not a US ZIP code we know."),
-        ({"capacity_per_day": "0"}, "Capacity must be between 1 and 500"),
-        ({"capacity_per_day": "many"}, "Enter a whole number."),
         ({"name": ""}, "This field is required."),
     ],
 )
@@ -86,12 +83,14 @@ def test_company_page_shows_the_verification_status(client, status, says):
 
 @pytest.mark.django_db
 def test_company_page_lists_what_a_new_hauler_still_has_to_do(client):
-    hauler = factories.HaulerFactory(status=Hauler.Status.PENDING, verified_at=None, credentials_until=None)
+    hauler = factories.HaulerFactory(status=Hauler.Status.PENDING, verified_at=None, credentials_until=None, stops=0)
     hauler.credentials.all().delete()
     client.force_login(factories.HaulerMembershipFactory(hauler=hauler).user)
     page = client.get(reverse("hauler_company")).content.decode()
-    assert page.count("<strong>to do</strong>") == 4
+    assert page.count("<strong>to do</strong>") == 5
     assert "A service area (0 ZIP codes)" in page
+    assert "Add your first truck to get offers" in page
+    assert "Pickups per day" not in page
 
 
 def upload(name, content, content_type="application/pdf"):

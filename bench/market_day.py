@@ -1,0 +1,189 @@
+"""`make bench`: what route-aware matching saves over a simulated market day, on PostgreSQL.
+
+One Austin day, twice: 20 haulers (yards in the industrial east side, where Austin's hauling depots are,
+two collection trucks each, every one serving the whole metro at the same rates, so the ranking's
+distance key decides who gets a job)
+and 400 one-time pickups at random points near Austin ZIP centroids, with mixed arrival windows,
+matched one by one in the same order through the real matching.ranked_haulers() and given to the
+best candidate, as the cascade does when the first offer is accepted:
+
+- by depot distance (MATCH_ROUTE_AWARE off): the nearest depot wins;
+- route-aware (on): the smallest km the stop adds to that hauler's planned route wins; each accept
+  re-plans that hauler's day (a short solve), as production re-plans after an accept.
+
+Then every hauler's day is planned with the production time limit and the km of all routes are added
+up. BENCH market_km_ratio_route_aware = route-aware km / depot-distance km (goal <= 0.85).
+It works in a throwaway database beside DATABASE_URL's (`haulmatch_bench_market`) and drops it.
+"""
+
+import datetime as dt
+import os
+import random
+import sys
+import time
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
+
+import django
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test.utils import setup_databases, teardown_databases  # noqa: E402
+
+from config.celery import app as celery_app  # noqa: E402
+from core import geo  # noqa: E402
+from customers.models import Customer, ServiceLocation  # noqa: E402
+from haulers.models import Credential, DisposalSite, Hauler, Rate, ServiceZip, Truck  # noqa: E402
+from marketplace import matching, routes  # noqa: E402
+from marketplace.models import DayPlan, Pickup  # noqa: E402
+from routing.solver import production_time_limit_s  # noqa: E402
+
+BENCH_DATABASE = "haulmatch_bench_market"
+HAULERS, PICKUPS, SEED = 20, 400, 2026
+DAY = dt.date(2026, 12, 8)  # a Tuesday
+WINDOWS = [((7, 0), (17, 0))] * 2 + [((7, 0), (11, 0)), ((11, 0), (15, 0)), ((13, 0), (17, 0))]
+CONTAINERS = ["dumpster_2yd", "dumpster_4yd", "dumpster_4yd", "dumpster_6yd", "cart_96gal"]
+# The east-side industrial ZIPs where hauling yards cluster (Montopolis, Del Valle, the airport, Springdale).
+DEPOT_ZIPS = ["78741", "78744", "78724", "78725", "78721", "78742", "78617"]
+STARTED = time.perf_counter()
+
+
+def progress(message: str) -> None:
+    print(f"[{time.perf_counter() - STARTED:7.1f}s] {message}", file=sys.stderr, flush=True)
+
+
+def report(name: str, value) -> None:
+    print(f"BENCH {name} {value}", flush=True)
+
+
+def austin_zips() -> list[geo.ZipInfo]:
+    centre = geo.lookup("78701")
+    return [
+        info
+        for code in geo.zips_within("78701", 15)
+        if (info := geo.lookup(code)) is not None and geo.miles_between(
+            float(info.latitude), float(info.longitude), float(centre.latitude), float(centre.longitude)
+        ) <= 15
+    ]  # fmt: skip
+
+
+def build_market(rng: random.Random, zips: list[geo.ZipInfo]) -> list[tuple]:
+    """The haulers (all alike but for their depot) and the day's requests, as plain values."""
+    today = dt.date.today()
+    codes = [info.zip_code for info in zips]
+    yards = [geo.lookup(code) for code in DEPOT_ZIPS]
+    for number, depot in enumerate((rng.choice(yards) for _ in range(HAULERS)), start=1):
+        hauler = Hauler.objects.create(
+            name=f"Bench Hauler {number:02d}", status="active", depot_zip=depot.zip_code,
+            depot_latitude=depot.latitude, depot_longitude=depot.longitude, working_days=0b1111111,
+            verified_at=django.utils.timezone.now(),
+        )  # fmt: skip
+        ServiceZip.objects.bulk_create([ServiceZip(hauler=hauler, zip_code=code) for code in codes])
+        Rate.objects.bulk_create(
+            [Rate(hauler=hauler, waste_stream="trash", container=c, price_cents=6_000) for c in set(CONTAINERS)]
+        )
+        for kind in Credential.Kind.values:
+            Credential.objects.create(
+                hauler=hauler, kind=kind, number=f"{kind}-{number}", issuer="Bench", valid_from=today,
+                expires_on=today + dt.timedelta(days=400), verified_at=django.utils.timezone.now(),
+            )  # fmt: skip
+        sites = [
+            DisposalSite.objects.create(
+                hauler=hauler,
+                name=name,
+                zip_code=code,
+                latitude=geo.lookup(code).latitude,
+                longitude=geo.lookup(code).longitude,
+                opens_at=dt.time(6),
+                closes_at=dt.time(17),
+                open_days=0b1111111,
+            )
+            for name, code in (("Landfill", "78725"), ("Transfer station", "78741"))
+        ]
+        for name in ("Truck 1", "Truck 2"):
+            truck = Truck.objects.create(
+                hauler=hauler, name=name, containers=sorted(set(CONTAINERS)), capacity_per_trip=30,
+                stops_per_shift=25, shift_start=dt.time(6), shift_end=dt.time(18),
+                depot_latitude=depot.latitude, depot_longitude=depot.longitude,
+            )  # fmt: skip
+            truck.disposal_sites.set(sites)
+    requests = []
+    for _ in range(PICKUPS):
+        info = rng.choice(zips)
+        lat = float(info.latitude) + rng.uniform(-0.008, 0.008)
+        lng = float(info.longitude) + rng.uniform(-0.008, 0.008)
+        start, end = rng.choice(WINDOWS)
+        requests.append((info, round(lat, 6), round(lng, 6), rng.choice(CONTAINERS), dt.time(*start), dt.time(*end)))
+    return requests
+
+
+def run_day(requests: list[tuple], *, route_aware: bool) -> tuple[float, int]:
+    """Match the day's requests one by one and route every hauler's day: (total km, violations)."""
+    settings.MATCH_ROUTE_AWARE = route_aware
+    Pickup.objects.all().delete()
+    DayPlan.objects.all().delete()
+    customer = Customer.objects.get_or_create(name="Bench Businesses", billing_email="ap@bench.invalid")[0]
+    for index, (info, lat, lng, container, start, end) in enumerate(requests):
+        location = ServiceLocation.objects.create(
+            customer=customer, name=f"Site {index}", street=f"{index} Bench St", city=info.city, state=info.state,
+            zip_code=info.zip_code, latitude=lat, longitude=lng, timezone=info.timezone,
+        )  # fmt: skip
+        request = matching.Request.at(
+            location, waste_stream="trash", container=container, quantity=1, service_date=DAY, window=(start, end)
+        )
+        ranked = matching.ranked_haulers(request)
+        if not ranked:
+            raise SystemExit(f"request {index} found no hauler: the bench market is too small")
+        best = ranked[0]
+        Pickup.objects.create(
+            customer=customer, location=location, hauler_id=best.hauler_id, waste_stream="trash",
+            container=container, quantity=1, service_date=DAY, window_start=start, window_end=end,
+            status=Pickup.Status.SCHEDULED, price_cents=7_200, payout_cents=best.payout_cents,
+        )  # fmt: skip
+        if route_aware:  # production re-plans the hauler's day after each accept
+            routes.plan_day(hauler_id=best.hauler_id, day=DAY, time_limit_s=0.1)
+    total_m, unrouted = 0, 0
+    for hauler_id in Hauler.objects.values_list("pk", flat=True):
+        jobs = Pickup.objects.filter(hauler_id=hauler_id, service_date=DAY).count()
+        plan = routes.plan_day(hauler_id=hauler_id, day=DAY, time_limit_s=production_time_limit_s(jobs))
+        total_m += plan.distance_m
+        unrouted += len(plan.unroutable)
+    return total_m / 1000, unrouted
+
+
+def main() -> int:
+    if connection.vendor != "postgresql":
+        print("make bench needs PostgreSQL: set DATABASE_URL=postgres://...", file=sys.stderr)
+        return 2
+    settings.DEBUG = False
+    celery_app.conf.task_always_eager = False  # re-plans are run here, explicitly, not queued
+    celery_app.conf.broker_url = "memory://"
+    connection.settings_dict["TEST"]["NAME"] = BENCH_DATABASE
+    progress(f"creating and migrating {BENCH_DATABASE}")
+    old_config = setup_databases(verbosity=0, interactive=False, serialized_aliases=set())
+    try:
+        rng = random.Random(SEED)
+        requests = build_market(rng, austin_zips())
+        progress(f"{HAULERS} haulers, {PICKUPS} requests: matching by depot distance")
+        depot_km, depot_unrouted = run_day(requests, route_aware=False)
+        progress("matching route-aware")
+        aware_km, aware_unrouted = run_day(requests, route_aware=True)
+    finally:
+        progress(f"dropping {BENCH_DATABASE}")
+        teardown_databases(old_config, verbosity=0)
+    print(f"# depot distance: {depot_km:.0f} km ({depot_unrouted} unroutable); "
+          f"route-aware: {aware_km:.0f} km ({aware_unrouted} unroutable)")  # fmt: skip
+    report("market_km_depot_distance", f"{depot_km:.0f}")
+    report("market_km_route_aware", f"{aware_km:.0f}")
+    report("market_km_ratio_route_aware", f"{aware_km / depot_km:.3f}")
+    report("market_unroutable_depot_distance", depot_unrouted)
+    report("market_unroutable_route_aware", aware_unrouted)
+    progress(f"done in {time.perf_counter() - STARTED:.0f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,71 @@
+"""The demo hauler's working day, routed: a dozen jobs across Austin split between its two trucks.
+
+Jobs are written as already scheduled (the demo's history of accepted offers), with prices from the
+hauler's own rates and a mix of arrival windows, then the day is planned by the real router, so the
+driver's day screen, the dispatcher's view and the route sheet have something to show. Safe to run
+again: a day that already has the demo hauler's jobs is left as it is (and only re-planned if needed).
+"""
+
+import datetime as dt
+import random
+
+from customers.models import ServiceLocation
+from haulers.models import Hauler, Rate
+from marketplace import pricing, routes, scheduling
+from marketplace.demo.market import HAULER_NAME, SEED
+from marketplace.models import Pickup
+
+JOBS = 12
+WINDOWS = [(dt.time(7), dt.time(17)), (dt.time(7), dt.time(11)), (dt.time(11), dt.time(15)), (dt.time(13), dt.time(17))]
+
+
+def demo_day(hauler: Hauler) -> dt.date:
+    """Today where the hauler works, or its next working day."""
+    day = scheduling.local_today(routes.zone_of(hauler).key)
+    while not hauler.works_on(day.weekday()):
+        day += dt.timedelta(days=1)
+    return day
+
+
+def seed_day() -> dict:
+    """Schedule the demo hauler's day (once) and plan its routes; returns what was made."""
+    hauler = Hauler.objects.filter(name=HAULER_NAME).first()
+    if hauler is None:
+        return {}
+    day = demo_day(hauler)
+    created = 0
+    if not Pickup.objects.filter(hauler=hauler, service_date=day).exists():
+        created = _schedule(hauler, day)
+    plan = routes.plan_day(hauler_id=hauler.pk, day=day, time_limit_s=2)
+    return {"demo_day_jobs": created, "demo_day_km": round(plan.distance_m / 1000)}
+
+
+def _schedule(hauler: Hauler, day: dt.date) -> int:
+    rng = random.Random(SEED + day.toordinal())
+    rates = list(Rate.objects.filter(hauler=hauler, container__startswith="dumpster").order_by("pk"))
+    served = set(hauler.service_zips.values_list("zip_code", flat=True))
+    locations = [
+        location
+        for location in ServiceLocation.objects.filter(archived_at__isnull=True).select_related("customer")
+        if location.zip_code in served
+    ]
+    made = 0
+    for location in rng.sample(locations, min(JOBS, len(locations))):
+        rate = rng.choice(rates)
+        start, end = rng.choice(WINDOWS)
+        Pickup.objects.create(
+            customer=location.customer,
+            location=location,
+            hauler=hauler,
+            waste_stream=rate.waste_stream,
+            container=rate.container,
+            quantity=1,
+            service_date=day,
+            window_start=start,
+            window_end=end,
+            status=Pickup.Status.SCHEDULED,
+            price_cents=pricing.customer_price_cents(rate.price_cents),
+            payout_cents=rate.price_cents,
+        )
+        made += 1
+    return made

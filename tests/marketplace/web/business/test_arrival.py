@@ -1,0 +1,106 @@
+"""What the business sees of the hauler's day: the arrival window it books, then the planned arrival and
+"on the way" on the pickup page."""
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from marketplace import routes
+from marketplace.models import Pickup, Quote, RouteStop
+from marketplace.web.formatting import clock_range
+from tests import factories
+from tests.marketplace.web.hauler.route_days import AUSTIN, planned_day
+
+pytestmark = pytest.mark.django_db
+# The session, the user, the business seat and its business, the pickup (with its location and hauler), its
+# timeline, payment and invoice line, the route stop for the planned arrival and the one before it, the nav's
+# hauler-seat check.
+PICKUP_MAX_QUERIES = 14
+
+
+def quote_form(location, **changes):
+    form = {
+        "location": location.pk, "waste_stream": "trash", "container": "dumpster_4yd", "quantity": 1,
+        "service_date": (timezone.localdate() + dt.timedelta(days=4)).isoformat(), "frequency": "once",
+    }  # fmt: skip
+    return {**form, **changes}
+
+
+def test_the_booking_form_offers_the_arrival_windows(owner_client, location, in_area_hauler):
+    page = owner_client.get(reverse("book")).content.decode()
+    for value, label in [
+        ("07:00-17:00", "Any time 7 am\u20135 pm"),
+        ("07:00-11:00", "7\u201311 am"),
+        ("11:00-15:00", "11 am\u20133 pm"),
+        ("13:00-17:00", "1\u20135 pm"),
+    ]:
+        assert f'value="{value}"' in page and label in page
+    assert owner_client.get(reverse("book")).context["form"]["window"].value() == "07:00-17:00"
+
+
+def test_the_window_chosen_reaches_the_quote_and_the_pickup(
+    owner_client, location, in_area_hauler, django_capture_on_commit_callbacks
+):
+    response = owner_client.post(reverse("book"), quote_form(location, window="07:00-11:00"))
+    assert response.status_code == 200
+    assert "arrival window 7\u201311 am (local time)" in response.content.decode()
+    quote = Quote.objects.get()
+    assert (quote.window_start, quote.window_end) == (dt.time(7), dt.time(11))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = owner_client.post(reverse("book_quote", args=[quote.pk]))
+    pickup = Pickup.objects.get()
+    assert (pickup.window_start, pickup.window_end) == (dt.time(7), dt.time(11))
+    assert "arrival window 7\u201311 am" in owner_client.get(response["Location"]).content.decode()
+
+
+def test_no_window_chosen_is_any_time(owner_client, location, in_area_hauler):
+    owner_client.post(reverse("book"), quote_form(location))
+    quote = Quote.objects.get()
+    assert (quote.window_start, quote.window_end) == (dt.time(7), dt.time(17))
+
+
+def test_a_window_not_offered_is_refused(owner_client, location, in_area_hauler):
+    response = owner_client.post(reverse("book"), quote_form(location, window="03:00-04:00"))
+    assert response.status_code == 400
+    assert "Select a valid choice." in response.content.decode()
+    assert not Quote.objects.exists()
+
+
+@pytest.fixture
+def planned():
+    return planned_day()
+
+
+def business_client(client, pickup):
+    membership = factories.CustomerMembershipFactory(customer=pickup.customer)
+    client.force_login(membership.user)
+    return client
+
+
+def test_the_pickup_page_shows_the_planned_arrival_then_on_the_way(client, planned, django_assert_max_num_queries):
+    first, second = planned.pickups_of(planned.trucks[0])[:2]
+    business_client(client, second)
+    stop = RouteStop.objects.get(pickup=second)
+    arrives = timezone.localtime(stop.arrives_at, AUSTIN)
+    margin = dt.timedelta(minutes=15)
+
+    with django_assert_max_num_queries(PICKUP_MAX_QUERIES):
+        page = client.get(reverse("pickup_detail", args=[second.pk])).content.decode()
+
+    assert f"Planned arrival about {clock_range(arrives - margin, arrives + margin)}." in page
+    assert "On the way" not in page
+
+    Pickup.objects.filter(pk=first.pk).update(status=Pickup.Status.COMPLETED, completed_at=timezone.now())
+    assert routes.on_the_way(second)
+    page = client.get(reverse("pickup_detail", args=[second.pk])).content.decode()
+    assert "<strong>On the way.</strong> Planned arrival about" in page
+
+
+def test_no_planned_arrival_before_the_route_exists(client, location, in_area_hauler):
+    pickup = factories.PickupFactory(location=location, hauler=in_area_hauler)
+    client.force_login(location.customer.memberships.first().user)
+    page = client.get(reverse("pickup_detail", args=[pickup.pk])).content.decode()
+    assert "Planned arrival" not in page and "On the way" not in page
