@@ -7,12 +7,22 @@ fixtures (stripe_server, stripe_on) come from tests/stripe_stand_in.py, shared w
 
 import pytest
 import redis
+from celery._state import _set_task_join_will_block
 from django.conf import settings
 from django.db import connection
 
 from config.celery import app as celery_app
 from tests.services.worker import Worker
 from tests.stripe_stand_in import unavailable
+
+
+@pytest.fixture(autouse=True)
+def _join_guard_reset():
+    """Celery marks 'inside a task' with one process-wide flag, saved and restored around each eager task; racing
+    threads that each run eager tasks (the accept races) can restore it in the wrong order and leave it set, and a
+    later test's result.get() then refuses. Nothing in production runs eager tasks from threads."""
+    yield
+    _set_task_join_will_block(False)
 
 
 @pytest.fixture
