@@ -188,6 +188,8 @@ def main() -> int:
             for aware in (False, True):
                 progress(f"{scenario}: {'route-aware' if aware else 'depot distance'}")
                 results[scenario, aware] = run_day(requests, route_aware=aware, booked=booked)
+        progress("the book alone, to see what the new requests add")
+        book_km, _ = run_day(requests[:BOOKED], route_aware=False, booked=BOOKED)
     finally:
         progress(f"dropping {BENCH_DATABASE}")
         teardown_databases(old_config, verbosity=0)
@@ -200,6 +202,9 @@ def main() -> int:
     report("market_km_route_aware", f"{aware_km:.0f}")
     report("market_km_ratio_route_aware", f"{aware_km / depot_km:.3f}")
     report("market_unroutable", depot_left + aware_left)
+    print(f"# the book alone: {book_km:.0f} km; the {PICKUPS - BOOKED} new requests add {depot_km - book_km:.0f} km "
+          f"by depot distance, {aware_km - book_km:.0f} km route-aware")  # fmt: skip
+    report("market_km_added_ratio_route_aware", f"{(aware_km - book_km) / (depot_km - book_km):.3f}")
     (depot_km, _), (aware_km, _) = results["all_new", False], results["all_new", True]
     report("market_km_ratio_route_aware_all_new", f"{aware_km / depot_km:.3f}")
     progress(f"done in {time.perf_counter() - STARTED:.0f}s")

@@ -45,10 +45,10 @@ __all__ = ["baseline_order", "check", "insertion_cost_m", "production_time_limit
 
 STOP_WEIGHT = 10_000_000  # metres added per stop visit when max_stops is modelled (see the module docstring)
 
-# (stops, seconds), measured with bench.routing on 2 cores. Bounded by the latency goals (p50 <= 2 s at 100
-# stops, <= 10 s at 300, with room for a loaded machine), not by quality: at 100 stops 1.5 s lands 2-6% above
-# a 60 s solve, and it takes 4-8 s to get within 3% (see the bench's route_quality_ratio_100).
-_TIME_LIMITS = ((0, 0.3), (25, 0.5), (100, 1.5), (300, 7.0))
+# (stops, seconds), measured with bench.routing on 2 cores against the goals (p50 <= 2 s at 100 stops and
+# <= 10 s at 300; within 3% of a 60 s solve at 100). At 100 stops 1.5 s landed 2-6% above the 60 s solve
+# and 1.9 s 2.1% (p50 1.92 s): quality wants more time than the latency goal leaves, so 1.9 s it is.
+_TIME_LIMITS = ((0, 0.3), (25, 0.5), (100, 1.9), (300, 7.0))
 _MAX_TIME_LIMIT_S = 30.0
 # Search settings for short production budgets (a few thousand iterations), tuned on bench.routing's days:
 # PyVRP's defaults (50 neighbours, 25 perturbations, a 300-solution late-acceptance history) are made for
