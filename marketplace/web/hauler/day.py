@@ -106,17 +106,15 @@ def _already_closed(request, job: Pickup) -> bool:
     return True
 
 
-@hauler_required
-@require_POST
-def day_complete(request, hauler, pickup_id: int):
-    """The driver did the job: photo and weight from the day screen; back to the day with the next stop."""
+def _close_job(request, hauler, pickup_id: int, *, form_class, service, done: str, form_name: str):
+    """One way to close a job from the day screen: a repeat says it is recorded, bad input re-renders the day."""
     job = selectors.job_of(hauler=hauler, pickup_id=pickup_id)
     if _already_closed(request, job):
         return redirect(_back(request, hauler))
-    form = DayCompleteForm(request.POST, request.FILES)
+    form = form_class(request.POST, request.FILES)
     if form.is_valid():
         try:
-            services.complete_pickup(pickup_id=job.pk, hauler=hauler, by=request.user, **form.cleaned_data)
+            service(pickup_id=job.pk, hauler=hauler, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             apply_errors(form, error)
         except Conflict as error:
@@ -124,29 +122,26 @@ def day_complete(request, hauler, pickup_id: int):
                 messages.error(request, str(error))
             return redirect(_back(request, hauler))
         else:
-            messages.success(request, f"Done: {job.location.street}. Proof of service recorded.")
+            messages.success(request, done.format(street=job.location.street))
             return redirect(_back(request, hauler))
-    return _render_day(request, hauler, request.POST, focus=job.pk, complete_form=form, status=400)
+    return _render_day(request, hauler, request.POST, focus=job.pk, status=400, **{form_name: form})
+
+
+@hauler_required
+@require_POST
+def day_complete(request, hauler, pickup_id: int):
+    """The driver did the job: photo and weight from the day screen; back to the day with the next stop."""
+    return _close_job(
+        request, hauler, pickup_id, form_class=DayCompleteForm, service=services.complete_pickup,
+        done="Done: {street}. Proof of service recorded.", form_name="complete_form",
+    )  # fmt: skip
 
 
 @hauler_required
 @require_POST
 def day_exception(request, hauler, pickup_id: int):
     """The driver could not service it (blocked, contaminated, not put out); the customer is told why."""
-    job = selectors.job_of(hauler=hauler, pickup_id=pickup_id)
-    if _already_closed(request, job):
-        return redirect(_back(request, hauler))
-    form = ExceptionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.report_exception(pickup_id=job.pk, hauler=hauler, by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        except Conflict as error:
-            if not _already_closed(request, job):
-                messages.error(request, str(error))
-            return redirect(_back(request, hauler))
-        else:
-            messages.success(request, f"Recorded: {job.location.street} could not be serviced. The customer is told.")
-            return redirect(_back(request, hauler))
-    return _render_day(request, hauler, request.POST, focus=job.pk, exception_form=form, status=400)
+    return _close_job(
+        request, hauler, pickup_id, form_class=ExceptionForm, service=services.report_exception,
+        done="Recorded: {street} could not be serviced. The customer is told.", form_name="exception_form",
+    )  # fmt: skip
