@@ -177,9 +177,14 @@ class Loader:
         counts["trucks"] = truck.copy(fleets())
         rate = Copier(Rate, ["hauler_id", "waste_stream", "container", "price_cents", "extra_container_cents"])
         counts["rates"] = rate.copy(rate.line(spec.id, *row) for spec in haulers for row in spec.rates)
-        credential = Copier(Credential, ["hauler_id", "kind", "number", "issuer", "valid_from", "expires_on"])
+        # Checked by staff, as matching requires (an unchecked credential counts for nothing).
+        credential = Copier(
+            Credential, ["hauler_id", "kind", "number", "issuer", "valid_from", "expires_on", "verified_at"]
+        )
         counts["credentials"] = credential.copy(
-            credential.line(spec.id, kind, f"{kind[:3].upper()}-{spec.id}-{number}", "State of Bench", start, end)
+            credential.line(
+                spec.id, kind, f"{kind[:3].upper()}-{spec.id}-{number}", "State of Bench", start, end, self.verified_at
+            )
             for spec in haulers
             for number, (kind, start, end) in enumerate(spec.credentials)
         )

@@ -271,6 +271,10 @@ def main() -> int:
     report("match_queries", max(figures["queries"] for figures in results.values()))
     report("match_uses_zip_index", int(uses_zip_index(plan)))
     progress(f"done in {time.perf_counter() - STARTED:.0f}s")
+    # A market whose requests find nobody times an empty query, not matching: that is a broken bench.
+    if min(figures["candidates"] for figures in results.values()) < MIN_HAULERS_PER_QUERY_ZIP / 10:
+        print("the requests found (almost) no candidates: the bench market no longer matches", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -103,7 +103,8 @@ def accept_offer(*, offer_id: int, hauler: Hauler, by=None) -> Pickup:
         if offer.answer_by <= timezone.now():
             raise Conflict("This offer has expired.")
         # Its fleet's day is counted under the hauler's lock, so two accepts never both take its last slot.
-        Hauler.objects.select_for_update().filter(pk=hauler.pk).first()
+        # FOR NO KEY UPDATE: new offers and pickups may still point at the hauler while it is held.
+        Hauler.objects.select_for_update(no_key=True).filter(pk=hauler.pk).first()
         request = matching.Request.for_pickup(pickup)
         if not matching.is_eligible(request, hauler_id=hauler.pk, pickup=pickup, offers=False):
             raise Conflict("You can no longer take this pickup (check your credentials, area and capacity).")
@@ -203,7 +204,7 @@ def redispatch(*, pickup: Pickup, by=None, reason: str = "Re-dispatched by staff
         if pickup.status != Pickup.Status.REQUESTED:
             _release_hauler(pickup, reason=reason, by=by)
             routes.day_changed(pickup)
-            transition(pickup, Pickup.Status.REQUESTED, by=by, reason=reason, fields={"hauler": None})
+            transition(pickup, Pickup.Status.REQUESTED, by=by, reason=reason, fields={"hauler": None, "truck": None})
         enqueue("marketplace.dispatch_pickup", pickup.pk)
     return pickup
 
@@ -230,7 +231,11 @@ def reschedule(*, pickup: Pickup, service_date: dt.date, by=None, reason: str = 
         pickup.service_date = service_date
         if pickup.status != Pickup.Status.REQUESTED:
             transition(
-                pickup, Pickup.Status.REQUESTED, by=by, reason=f"{reason}: {service_date}", fields={"hauler": None}
+                pickup,
+                Pickup.Status.REQUESTED,
+                by=by,
+                reason=f"{reason}: {service_date}",
+                fields={"hauler": None, "truck": None},
             )
         enqueue("marketplace.dispatch_pickup", pickup.pk)
     return pickup
@@ -252,7 +257,7 @@ def release_pickup(*, pickup: Pickup, hauler: Hauler, by=None, reason: str) -> P
             raise Conflict("Only the hauler holding a scheduled pickup can give it back.")
         _release_hauler(pickup, reason=reason, by=by)
         routes.day_changed(pickup)
-        transition(pickup, Pickup.Status.REQUESTED, by=by, reason=reason, fields={"hauler": None})
+        transition(pickup, Pickup.Status.REQUESTED, by=by, reason=reason, fields={"hauler": None, "truck": None})
         enqueue("marketplace.dispatch_pickup", pickup.pk)
         enqueue("marketplace.update_reliability", hauler.pk)
     return pickup

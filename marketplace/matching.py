@@ -35,7 +35,7 @@ from django.db.models import Exists, F, IntegerField, OuterRef, Q, Value
 from core.geo import miles_between
 from haulers.models import Credential, Hauler, Rate, Truck, weekday_bit
 from marketplace import scheduling
-from marketplace.capacity import TruckSlots, fits
+from marketplace.capacity import TruckSlots, capacity_units, fits, load_units
 from marketplace.models import Offer, Pickup
 from routing.distance import haversine_m
 from routing.problem import Place
@@ -146,10 +146,13 @@ def fleets(hauler_ids: list[int]) -> dict[int, list[TruckSlots]]:
     found = defaultdict(list)
     rows = Truck.objects.filter(hauler_id__in=hauler_ids, active=True).values_list(
         "hauler_id", "pk", "containers", "stops_per_shift", "shift_start", "shift_end", "depot_latitude",
-        "depot_longitude",
+        "depot_longitude", "kind", "capacity_per_trip",
     )  # fmt: skip
-    for hauler_id, truck_id, containers, stops, start, end, lat, lng in rows:
-        found[hauler_id].append(TruckSlots(truck_id, frozenset(containers), stops, start, end, float(lat), float(lng)))
+    for hauler_id, truck_id, containers, stops, start, end, lat, lng, kind, per_trip in rows:
+        capacity = capacity_units(kind == Truck.Kind.ROLL_OFF, per_trip)
+        found[hauler_id].append(
+            TruckSlots(truck_id, frozenset(containers), stops, start, end, float(lat), float(lng), capacity)
+        )
     return found
 
 
@@ -203,7 +206,9 @@ def day_jobs(
 
 def has_room(request: Request, trucks: list[TruckSlots], jobs: list[Job]) -> bool:
     """Whether the hauler's fleet takes this request beside its jobs of the day (see marketplace/capacity.py)."""
-    return fits(trucks, Counter(job.container for job in jobs), container=request.container, window=request.window)
+    held = Counter((job.container, job.window_start, job.window_end) for job in jobs)
+    load = load_units(request.container, request.quantity)
+    return fits(trucks, held, container=request.container, window=request.window, load=load)
 
 
 def added_km(request: Request, trucks: list[TruckSlots], jobs: list[Job]) -> float:
@@ -219,7 +224,7 @@ def added_km(request: Request, trucks: list[TruckSlots], jobs: list[Job]) -> flo
         routes[job.truck_id].append((Place(job.latitude, job.longitude), job.window_start, job.window_end))
     best = None
     for truck in trucks:
-        if not truck.can_take(request.container, request.window):
+        if not truck.can_take(request.container, request.window, load_units(request.container, request.quantity)):
             continue
         depot = (Place(truck.depot_latitude, truck.depot_longitude), dt.time.min, dt.time.max)
         sequence = [depot, *routes.get(truck.truck_id, []), depot]

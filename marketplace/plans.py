@@ -146,7 +146,10 @@ def take_plan(*, pickup: Pickup) -> None:
     """Called when a hauler accepts a visit (the pickup is locked): a pending plan becomes that hauler's."""
     if pickup.plan_id is None:
         return
-    plan = ServicePlan.objects.select_for_update().get(pk=pickup.plan_id)
+    # Most visits accepted belong to plans already taken: no lock for those (the hauler's lock is held here).
+    if not ServicePlan.objects.filter(pk=pickup.plan_id, status=ServicePlan.Status.PENDING).exists():
+        return
+    plan = ServicePlan.objects.select_for_update(no_key=True).get(pk=pickup.plan_id)
     if plan.status != ServicePlan.Status.PENDING:
         return
     transition(
@@ -181,9 +184,10 @@ def generate_visits(*, plan_id: int, today: dt.date | None = None) -> list[Picku
             with transaction.atomic():
                 visit = _make_visit(plan, nominal=nominal, actual=actual)
                 # Counted under the hauler's lock, as an accept is: a full day is never booked past its trucks.
-                Hauler.objects.select_for_update().filter(pk=plan.hauler_id).first()
+                Hauler.objects.select_for_update(no_key=True).filter(pk=plan.hauler_id).first()
                 request = matching.Request.for_pickup(visit)
-                if matching.is_eligible(request, hauler_id=plan.hauler_id):
+                # Firm bookings only, as an accept counts: offers the hauler has not answered do not bump its plan.
+                if matching.is_eligible(request, hauler_id=plan.hauler_id, offers=False):
                     reason = "Visit of the plan" if actual == nominal else f"Moved from {nominal}: holiday or day off"
                     transition(visit, Pickup.Status.SCHEDULED, reason=reason, fields={"hauler": plan.hauler})
                     routes.day_changed(visit)

@@ -10,7 +10,7 @@ Routes are planned in the hauler's depot timezone; every window is converted fro
 
 import datetime as dt
 import hashlib
-import math
+from collections import Counter
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -19,10 +19,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import geo
-from core.catalog import CONTAINER_YARDS, is_roll_off
+from core.catalog import is_roll_off
 from core.enqueue import enqueue
 from core.errors import Conflict, NotFound
 from haulers.models import Hauler, Truck
+from marketplace.capacity import capacity_units, load_units
 from marketplace.models import DayPlan, Pickup, Route, RouteStop
 from routing.distance import backend_for
 from routing.problem import DisposalSite, Place, Problem, Stop, Window
@@ -47,23 +48,15 @@ def zone_of(hauler: Hauler) -> ZoneInfo:
 
 
 def _seconds(moment: dt.datetime, day: dt.date, tz: ZoneInfo) -> int:
-    midnight = dt.datetime.combine(day, dt.time(0), tzinfo=tz)
-    return int((moment - midnight).total_seconds())
+    """Wall-clock seconds after midnight in the route's zone (a location's window converted to the depot's clock);
+    the solver's clock is the depot's wall clock, as shifts and site hours are, so a DST day stays consistent."""
+    local = moment.astimezone(tz).replace(tzinfo=None)
+    return int((local - dt.datetime.combine(day, dt.time(0))).total_seconds())
 
 
 def _moment(seconds: int, day: dt.date, tz: ZoneInfo) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(0), tzinfo=tz) + dt.timedelta(seconds=seconds)
-
-
-def load_units(container: str, quantity: int) -> int:
-    """A job's load in its truck's units: roll-off boxes, or half cubic yards for a collection truck."""
-    if is_roll_off(container):
-        return quantity
-    return math.ceil(CONTAINER_YARDS[container] * quantity * 2)
-
-
-def truck_capacity(truck: Truck) -> int:
-    return truck.capacity_per_trip if truck.kind == Truck.Kind.ROLL_OFF else truck.capacity_per_trip * 2
+    """The aware moment of a wall-clock time on the route's day (the inverse of _seconds)."""
+    return (dt.datetime.combine(day, dt.time(0)) + dt.timedelta(seconds=seconds)).replace(tzinfo=tz)
 
 
 def service_seconds(container: str, quantity: int) -> int:
@@ -82,9 +75,22 @@ def _inputs(hauler: Hauler, day: dt.date):
     return jobs, trucks
 
 
-def _problem(hauler: Hauler, day: dt.date, jobs: list[Pickup], trucks: list[Truck]) -> Problem:
+def _problem(
+    hauler: Hauler, day: dt.date, jobs: list[Pickup], trucks: list[Truck], *, now: dt.datetime | None = None
+) -> Problem:
+    """The day as the router sees it. With `now` (a re-plan of today) nothing is planned before it, and the stops
+    each truck has done count against its shift's; without it, the day as booked (what the digest covers)."""
     tz = zone_of(hauler)
     weekday = day.weekday()
+    done = Counter()
+    earliest = 0
+    if now is not None:
+        done = Counter(
+            RouteStop.objects.filter(
+                route__plan__hauler=hauler, route__plan__day=day, pickup__status=Pickup.Status.COMPLETED
+            ).values_list("route__truck_id", flat=True)
+        )
+        earliest = max(0, _seconds(now, day, tz)) if now.astimezone(tz).date() == day else 0
     routing_trucks = []
     for truck in trucks:
         sites = tuple(
@@ -102,10 +108,10 @@ def _problem(hauler: Hauler, day: dt.date, jobs: list[Pickup], trucks: list[Truc
             RoutingTruck(
                 id=truck.pk,
                 depot=Place(float(truck.depot_latitude), float(truck.depot_longitude)),
-                shift_start_s=_clock(truck.shift_start) if works else 0,
+                shift_start_s=max(_clock(truck.shift_start), earliest) if works else 0,
                 shift_end_s=_clock(truck.shift_end) if works else 0,
-                capacity=truck_capacity(truck),
-                max_stops=truck.stops_per_shift,
+                capacity=capacity_units(truck.kind == Truck.Kind.ROLL_OFF, truck.capacity_per_trip),
+                max_stops=max(0, truck.stops_per_shift - done[truck.pk]),
                 disposal_sites=sites,
             )
         )
@@ -152,7 +158,9 @@ def plan_day(*, hauler_id: int, day: dt.date, time_limit_s: float | None = None)
     backend = backend_for(
         settings.ROUTING_URL, circuity=settings.ROUTING_CIRCUITY, speed_kmh=settings.ROUTING_SPEED_KMH
     )
-    solution = solve(problem, backend=backend, time_limit_s=time_limit_s or settings.ROUTE_SOLVE_SECONDS)
+    # What is solved knows the clock (today: nothing before now); the digest does not, so it stays comparable.
+    today = _problem(hauler, day, jobs, trucks, now=timezone.now())
+    solution = solve(today, backend=backend, time_limit_s=time_limit_s or settings.ROUTE_SOLVE_SECONDS)
     with transaction.atomic():
         plan, _ = DayPlan.objects.get_or_create(hauler=hauler, day=day)
         plan = DayPlan.objects.select_for_update().get(pk=plan.pk)
@@ -186,7 +194,7 @@ def _save(plan: DayPlan, solution, *, day: dt.date, tz: ZoneInfo, jobs: list[Pic
             truck_id=truck_id,
             starts_at=before[0].route.starts_at if before else _moment(route_plan.start_s, day, tz),
             ends_at=_moment(route_plan.end_s, day, tz) if route_plan else before[-1].route.ends_at,
-            distance_m=(route_plan.distance_m if route_plan else 0) + sum({s.route.distance_m for s in before[:1]}),
+            distance_m=route_plan.distance_m if route_plan else 0,  # what is still to drive
         )
         rows = [
             RouteStop(
@@ -272,11 +280,9 @@ def unroutable_jobs(*, plan: DayPlan | None, hauler: Hauler, day: dt.date) -> li
 
 def planned_arrival(pickup: Pickup) -> tuple[dt.datetime, dt.datetime] | None:
     """About when the truck arrives: the planned arrival, give or take 15 minutes, once the route exists."""
-    stop = (
-        RouteStop.objects.filter(pickup=pickup, route__plan__day=pickup.service_date)
-        .order_by("-route__plan__planned_at")
-        .first()
-    )
+    stop = RouteStop.objects.filter(
+        pickup=pickup, route__plan__hauler_id=pickup.hauler_id, route__plan__day=pickup.service_date
+    ).first()
     if stop is None:
         return None
     margin = dt.timedelta(minutes=15)
@@ -285,7 +291,13 @@ def planned_arrival(pickup: Pickup) -> tuple[dt.datetime, dt.datetime] | None:
 
 def on_the_way(pickup: Pickup) -> bool:
     """The truck's previous pickup on the route is done (or this is its first stop and it has left)."""
-    stop = RouteStop.objects.filter(pickup=pickup).select_related("route").first()
+    stop = (
+        RouteStop.objects.filter(
+            pickup=pickup, route__plan__hauler_id=pickup.hauler_id, route__plan__day=pickup.service_date
+        )
+        .select_related("route")
+        .first()
+    )
     if stop is None or pickup.status != Pickup.Status.SCHEDULED:
         return False
     before = (
@@ -296,7 +308,8 @@ def on_the_way(pickup: Pickup) -> bool:
     )
     if before is None:
         return timezone.now() >= stop.route.starts_at
-    return before.pickup.status in (Pickup.Status.COMPLETED, Pickup.Status.SKIPPED, Pickup.Status.CANCELLED)
+    behind = (Pickup.Status.COMPLETED, Pickup.Status.SKIPPED, Pickup.Status.CANCELLED, Pickup.Status.MISSED)
+    return before.pickup.status in behind
 
 
 def fleet_changed(*, hauler_id: int) -> int:

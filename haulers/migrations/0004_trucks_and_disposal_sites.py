@@ -11,7 +11,11 @@ COLLECTED = ["cart_96gal", "dumpster_2yd", "dumpster_4yd", "dumpster_6yd", "dump
 
 
 def trucks_from_capacity(apps, schema_editor):
-    """Each hauler's one daily capacity becomes a truck per kind of work it has rates for, each with that many stops."""
+    """Each hauler's one daily capacity becomes a truck per kind of work it has rates for, sharing those stops.
+
+    No disposal sites are made up: until the hauler adds its own, the router limits each truck to one load a
+    day and reports what does not fit, so the hauler sees why.
+    """
     Hauler = apps.get_model("haulers", "Hauler")
     Truck = apps.get_model("haulers", "Truck")
     for hauler in Hauler.objects.all():
@@ -24,7 +28,7 @@ def trucks_from_capacity(apps, schema_editor):
         for name, kind, containers, capacity in fleet:
             Truck.objects.create(
                 hauler=hauler, name=name, kind=kind, containers=containers, capacity_per_trip=capacity,
-                stops_per_shift=hauler.capacity_per_day, depot_latitude=hauler.depot_latitude,
+                stops_per_shift=max(1, hauler.capacity_per_day // len(fleet)), depot_latitude=hauler.depot_latitude,
                 depot_longitude=hauler.depot_longitude,
             )
 

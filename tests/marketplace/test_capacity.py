@@ -23,20 +23,42 @@ def slots(containers, stops, shift=(dt.time(6), dt.time(18)), truck_id=1):
     return TruckSlots(truck_id, frozenset(containers), stops, *shift)
 
 
+def held(**counts) -> Counter:
+    """Jobs already held, all day long: {container: how many}."""
+    return Counter({(container, *ALL_DAY): n for container, n in counts.items()})
+
+
 def test_a_job_takes_a_stop_of_a_truck_that_serves_its_container():
     trucks = [slots({"cart_96gal"}, 2, truck_id=1), slots({"dumpster_4yd"}, 1, truck_id=2)]
     assert fits(trucks, Counter(), container="dumpster_4yd", window=ALL_DAY)
     # The dumpster truck is full: the cart truck's free stops do not help a dumpster.
-    assert not fits(trucks, Counter({"dumpster_4yd": 1}), container="dumpster_4yd", window=ALL_DAY)
-    assert fits(trucks, Counter({"dumpster_4yd": 1}), container="cart_96gal", window=ALL_DAY)
+    assert not fits(trucks, held(dumpster_4yd=1), container="dumpster_4yd", window=ALL_DAY)
+    assert fits(trucks, held(dumpster_4yd=1), container="cart_96gal", window=ALL_DAY)
 
 
 def test_jobs_are_placed_on_trucks_at_best_not_first_come():
     # Carts fit either truck, dumpsters only the second: 2 carts + 1 dumpster fit 2 + 1 stops only if
     # both carts go on the first truck, which a greedy count by arrival would miss.
     trucks = [slots({"cart_96gal"}, 2, truck_id=1), slots({"cart_96gal", "dumpster_4yd"}, 2, truck_id=2)]
-    assert fits(trucks, Counter({"cart_96gal": 2, "dumpster_4yd": 1}), container="dumpster_4yd", window=ALL_DAY)
-    assert not fits(trucks, Counter({"cart_96gal": 2, "dumpster_4yd": 2}), container="cart_96gal", window=ALL_DAY)
+    assert fits(trucks, held(cart_96gal=2, dumpster_4yd=1), container="dumpster_4yd", window=ALL_DAY)
+    assert not fits(trucks, held(cart_96gal=2, dumpster_4yd=2), container="cart_96gal", window=ALL_DAY)
+
+
+def test_a_job_held_for_the_afternoon_counts_only_on_the_afternoon_truck():
+    # One stop each: a morning truck and an afternoon one. An afternoon job is held; a second afternoon job
+    # would need the afternoon truck too, however free the morning truck is.
+    morning = slots({"cart_96gal"}, 1, shift=(dt.time(6), dt.time(10)), truck_id=1)
+    afternoon = slots({"cart_96gal"}, 1, shift=(dt.time(12), dt.time(18)), truck_id=2)
+    later = (dt.time(13), dt.time(17))
+    one_afternoon = Counter({("cart_96gal", *later): 1})
+    assert not fits([morning, afternoon], one_afternoon, container="cart_96gal", window=later)
+    assert fits([morning, afternoon], one_afternoon, container="cart_96gal", window=MORNING)
+
+
+def test_a_job_bigger_than_a_trip_is_not_that_trucks():
+    small = TruckSlots(1, frozenset({"dumpster_8yd"}), 10, dt.time(6), dt.time(18), capacity=12)  # 6 yards a trip
+    assert fits([small], Counter(), container="dumpster_8yd", window=ALL_DAY, load=8)
+    assert not fits([small], Counter(), container="dumpster_8yd", window=ALL_DAY, load=16)
 
 
 def test_a_truck_whose_shift_misses_the_window_cannot_take_the_job():

@@ -148,6 +148,7 @@ def test_accepting_a_job_replans_the_day_after_commit(customer, location, fleet,
 
     plan = DayPlan.objects.get(hauler=hauler, day=DAY)
     assert routed_jobs(plan) == [pickup.pk]
+    pickup.refresh_from_db()
     start, end = routes.planned_arrival(pickup)
     assert end - start == dt.timedelta(minutes=30)
 
@@ -201,3 +202,37 @@ def test_the_customer_sees_the_truck_on_the_way_once_the_previous_stop_is_done(f
     Pickup.objects.filter(pk=earlier.pk).update(status=Pickup.Status.COMPLETED)
     assert routes.on_the_way(later)
     assert {first.pk, second.pk} == set(order)
+
+
+def test_window_times_keep_the_wall_clock_across_zones_and_on_a_dst_day():
+    fall_back = dt.date(2026, 11, 1)  # clocks go back at 2 am in both zones
+    new_york = ZoneInfo("America/New_York")
+    seven_in_austin = dt.datetime(2026, 11, 1, 7, 0, tzinfo=AUSTIN)  # 08:00 in New York
+    seconds = routes._seconds(seven_in_austin, fall_back, new_york)
+    assert seconds == 8 * 3600  # the depot's wall clock, as its shifts and site hours are read
+    assert routes._moment(seconds, fall_back, new_york) == seven_in_austin
+
+
+@pytest.mark.django_db
+def test_a_replan_mid_day_plans_nothing_before_now_and_counts_the_stops_done(fleet):
+    hauler, (truck_a, truck_b), _ = fleet
+    truck_b.active = False
+    truck_b.save()
+    truck_a.stops_per_shift = 3
+    truck_a.save()
+    morning = [job(hauler, zip_code) for zip_code in ZIPS[:2]]
+    with time_machine.travel(dt.datetime(2026, 11, 24, 11, 0, tzinfo=dt.UTC), tick=False):  # 05:00 in Austin
+        routes.plan_day(hauler_id=hauler.pk, day=DAY, time_limit_s=0.3)
+    Pickup.objects.filter(pk__in=[j.pk for j in morning]).update(status=Pickup.Status.COMPLETED)
+    later = [job(hauler, zip_code) for zip_code in ZIPS[2:4]]
+    noon = dt.datetime(2026, 11, 24, 18, 0, tzinfo=dt.UTC)  # 12:00 in Austin
+    with time_machine.travel(noon, tick=False):
+        plan = routes.plan_day(hauler_id=hauler.pk, day=DAY, time_limit_s=0.3)
+
+    stops = list(RouteStop.objects.filter(route__plan=plan, kind=RouteStop.Kind.PICKUP).order_by("sequence"))
+    assert {s.pickup_id for s in stops[:2]} == {j.pk for j in morning}  # done stops stay first, as driven
+    planned = [s for s in stops if s.pickup_id in {j.pk for j in later}]
+    assert len(planned) == 1 and len(plan.unroutable) == 1  # three stops a shift: two done, one left
+    assert planned[0].arrives_at >= noon
+    route = plan.routes.get()
+    assert route.distance_m <= plan.distance_m  # what is left to drive, not the morning's again
