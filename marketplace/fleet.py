@@ -1,9 +1,11 @@
-"""The market's side of a fleet change: a truck or disposal site added, changed or retired re-plans the
-hauler's upcoming days (capacity and routes follow the trucks). The rules of a truck are haulers.fleet's."""
+"""The market's side of a fleet change: a truck or disposal site added, changed or retired, or the depot or working
+days changed, re-plans the hauler's upcoming days (capacity and routes follow the trucks). The rules of a truck
+are haulers.fleet's, of a company's operations haulers.services'."""
 
 from django.db import transaction
 
 from haulers import fleet
+from haulers import services as hauler_services
 from haulers.models import DisposalSite, Hauler, Truck
 from marketplace import routes
 
@@ -36,3 +38,11 @@ def update_disposal_site(*, site: DisposalSite, **fields) -> DisposalSite:
     site = fleet.update_disposal_site(site=site, **fields)
     routes.fleet_changed(hauler_id=site.hauler_id)
     return site
+
+
+@transaction.atomic
+def update_operations(*, hauler: Hauler, **fields) -> Hauler:
+    """Change the company's depot and working days (see haulers.services); its upcoming days are re-planned."""
+    hauler = hauler_services.update_operations(hauler=hauler, **fields)
+    routes.fleet_changed(hauler_id=hauler.pk)
+    return hauler

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from core.errors import Conflict, NotFound
 from haulers.models import Truck
 from marketplace import dispatch, routes, services
+from marketplace import fleet as marketplace_fleet
 from marketplace.models import DayPlan, Pickup, RouteStop
 from tests import factories
 
@@ -236,3 +237,18 @@ def test_a_replan_mid_day_plans_nothing_before_now_and_counts_the_stops_done(fle
     assert planned[0].arrives_at >= noon
     route = plan.routes.get()
     assert route.distance_m <= plan.distance_m  # what is left to drive, not the morning's again
+
+
+@pytest.mark.django_db
+def test_a_day_off_added_to_the_company_replans_that_day(fleet, run_on_commit):
+    hauler, _, _ = fleet
+    tuesday_job = job(hauler, "78701")
+    with time_machine.travel(BEFORE, tick=False):
+        routes.plan_day(hauler_id=hauler.pk, day=DAY, time_limit_s=0.2)
+        run_on_commit(
+            marketplace_fleet.update_operations, hauler=hauler, name=hauler.name, phone="", depot_zip=hauler.depot_zip,
+            working_days=0b1111101,  # not on Tuesdays any more
+        )  # fmt: skip
+    plan = DayPlan.objects.get(hauler=hauler, day=DAY)
+    assert plan.unroutable == {str(tuesday_job.pk): "No truck has a shift that day."}
+    assert not plan.routes.exists()

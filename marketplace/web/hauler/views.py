@@ -18,7 +18,7 @@ from core.uploads import sniff
 from core.views import apply_errors, hauler_required
 from haulers import services as hauler_services
 from haulers.models import Credential, Hauler
-from marketplace import dispatch, scheduling, selectors, services
+from marketplace import dispatch, fleet, scheduling, selectors, services
 from marketplace.models import ExceptionReason
 from marketplace.web.hauler.forms import (
     CompanyForm,
@@ -74,7 +74,7 @@ def company(request, hauler):
     form = CompanyForm.for_hauler(hauler, data=request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            hauler_services.update_operations(hauler=hauler, **form.operations())
+            fleet.update_operations(hauler=hauler, **form.operations())
         except ValidationError as error:
             apply_errors(form, error)
         else:
