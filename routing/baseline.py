@@ -8,7 +8,7 @@ The rule, kept as simple as the hand-made plan it imitates:
    pressing on when it is late (so windows and shifts may be broken: check() reports it, nobody hides it).
 4. When the next container would overflow the truck, it first tips at the nearest of its sites that is
    still open on arrival (or the nearest open that day if none is). With no open site at all the stop is
-   left out: "Every disposal site ... is closed all day".
+   left out: "The trucks that can serve it are full, with no disposal site open that day to tip at".
 5. The last load stays on the truck for the drive home, exactly as in solve(), so their kilometres compare.
 """
 

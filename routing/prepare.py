@@ -86,6 +86,9 @@ def _precheck(day: Day, s: int, stop: Stop) -> tuple[str | None, list[int]]:
     allowed = [t for t, truck in enumerate(trucks) if _may_serve(truck, stop)]
     if not allowed:
         return NO_TRUCK, []
+    allowed = [t for t in allowed if trucks[t].max_stops != 0]
+    if not allowed:  # every truck that could take it has done all the stops of its shift already
+        return NO_ROOM, []
     working = [t for t in allowed if trucks[t].has_shift]
     if not working:
         return NO_SHIFT, []
@@ -99,7 +102,7 @@ def _may_serve(truck: Truck, stop: Stop) -> bool:
     """Whether the truck is allowed to take the container and it fits in an empty truck."""
     if stop.trucks is not None and truck.id not in stop.trucks:
         return False
-    return stop.load <= truck.capacity and truck.max_stops != 0
+    return stop.load <= truck.capacity
 
 
 def _direct_trip_fits(day: Day, truck: Truck, home: int, at: int, stop: Stop) -> bool:

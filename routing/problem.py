@@ -11,7 +11,7 @@ from dataclasses import dataclass
 # The reasons a stop is left unrouted, worded for a dispatcher; callers may match on them.
 NO_TRUCK = "No truck can serve this container."
 NO_SHIFT = "No truck has a shift that day."
-SITES_CLOSED = "Every disposal site of the trucks that can serve it is closed all day."
+SITES_CLOSED = "The trucks that can serve it are full, with no disposal site open that day to tip at."
 OUT_OF_WINDOW = "It cannot be reached within its arrival window."
 NO_ROOM = "No room left in the trucks' shifts that day."
 

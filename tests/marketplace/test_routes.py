@@ -98,7 +98,7 @@ def test_trucks_whose_site_is_closed_all_day_cannot_tip(fleet):
     assert len(plan.unroutable) == 2
     assert {job_id for job_id in plan.unroutable} <= {str(j.pk) for j in jobs}
     assert set(plan.unroutable.values()) <= {
-        "Every disposal site of the trucks that can serve it is closed all day.",
+        "The trucks that can serve it are full, with no disposal site open that day to tip at.",
         "No room left in the trucks' shifts that day.",
     }
 

@@ -127,6 +127,11 @@ def test_no_truck_has_a_shift():
     assert reasons(both) == {1: NO_SHIFT}
 
 
+def test_a_truck_whose_shift_stops_are_all_done_has_no_room_left():
+    spent = truck(max_stops=0)  # a mid-day re-plan: every stop of its shift is behind it
+    assert reasons(Problem((spent,), (stop(1, 0, 0.001),))) == {1: NO_ROOM}
+
+
 def test_every_site_closed_limits_the_day_to_one_load():
     closed = truck(capacity=10, disposal_sites=(CLOSED_SITE,))
     stops = (stop("a", 0, 0.001, load=6), stop("b", 0, 0.002, load=6))
