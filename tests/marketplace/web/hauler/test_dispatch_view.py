@@ -48,7 +48,7 @@ def test_the_owner_sees_every_route_side_by_side(client, planned):
     assert 'data-route-map="routes-map-data"' in page
     # Each open stop can move to the other truck; each truck has a driver select with the driver chosen.
     assert page.count('name="truck"') >= len(planned.jobs)
-    assert '<option value="">Router\'s choice</option>' in page
+    assert '<option value="">Any truck</option>' in page
     assert f'<option value="{planned.driver.hauler_membership.pk}" selected>Dan Driver</option>' in page
     assert "Re-plan now" in page and "Printable route sheet" in page
 
