@@ -223,8 +223,9 @@ def added_km(request: Request, trucks: list[TruckSlots], jobs: list[Job]) -> flo
     for job in sorted((j for j in jobs if j.truck_id is not None), key=lambda j: j.sequence):
         routes[job.truck_id].append((Place(job.latitude, job.longitude), job.window_start, job.window_end))
     best = None
+    load = load_units(request.container, request.quantity)
     for truck in trucks:
-        if not truck.can_take(request.container, request.window, load_units(request.container, request.quantity)):
+        if not truck.can_take(request.container, request.window, load):
             continue
         depot = (Place(truck.depot_latitude, truck.depot_longitude), dt.time.min, dt.time.max)
         sequence = [depot, *routes.get(truck.truck_id, []), depot]

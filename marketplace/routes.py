@@ -23,6 +23,7 @@ from core.catalog import is_roll_off
 from core.enqueue import enqueue
 from core.errors import Conflict, NotFound
 from haulers.models import Hauler, Truck
+from marketplace import scheduling
 from marketplace.capacity import capacity_units, load_units
 from marketplace.models import DayPlan, Pickup, Route, RouteStop
 from routing.distance import backend_for
@@ -97,8 +98,8 @@ def _problem(
             DisposalSite(
                 id=site.pk,
                 place=Place(float(site.latitude), float(site.longitude)),
-                opens_s=site.opens_at.hour * 3600 + site.opens_at.minute * 60 if site.open_on(weekday) else 0,
-                closes_s=site.closes_at.hour * 3600 + site.closes_at.minute * 60 if site.open_on(weekday) else 0,
+                opens_s=_clock(site.opens_at) if site.open_on(weekday) else 0,
+                closes_s=_clock(site.closes_at) if site.open_on(weekday) else 0,
                 service_s=TIP_MINUTES * 60,
             )
             for site in truck.disposal_sites.all()
@@ -167,7 +168,7 @@ def plan_day(*, hauler_id: int, day: dt.date, time_limit_s: float | None = None)
         jobs_now, trucks_now = _inputs(hauler, day)
         if _digest(_problem(hauler, day, jobs_now, trucks_now), jobs_now) != digest:
             return plan  # the day changed while solving; that change queued its own re-plan
-        _save(plan, solution, day=day, tz=zone_of(hauler), jobs=jobs_now)
+        _save(plan, solution, day=day, tz=zone_of(hauler))
         plan.inputs, plan.solver, plan.planned_at = digest, solution.solver, timezone.now()
         plan.distance_m = solution.distance_m
         plan.unroutable = {str(item.stop_id): item.reason for item in solution.unroutable}
@@ -175,7 +176,7 @@ def plan_day(*, hauler_id: int, day: dt.date, time_limit_s: float | None = None)
     return plan
 
 
-def _save(plan: DayPlan, solution, *, day: dt.date, tz: ZoneInfo, jobs: list[Pickup]) -> None:
+def _save(plan: DayPlan, solution, *, day: dt.date, tz: ZoneInfo) -> None:
     # A completed stop keeps its place and times on the route the driver followed; the rest follow it.
     done = list(
         RouteStop.objects.filter(route__plan=plan, pickup__status=Pickup.Status.COMPLETED)
@@ -278,11 +279,20 @@ def unroutable_jobs(*, plan: DayPlan | None, hauler: Hauler, day: dt.date) -> li
     return [(job, reasons.get(str(job.pk), "Not planned yet: the route is being worked out.")) for job in jobs]
 
 
+def _current_stop(pickup: Pickup) -> RouteStop | None:
+    """The pickup's stop on its hauler's plan of its day (not one left on another hauler's or day's plan)."""
+    return (
+        RouteStop.objects.filter(
+            pickup=pickup, route__plan__hauler_id=pickup.hauler_id, route__plan__day=pickup.service_date
+        )
+        .select_related("route")
+        .first()
+    )
+
+
 def planned_arrival(pickup: Pickup) -> tuple[dt.datetime, dt.datetime] | None:
     """About when the truck arrives: the planned arrival, give or take 15 minutes, once the route exists."""
-    stop = RouteStop.objects.filter(
-        pickup=pickup, route__plan__hauler_id=pickup.hauler_id, route__plan__day=pickup.service_date
-    ).first()
+    stop = _current_stop(pickup)
     if stop is None:
         return None
     margin = dt.timedelta(minutes=15)
@@ -291,13 +301,7 @@ def planned_arrival(pickup: Pickup) -> tuple[dt.datetime, dt.datetime] | None:
 
 def on_the_way(pickup: Pickup) -> bool:
     """The truck's previous pickup on the route is done (or this is its first stop and it has left)."""
-    stop = (
-        RouteStop.objects.filter(
-            pickup=pickup, route__plan__hauler_id=pickup.hauler_id, route__plan__day=pickup.service_date
-        )
-        .select_related("route")
-        .first()
-    )
+    stop = _current_stop(pickup)
     if stop is None or pickup.status != Pickup.Status.SCHEDULED:
         return False
     before = (
@@ -315,14 +319,13 @@ def on_the_way(pickup: Pickup) -> bool:
 def fleet_changed(*, hauler_id: int) -> int:
     """The hauler's trucks or sites changed: every day from today with scheduled jobs is re-planned after commit."""
     hauler = Hauler.objects.get(pk=hauler_id)
-    today = timezone.now().astimezone(zone_of(hauler)).date()
-    days = (
+    today = scheduling.local_today(zone_of(hauler).key)
+    days = list(
         Pickup.objects.filter(hauler=hauler, service_date__gte=today, status=Pickup.Status.SCHEDULED)
         .order_by("service_date")
         .values_list("service_date", flat=True)
         .distinct()
     )
-    days = list(days)
     for day in days:
         replan_later(hauler_id=hauler_id, day=day)
     return len(days)

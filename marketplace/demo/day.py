@@ -9,6 +9,8 @@ again: a day that already has the demo hauler's jobs is left as it is (and only 
 import datetime as dt
 import random
 
+from django.conf import settings
+
 from customers.models import ServiceLocation
 from haulers.models import Hauler, Rate
 from marketplace import pricing, routes, scheduling
@@ -16,7 +18,6 @@ from marketplace.demo.market import HAULER_NAME, SEED
 from marketplace.models import Pickup
 
 JOBS = 12
-WINDOWS = [(dt.time(7), dt.time(17)), (dt.time(7), dt.time(11)), (dt.time(11), dt.time(15)), (dt.time(13), dt.time(17))]
 
 
 def demo_day(hauler: Hauler) -> dt.date:
@@ -52,7 +53,7 @@ def _schedule(hauler: Hauler, day: dt.date) -> int:
     made = 0
     for location in rng.sample(locations, min(JOBS, len(locations))):
         rate = rng.choice(rates)
-        start, end = rng.choice(WINDOWS)
+        start, end = rng.choice(settings.ARRIVAL_WINDOWS)
         Pickup.objects.create(
             customer=location.customer,
             location=location,
