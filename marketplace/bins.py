@@ -52,6 +52,11 @@ def _open_pickup(device: Device, today: dt.date) -> Pickup | None:
     )
 
 
+def next_visit(device: Device, *, after: dt.date) -> Pickup | None:
+    """The next open pickup of the device's container at its location on or after `after` (a plan visit or one-off)."""
+    return _open_pickup(device, after)
+
+
 def full_since(device: Device) -> Reading | None:
     """The first reading of the current full spell (at or above the threshold since the last reading below it)."""
     last_below = device.readings.filter(fill_percent__lt=device.collect_at_percent).order_by("-measured_at").first()

@@ -66,6 +66,15 @@ class Device(models.Model):
         default=True, help_text="Book before the bin is forecast to fill, and skip a visit it can wait past."
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # What the device says now, kept on the row so a map of a city's bins is one query, not a scan of readings:
+    # the latest reading (set by ingest) and the forecast from the readings since the last emptying
+    # (sensors/state.py, after each batch).
+    last_reading_at = models.DateTimeField(null=True, blank=True)
+    last_fill_percent = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_battery_percent = models.PositiveSmallIntegerField(null=True, blank=True)
+    fill_rate_per_day = models.FloatField(null=True, blank=True)
+    full_at = models.DateTimeField(null=True, blank=True, help_text="When the bin is forecast to be full (100%).")
+    battery_empty_at = models.DateTimeField(null=True, blank=True, help_text="When the battery is forecast to run out.")
 
     class Meta:
         ordering = ["location", "serial"]
