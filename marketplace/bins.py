@@ -1,11 +1,25 @@
-"""What the market does with fill levels: collect full bins, skip visits to empty ones.
+"""What the market does with fill levels: collect bins before they overflow, skip visits they can wait past.
 
-- Collect: when a device's latest reading is at or above its collect_at_percent, and no pickup of
-  that container is already open, the market books one (auto_book) or suggests one to the
-  business. Never a second while one is open.
-- Skip: a scheduled visit of a recurring plan is skipped when the last reading before its cutoff
-  (16:00 local the day before, ahead of the 17:00 reminders) is below skip_below_percent. The
-  business and the hauler are told; a skipped visit is never charged.
+The rules are sensors/rules.py's pure functions (the city simulation in marketplace/demo/city.py runs the
+same ones); each device configures them: collect_at_percent is its mark, skip_below_percent the fallback's
+skip level, auto_book whether a collection is booked or only suggested, use_forecast whether the forecast
+rules apply. The forecast is the fit kept on the device row (sensors/state.py, refreshed here first).
+
+- Collect on forecast (use_forecast): a collection is booked (auto_book) or suggested when the forecast says
+  the bin reaches its mark before it would otherwise be emptied: its next visit, or sooner, the hauler's
+  working day after the coming one (waiting for that would let it pass the mark). It is placed on the
+  coming day: the first bookable date on which a hauler works (the hauler of the bin's next visit, when it
+  has one, else the best-ranked one); booking goes through create_quote / book_quote as any booking does, and
+  the hauler's day re-plans its route when the offer is accepted. Never a second pickup: nothing is booked
+  while an open pickup of that container falls on or before that day.
+- Skip on forecast (use_forecast): a scheduled plan visit is skipped, at its cutoff (16:00 local the day
+  before, ahead of the 17:00 reminders), when the forecast from the readings up to the cutoff says the bin
+  will still be under its mark at the end of the visit after it, so skipping cannot make it overflow.
+- The thresholds are the fallback (use_forecast off, too few readings since the last emptying to fit, or no
+  visit after the one to skip): collect when the latest reading is at the mark; skip a visit when the last
+  reading before its cutoff is under skip_below_percent.
+- Either way the business and the hauler are told, with the figures that decided it; a skipped visit is
+  never charged. Only a reading from the last two days before the cutoff can speak for the bin.
 - Savings: each skipped visit is a truck stop not driven; the factors below turn that into km,
   fuel and CO2, as estimates.
 """
@@ -21,8 +35,10 @@ from core.enqueue import enqueue
 from core.errors import Conflict
 from core.transitions import transition
 from customers.models import Customer
-from marketplace import dispatch, routes, scheduling, services
+from haulers.models import Hauler
+from marketplace import dispatch, matching, routes, scheduling, services
 from marketplace.models import Pickup
+from sensors import forecast, rules, state
 from sensors.models import Device, Reading
 
 SKIP_CUTOFF_LOCAL = dt.time(16, 0)
@@ -32,6 +48,12 @@ KM_PER_SKIPPED_VISIT = 8.0
 # A refuse truck in stop-and-go service burns about 0.9 litres of diesel a km; diesel emits 2.68 kg CO2 a litre.
 DIESEL_LITRES_PER_KM = 0.9
 CO2_KG_PER_DIESEL_LITRE = 2.68
+# How far ahead the collect rule looks for a day a hauler works (a hauler working one day a week is seen).
+BOOKING_LOOKAHEAD_DAYS = 7
+# The forecast fits the readings of this many days before the moment it speaks for (as sensors/state.py).
+FORECAST_DAYS = state.FILL_DAYS
+# Only a reading this recent can speak for the bin at a cutoff.
+STALE_AFTER = dt.timedelta(days=2)
 
 
 def latest_reading(device: Device) -> Reading | None:
@@ -75,30 +97,88 @@ def _first_bookable_date(device: Device, now: dt.datetime) -> dt.date:
     return today if problem is None else today + dt.timedelta(days=1)
 
 
-def evaluate_device(*, device_id: int, now: dt.datetime | None = None) -> str:
-    """Apply the collect rule after new readings; returns what happened (for logs and tests)."""
-    now = now or timezone.now()
-    device = Device.objects.select_related("location", "location__customer").filter(pk=device_id, active=True).first()
-    if device is None:
-        return "inactive"
-    reading = latest_reading(device)
-    if reading is None or reading.fill_percent < device.collect_at_percent:
-        return "not full"
+def _window_end(day: dt.date, tz_name: str, end: dt.time | None = None) -> dt.datetime:
+    return scheduling.at_local(day, end or scheduling.default_window()[1], tz_name)
+
+
+def _visit_end(visit: Pickup | None) -> dt.datetime | None:
+    return None if visit is None else _window_end(visit.service_date, visit.location.timezone, visit.window_end)
+
+
+def collection_days(device: Device, *, now: dt.datetime, visit: Pickup | None) -> tuple[dt.date, dt.date] | None:
+    """The coming day a collection can be placed on and the hauler's working day after it; None: no hauler."""
+    first = _first_bookable_date(device, now)
+    hauler = visit.hauler if visit is not None and visit.hauler_id else None
+    if hauler is not None:
+        day = scheduling.shift_for_holiday(first, working_days=hauler.working_days)
+        return day, scheduling.shift_for_holiday(day + dt.timedelta(days=1), working_days=hauler.working_days)
+    for offset in range(BOOKING_LOOKAHEAD_DAYS):
+        day = first + dt.timedelta(days=offset)
+        request = matching.Request.at(
+            device.location, waste_stream=device.waste_stream, container=device.container, quantity=1, service_date=day
+        )
+        ranked = matching.ranked_haulers(request)
+        if ranked:
+            working_days = Hauler.objects.values_list("working_days", flat=True).get(pk=ranked[0].hauler_id)
+            return day, scheduling.shift_for_holiday(day + dt.timedelta(days=1), working_days=working_days)
+    return None
+
+
+def outlook_of(device: Device, *, now: dt.datetime) -> rules.Forecast | None:
+    """The device's forecast now, from its row once refreshed; None when it has too few readings to fit."""
+    state.refresh([device.pk], now=now)
+    device.refresh_from_db(fields=["last_reading_at", "last_fill_percent", "fill_rate_per_day", "full_at"])
+    return rules.from_state(
+        rate=device.fill_rate_per_day,
+        full_at=device.full_at,
+        last_reading_at=device.last_reading_at,
+        last_fill=device.last_fill_percent,
+    )
+
+
+def _cycle_start(device: Device, now: dt.datetime) -> Reading | None:
+    """The first reading since the bin was last emptied: a forecast suggestion is made once per fill."""
+    readings = list(
+        device.readings.filter(measured_at__gte=now - dt.timedelta(days=FORECAST_DAYS), measured_at__lte=now).order_by(
+            "measured_at"
+        )
+    )
+    emptied = forecast.emptying_indexes([(r.measured_at, r.fill_percent) for r in readings])
+    return readings[emptied[-1]] if emptied else (readings[0] if readings else None)
+
+
+def _due_on_forecast(device: Device, outlook: rules.Forecast, now: dt.datetime) -> tuple[str, dt.date | None]:
+    """Whether the forecast rule collects now: ("due", day) or (what happened instead, None); a bin that
+    can wait is "not full", whatever it reads."""
     today = scheduling.local_today(device.location.timezone, now=now)
-    if _open_pickup(device, today) is not None:
-        return "already booked"
-    spell = full_since(device)
-    if not device.auto_book:
-        enqueue("marketplace.notify", "bin_full_suggest", spell.pk)
-        return "suggested"
-    if device.location.archived_at is not None:
-        return "location archived"
+    visit = next_visit(device, after=today)
+    mark = device.collect_at_percent
+    # A cheap first look: a bin that will not reach its mark within the lookahead needs no hauler lookup.
+    horizon = _window_end(today + dt.timedelta(days=BOOKING_LOOKAHEAD_DAYS + 1), device.location.timezone)
+    if not rules.should_collect(outlook=outlook, mark=mark, next_visit_at=_visit_end(visit), next_chance_at=horizon):
+        return "not full", None
+    days = collection_days(device, now=now, visit=visit)
+    if days is None:
+        return "no hauler", None
+    day, after = days
+    if visit is not None and visit.service_date <= day:
+        return "already booked", None
+    chance = _window_end(after, device.location.timezone)
+    if not rules.should_collect(outlook=outlook, mark=mark, next_visit_at=_visit_end(visit), next_chance_at=chance):
+        return "not full", None
+    return "due", day
+
+
+def _book(device: Device, *, day: dt.date, now: dt.datetime, suggestion: Reading, any_open_blocks: bool) -> str:
+    """Book the collection for `day` (re-checked under the device's lock); the threshold rule books nothing
+    while any pickup of the container is open, the forecast rule nothing while one falls on or before `day`."""
     customer = device.location.customer
     try:
         with transaction.atomic():
             # Lock the device: two batches arriving together must not book twice.
             Device.objects.select_for_update().get(pk=device.pk)
-            if _open_pickup(device, today) is not None:
+            visit = next_visit(device, after=scheduling.local_today(device.location.timezone, now=now))
+            if visit is not None and (any_open_blocks or visit.service_date <= day):
                 return "already booked"
             quote = services.create_quote(
                 customer=customer,
@@ -106,17 +186,57 @@ def evaluate_device(*, device_id: int, now: dt.datetime | None = None) -> str:
                 waste_stream=device.waste_stream,
                 container=device.container,
                 quantity=1,
-                service_date=_first_bookable_date(device, now),
+                service_date=day,
             )
             pickup = services.book_quote(quote=quote, customer=customer)
             Pickup.objects.filter(pk=pickup.pk).update(device=device)
     except services.NoHaulerAvailable:
-        enqueue("marketplace.notify", "bin_full_suggest", spell.pk)
+        enqueue("marketplace.notify", "bin_full_suggest", suggestion.pk)
         return "no hauler"
     except (ValidationError, Conflict):
         return "not bookable"
     enqueue("marketplace.notify", "bin_full_booked", pickup.pk)
     return "booked"
+
+
+def evaluate_device(*, device_id: int, now: dt.datetime | None = None) -> str:
+    """Apply the collect rule after new readings; returns what happened (for logs and tests)."""
+    now = now or timezone.now()
+    device = Device.objects.select_related("location", "location__customer").filter(pk=device_id, active=True).first()
+    if device is None:
+        return "inactive"
+    reading = latest_reading(device)
+    if reading is None:
+        return "not full"
+    outlook = outlook_of(device, now=now) if device.use_forecast else None
+    if outlook is None:
+        # The fallback: today's threshold, booked for the first bookable date.
+        if not rules.collect_on_threshold(level=reading.fill_percent, mark=device.collect_at_percent):
+            return "not full"
+        if _open_pickup(device, scheduling.local_today(device.location.timezone, now=now)) is not None:
+            return "already booked"
+        # Placed like a forecast booking: on the first bookable day a hauler works (a full bin on Friday
+        # evening is booked for Monday, not refused for the weekend).
+        days = collection_days(device, now=now, visit=None)
+        day, suggestion = (days[0] if days else _first_bookable_date(device, now)), full_since(device)
+    else:
+        outcome, day = _due_on_forecast(device, outlook, now)
+        if day is None:
+            if outcome != "no hauler":
+                return outcome
+            if outlook.level < device.collect_at_percent:
+                return "not full"  # no one works within the lookahead, and the bin can wait for them
+            enqueue("marketplace.notify", "bin_full_suggest", (full_since(device) or reading).pk)
+            return outcome
+        # One suggestion per fill: the full spell's first reading, or before it is full the fill's first.
+        at_mark = reading.fill_percent >= device.collect_at_percent
+        suggestion = (full_since(device) if at_mark else None) or _cycle_start(device, now) or reading
+    if not device.auto_book:
+        enqueue("marketplace.notify", "bin_full_suggest", suggestion.pk)
+        return "suggested"
+    if device.location.archived_at is not None:
+        return "location archived"
+    return _book(device, day=day, now=now, suggestion=suggestion, any_open_blocks=outlook is None)
 
 
 def _device_for_visit(pickup: Pickup) -> Device | None:
@@ -155,8 +275,37 @@ def skip_candidates(*, now: dt.datetime | None = None) -> list[int]:
     return [visit.pk for visit in visits if skip_cutoff(visit) <= now]
 
 
+def _day_name(day: dt.date) -> str:
+    return f"{day:%a, %b} {day.day}"
+
+
+def skip_reason(device: Device, reading: Reading, *, cutoff: dt.datetime, visit: Pickup) -> str | None:
+    """Why the visit can be skipped, in a sentence for the business and the hauler; None when it cannot."""
+    after = next_visit(device, after=visit.service_date + dt.timedelta(days=1)) if device.use_forecast else None
+    if after is not None:
+        series = device.readings.filter(
+            measured_at__lte=cutoff, measured_at__gte=cutoff - dt.timedelta(days=FORECAST_DAYS)
+        ).values_list("measured_at", "fill_percent")
+        outlook = rules.fit(list(series), days=FORECAST_DAYS)
+        if outlook is not None:
+            mark, end = device.collect_at_percent, _visit_end(after)
+            if not rules.can_skip(outlook=outlook, mark=mark, visit_after_at=end):
+                return None
+            return (
+                f"The sensor read {reading.fill_percent}% at the cutoff and the bin fills about "
+                f"{max(outlook.rate, 0):.0f}% a day: about {min(100, outlook.level_at(end)):.0f}% by the visit after, "
+                f"on {_day_name(after.service_date)}, still under its {mark}% mark."
+            )
+    if not rules.skip_on_threshold(level=reading.fill_percent, skip_below=device.skip_below_percent):
+        return None
+    return (
+        f"The sensor read {reading.fill_percent}% at the cutoff, under the {device.skip_below_percent}% "
+        "below which a visit is skipped."
+    )
+
+
 def check_skip(*, pickup_id: int, now: dt.datetime | None = None) -> bool:
-    """Skip one visit if its bin was nearly empty at the cutoff; record that it was checked either way."""
+    """Skip one visit if its bin can wait past it (see the rules above); record that it was checked either way."""
     now = now or timezone.now()
     with transaction.atomic():
         pickup = dispatch.locked_pickup(pickup_id)
@@ -169,16 +318,12 @@ def check_skip(*, pickup_id: int, now: dt.datetime | None = None) -> bool:
         Pickup.objects.filter(pk=pickup.pk).update(sensor_checked_at=now)
         reading = device.readings.filter(measured_at__lte=cutoff).order_by("-measured_at").first()
         # Only a recent reading can speak for the bin: one older than two days says nothing about it now.
-        if reading is None or reading.measured_at < cutoff - dt.timedelta(days=2):
+        if reading is None or reading.measured_at < cutoff - STALE_AFTER:
             return False
-        if reading.fill_percent >= device.skip_below_percent:
+        reason = skip_reason(device, reading, cutoff=cutoff, visit=pickup)
+        if reason is None:
             return False
-        transition(
-            pickup,
-            Pickup.Status.SKIPPED,
-            reason=f"Sensor {device.serial}: {reading.fill_percent}% full at the cutoff",
-            fields={"device": device},
-        )
+        transition(pickup, Pickup.Status.SKIPPED, reason=reason, fields={"device": device})
         routes.day_changed(pickup)
         enqueue("marketplace.notify", "pickup_skipped_empty", pickup.pk)
         enqueue("marketplace.notify", "job_skipped_empty", pickup.pk)

@@ -20,6 +20,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from billing.models import Payment
+from core.transitions import history
 from customers.models import Membership as CustomerMembership
 from haulers.models import Credential
 from haulers.models import Membership as HaulerMembership
@@ -58,6 +59,18 @@ class Kind:
     sms_to: Callable[[object], str] | None = None  # a phone number to text as well, for what cannot wait
     # What makes a repeat of the event on the same object a new message (e.g. each failed payment attempt).
     occurrence: Callable[[object], object] | None = None
+    # Why it happened, a sentence the body shows (e.g. the sensor's figures behind a skipped visit).
+    why: Callable[[object], str] | None = None
+
+
+def _status_reason(status: str) -> Callable[[Pickup], str]:
+    """The reason recorded with the pickup's latest move to `status` (the rule's own sentence)."""
+
+    def reason(pickup: Pickup) -> str:
+        change = history(pickup).filter(to_status=status).order_by("-pk").first()
+        return change.reason if change is not None else ""
+
+    return reason
 
 
 KINDS: dict[str, Kind] = {
@@ -154,22 +167,25 @@ KINDS: dict[str, Kind] = {
     "bin_full_booked": Kind(
         "A sensor booked a pickup",
         Pickup,
-        "Your bin is full: we booked a pickup for {{ obj.service_date|date:DAY }}",
+        "Your bin {% if obj.device.last_fill_percent < obj.device.collect_at_percent %}will soon be full"
+        "{% else %}is full{% endif %}: we booked a pickup for {{ obj.service_date|date:DAY }}",
         lambda pickup: _members(pickup.customer),
         _pickup_page,
     ),
     "pickup_skipped_empty": Kind(
         "A visit was skipped because the bin was nearly empty",
         Pickup,
-        "Skipped: your {{ obj.service_date|date:DAY }} pickup (the bin is nearly empty)",
+        "Skipped: your {{ obj.service_date|date:DAY }} pickup (the bin can wait)",
         lambda pickup: _members(pickup.customer),
         _pickup_page,
+        why=_status_reason(Pickup.Status.SKIPPED),
     ),
     "job_skipped_empty": Kind(
         "Jobs skipped because the bin was nearly empty",
         Pickup,
         "Skipped: no visit to ZIP {{ obj.location.zip_code }} on {{ obj.service_date|date:DAY }}",
         lambda pickup: _members(pickup.hauler) if pickup.hauler_id else [],
+        why=_status_reason(Pickup.Status.SKIPPED),
     ),
     "pickup_completed": Kind(
         "A pickup was done",
@@ -236,7 +252,8 @@ def send(kind: str, object_id: int) -> int:
         return 0
     subject = Template(spec.subject).render(Context({"obj": obj, "DAY": SUBJECT_DATE}, autoescape=False))
     url = spec.url(obj)
-    body = render_to_string(f"emails/{kind}.txt", {"obj": obj, "site_url": settings.SITE_URL, "url": url})
+    why = spec.why(obj) if spec.why else ""
+    body = render_to_string(f"emails/{kind}.txt", {"obj": obj, "site_url": settings.SITE_URL, "url": url, "why": why})
     html = render_to_string("emails/layout.html", {"subject": subject, "body": body, "site_url": settings.SITE_URL})
     key = f"{kind}:{object_id}" + (f":{spec.occurrence(obj)}" if spec.occurrence else "")
 

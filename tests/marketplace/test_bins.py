@@ -129,7 +129,7 @@ def test_a_plan_visit_is_skipped_when_the_bin_is_below_the_mark_at_the_cutoff(
     if skipped:
         assert visit.device == device
         subjects = [m.subject for m in mail.outbox]
-        assert "Skipped: your Thu, Nov 19 pickup (the bin is nearly empty)" in subjects
+        assert "Skipped: your Thu, Nov 19 pickup (the bin can wait)" in subjects
         assert "Skipped: no visit to ZIP 78701 on Thu, Nov 19" in subjects
         assert bins.savings_of(customer=location.customer) == {
             "visits_avoided": 1,

@@ -103,7 +103,7 @@ def test_thirty_days_of_readings_that_book_the_full_bin_and_skip_the_empty_one(
     at_cutoff = cardboard.readings.filter(measured_at__lte=bins.skip_cutoff(visit)).order_by("-measured_at").first()
     assert 10 <= at_cutoff.fill_percent < cardboard.skip_below_percent
     assert plan.visits.filter(status=Pickup.Status.SCHEDULED, plan_date=dt.date(2026, 11, 26)).exists()  # the next one
-    assert "Skipped: your Thu, Nov 19 pickup (the bin is nearly empty)" in subjects
+    assert "Skipped: your Thu, Nov 19 pickup (the bin can wait)" in subjects
     assert bins.savings_of(customer=customer) == {
         "visits_avoided": 1,
         "truck_km": 8.0,

@@ -1,0 +1,202 @@
+"""Forecast rules: book before a bin reaches its mark, on the hauler's next working day, into its route; skip a
+plan visit only when the bin will still be under its mark at the visit after. Thresholds remain the fallback."""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core import mail
+
+from core.transitions import history
+from marketplace import dispatch, routes, tasks
+from marketplace.models import Notification, Offer, Pickup
+from tests import factories
+from tests.marketplace.test_bins import device_at, plan_visit, read
+
+AUSTIN = ZoneInfo("America/Chicago")
+FRIDAY_LATE = dt.datetime(2026, 11, 20, 16, 0, tzinfo=AUSTIN)  # inside the notice for today's window
+MONDAY, TUESDAY = dt.date(2026, 11, 23), dt.date(2026, 11, 24)
+WEEKDAYS = 0b0011111
+
+
+def fill_line(device, *, level_now: float, rate_per_day: float, now: dt.datetime, hours: int = 24):
+    """Readings every two hours for the last `hours`, along a straight line ending at level_now."""
+    for h in range(hours, -1, -2):
+        read(device, round(level_now - rate_per_day * h / 24), now - dt.timedelta(hours=h))
+
+
+@pytest.fixture
+def weekday_hauler(db):
+    hauler = factories.HaulerFactory(name="Weekday Waste", zips=["78701"], working_days=WEEKDAYS, stops=20)
+    factories.RateFactory(hauler=hauler)
+    factories.HaulerMembershipFactory(hauler=hauler)
+    return hauler
+
+
+@pytest.fixture
+def friday():
+    with time_machine.travel(FRIDAY_LATE, tick=False) as traveller:
+        yield traveller
+
+
+@pytest.mark.django_db
+def test_a_bin_that_would_pass_its_mark_before_the_next_chance_is_booked_on_the_haulers_next_working_day(
+    location, weekday_hauler, customer_owner, friday, run_on_commit
+):
+    # 50% and 10% a day: by Tuesday 17:00 (the chance after Monday) it would be 91%, past its 80% mark.
+    device = device_at(location)
+    fill_line(device, level_now=50, rate_per_day=10, now=FRIDAY_LATE)
+
+    assert run_on_commit(tasks.evaluate_device, device.pk) == "booked"
+    pickup = Pickup.objects.get()
+    assert (pickup.device, pickup.service_date) == (device, MONDAY)  # not the weekend: the hauler does not work
+    assert pickup.offers.get().hauler == weekday_hauler
+    subjects = [m.subject for m in mail.outbox if customer_owner.email in m.to]
+    assert "Your bin will soon be full: we booked a pickup for Mon, Nov 23" in subjects
+    body = next(m.body for m in mail.outbox if m.subject.startswith("Your bin will soon be full"))
+    assert "is 50% full and filling about 10% a day: it would pass its 80% mark" in body
+
+    # Never a second: the booked pickup is now its next visit.
+    read(device, 53, FRIDAY_LATE + dt.timedelta(minutes=30))
+    assert run_on_commit(tasks.evaluate_device, device.pk) == "already booked"
+    assert Pickup.objects.count() == 1
+
+    # The hauler takes it: its Monday is re-planned with the stop on a truck.
+    offer = pickup.offers.get(status=Offer.Status.PENDING)
+    run_on_commit(dispatch.accept_offer, offer_id=offer.pk, hauler=weekday_hauler)
+    plan = routes.day_plan(hauler=weekday_hauler, day=MONDAY)
+    routed = [stop.pickup_id for route in plan.routes.all() for stop in route.stops.all()]
+    assert routed == [pickup.pk]
+
+
+@pytest.mark.django_db
+def test_a_bin_that_can_wait_for_the_next_chance_is_not_booked_yet(location, weekday_hauler, friday, run_on_commit):
+    device = device_at(location)
+    fill_line(device, level_now=50, rate_per_day=5, now=FRIDAY_LATE)  # 70% by Tuesday: Monday can wait
+    assert run_on_commit(tasks.evaluate_device, device.pk) == "not full"
+    assert not Pickup.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_visit_that_comes_before_the_mark_is_enough(location, weekday_hauler, friday, run_on_commit):
+    device = device_at(location)
+    plan_visit(location, weekday_hauler, MONDAY)
+    fill_line(device, level_now=60, rate_per_day=10, now=FRIDAY_LATE)  # 91% by Tuesday, but Monday's visit comes
+    assert run_on_commit(tasks.evaluate_device, device.pk) == "already booked"
+    assert Pickup.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_plan_visit_too_late_for_the_forecast_gets_a_collection_before_it(
+    location, weekday_hauler, friday, run_on_commit
+):
+    device = device_at(location)
+    plan_visit(location, weekday_hauler, dt.date(2026, 11, 26))  # Thursday: the bin would be past its mark
+    fill_line(device, level_now=50, rate_per_day=10, now=FRIDAY_LATE)
+    assert run_on_commit(tasks.evaluate_device, device.pk) == "booked"
+    assert Pickup.objects.get(plan__isnull=True).service_date == MONDAY  # the plan hauler's next working day
+
+
+@pytest.mark.django_db
+def test_without_auto_booking_the_forecast_suggests_once_per_fill(
+    location, weekday_hauler, customer_owner, friday, run_on_commit
+):
+    device = device_at(location, auto_book=False)
+    fill_line(device, level_now=50, rate_per_day=10, now=FRIDAY_LATE)
+    assert run_on_commit(tasks.evaluate_device, device.pk) == "suggested"
+    read(device, 53, FRIDAY_LATE + dt.timedelta(minutes=30))
+    assert run_on_commit(tasks.evaluate_device, device.pk) == "suggested"
+    notes = Notification.objects.filter(user=customer_owner, kind="bin_full_suggest")
+    assert notes.count() == 1
+    assert "will pass its 80% mark before its next pickup" in notes.get().body
+    assert not Pickup.objects.exists()
+
+
+@pytest.mark.django_db
+def test_with_the_forecast_off_only_a_full_bin_is_booked(location, weekday_hauler, friday, run_on_commit):
+    device = device_at(location, use_forecast=False)
+    fill_line(device, level_now=50, rate_per_day=10, now=FRIDAY_LATE)
+    assert run_on_commit(tasks.evaluate_device, device.pk) == "not full"
+    read(device, 81, FRIDAY_LATE + dt.timedelta(minutes=30))
+    assert run_on_commit(tasks.evaluate_device, device.pk) == "booked"
+
+
+# --- Skipping ---------------------------------------------------------------------------------
+
+THURSDAY = dt.date(2026, 11, 26)
+CUTOFF = dt.datetime(2026, 11, 25, 16, 0, tzinfo=AUSTIN)
+
+
+def weekly_visits(location, hauler):
+    """This Thursday's plan visit and the next one, a week later, of the same plan."""
+    visit = plan_visit(location, hauler, THURSDAY)
+    after = Pickup.objects.create(
+        customer=location.customer, location=location, hauler=hauler, plan=visit.plan,
+        plan_date=THURSDAY + dt.timedelta(days=7), waste_stream="trash", container="dumpster_4yd", quantity=1,
+        service_date=THURSDAY + dt.timedelta(days=7), status="scheduled", price_cents=10_200, payout_cents=8_500,
+    )  # fmt: skip
+    return visit, after
+
+
+def sweep_after_cutoff(run_on_commit):
+    with time_machine.travel(CUTOFF + dt.timedelta(minutes=20), tick=False):
+        return run_on_commit(tasks.skip_empty_visits)
+
+
+@pytest.mark.django_db
+def test_a_visit_is_skipped_when_the_bin_will_still_be_under_its_mark_at_the_visit_after(
+    location, weekday_hauler, customer_owner, run_on_commit
+):
+    device = device_at(location, auto_book=False)
+    visit, _after = weekly_visits(location, weekday_hauler)
+    # 45% at the cutoff, above the 30% threshold, but filling 3% a day: about 70% by the next Thursday.
+    fill_line(device, level_now=45, rate_per_day=3, now=CUTOFF, hours=48)
+
+    assert sweep_after_cutoff(run_on_commit) == 1
+    visit.refresh_from_db()
+    assert visit.status == Pickup.Status.SKIPPED
+    reason = history(visit).last().reason
+    assert reason.startswith("The sensor read 45% at the cutoff and the bin fills about 3% a day: about 69%")
+    assert "on Thu, Dec 3, still under its 80% mark" in reason
+    business = next(m for m in mail.outbox if m.subject == "Skipped: your Thu, Nov 26 pickup (the bin can wait)")
+    hauler = next(m for m in mail.outbox if m.subject == "Skipped: no visit to ZIP 78701 on Thu, Nov 26")
+    assert reason in business.body and reason in hauler.body
+
+
+@pytest.mark.django_db
+def test_a_nearly_empty_bin_filling_fast_keeps_its_visit(location, weekday_hauler, run_on_commit):
+    device = device_at(location, auto_book=False)
+    visit, _after = weekly_visits(location, weekday_hauler)
+    fill_line(device, level_now=25, rate_per_day=10, now=CUTOFF, hours=20)  # under 30%, yet 100% in a week
+
+    assert sweep_after_cutoff(run_on_commit) == 0
+    visit.refresh_from_db()
+    assert (visit.status, visit.sensor_checked_at is not None) == (Pickup.Status.SCHEDULED, True)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("rules", ["forecast off", "no visit after"])
+def test_the_threshold_decides_without_a_forecast_or_a_visit_after(location, weekday_hauler, run_on_commit, rules):
+    device = device_at(location, auto_book=False, use_forecast=rules != "forecast off")
+    if rules == "forecast off":
+        weekly_visits(location, weekday_hauler)
+    else:
+        plan_visit(location, weekday_hauler, THURSDAY)
+    fill_line(device, level_now=25, rate_per_day=10, now=CUTOFF, hours=20)
+    assert sweep_after_cutoff(run_on_commit) == 1
+    visit = Pickup.objects.get(service_date=THURSDAY)
+    reason = "The sensor read 25% at the cutoff, under the 30% below which a visit is skipped."
+    assert history(visit).last().reason == reason
+
+
+@pytest.mark.django_db
+def test_readings_after_the_cutoff_do_not_move_the_forecast(location, weekday_hauler, run_on_commit):
+    device = device_at(location, auto_book=False)
+    visit, _after = weekly_visits(location, weekday_hauler)
+    fill_line(device, level_now=45, rate_per_day=3, now=CUTOFF, hours=48)
+    read(device, 95, CUTOFF + dt.timedelta(minutes=10))  # a bag glimpsed after the cutoff
+    assert sweep_after_cutoff(run_on_commit) == 1
+    visit.refresh_from_db()
+    assert visit.status == Pickup.Status.SKIPPED
+    assert history(visit).last().reason.startswith("The sensor read 45% at the cutoff")
