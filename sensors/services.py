@@ -5,39 +5,20 @@ last characters (to tell tokens apart) are kept.
 """
 
 import datetime as dt
-import math
-from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from core.catalog import Container, WasteStream
-from sensors.models import Device, Reading, hash_token, new_token
+from sensors import device_models
+from sensors.ingest import CLOCK_SKEW, MAX_AGE, Batch, IngestResult, Target
+from sensors.models import Device, hash_token, new_token
+
+__all__ = ["CLOCK_SKEW", "MAX_AGE", "IngestResult"]  # the ingest's limits, as callers have always found them here
 
 MAX_BATCH = 500
 TOKEN_HINT_LENGTH = 4
-# A sensor's clock may run a little ahead of ours; beyond this a reading from "the future" is a broken clock.
-CLOCK_SKEW = dt.timedelta(minutes=5)
-# Older readings say nothing about a bin now, and a backlog that old is a device replaying its memory.
-MAX_AGE = dt.timedelta(days=30)
-TEMPERATURE_RANGE = (Decimal("-60"), Decimal("90"))
-ONE_DECIMAL = Decimal("0.1")
-
-
-@dataclass
-class IngestResult:
-    """What became of a batch: how many were stored, how many were already known, and why the others were not."""
-
-    accepted: int = 0
-    duplicates: int = 0
-    errors: dict[int, dict[str, list[str]]] = field(default_factory=dict)
-
-    @property
-    def rejected(self) -> int:
-        return len(self.errors)
 
 
 # --- Devices ------------------------------------------------------------------------------
@@ -137,6 +118,28 @@ def update_rules(
     return device
 
 
+def set_network_identity(*, device: Device, external_id: str | None, model: str = "generic") -> Device:
+    """Name the device as its network server knows it (None: no network), and the model that decodes its bytes."""
+    external_id = (external_id or "").strip() or None
+    errors = {}
+    if external_id is not None:
+        if len(external_id) > Device._meta.get_field("external_id").max_length:
+            errors["external_id"] = ["An external id has at most 100 characters."]
+        elif Device.objects.filter(external_id=external_id).exclude(pk=device.pk).exists():
+            errors["external_id"] = ["Another sensor already has this external id."]
+    if device_models.get(model) is None:
+        errors["model"] = [f"Choose one of: {', '.join(device_models.REGISTRY)}."]
+    if errors:
+        raise ValidationError(errors)
+    device.external_id, device.model = external_id, model
+    try:
+        with transaction.atomic():
+            device.save(update_fields=["external_id", "model"])
+    except IntegrityError:  # the same id given to another sensor at the same moment
+        raise ValidationError({"external_id": ["Another sensor already has this external id."]}) from None
+    return device
+
+
 def device_for_token(token: str) -> Device | None:
     """The active device a token belongs to, or None."""
     if not isinstance(token, str) or not token:
@@ -148,99 +151,13 @@ def device_for_token(token: str) -> Device | None:
 # --- Readings -----------------------------------------------------------------------------
 
 
-def _percent(value, errors: dict, name: str) -> int | None:
-    if not _is_int(value):
-        errors[name] = ["Enter a whole number."]
-    elif not 0 <= value <= 100:
-        errors[name] = ["Enter a percent from 0 to 100."]
-    else:
-        return value
-    return None
-
-
-def _measured_at(value, errors: dict, now: dt.datetime) -> dt.datetime | None:
-    if isinstance(value, str):
-        try:
-            value = parse_datetime(value)
-        except ValueError:
-            value = None
-    if not isinstance(value, dt.datetime):
-        errors["measured_at"] = ["Enter an ISO 8601 date and time, e.g. 2026-05-01T14:30:00Z."]
-    elif timezone.is_naive(value):
-        errors["measured_at"] = ["Give a UTC offset (e.g. Z or -05:00): a time without one is ambiguous."]
-    elif value > now + CLOCK_SKEW:
-        errors["measured_at"] = ["This time is in the future; check the sensor's clock."]
-    elif value < now - MAX_AGE:
-        errors["measured_at"] = ["This reading is more than 30 days old."]
-    else:
-        return value.astimezone(dt.UTC)
-    return None
-
-
-def _temperature(value, errors: dict) -> Decimal | None:
-    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-        errors["temperature_c"] = ["Enter a number of degrees Celsius."]
-        return None
-    if isinstance(value, float) and not math.isfinite(value):
-        errors["temperature_c"] = ["Enter a number of degrees Celsius."]
-        return None
-    # Stored to a tenth of a degree: more precision is rounded, as a sensor's last digit is noise anyway.
-    degrees = Decimal(str(value)).quantize(ONE_DECIMAL, rounding=ROUND_HALF_UP)
-    low, high = TEMPERATURE_RANGE
-    if not low <= degrees <= high:
-        errors["temperature_c"] = ["Enter a temperature from -60 to 90 °C."]
-        return None
-    return degrees
-
-
-def _reading(device: Device, item, now: dt.datetime) -> tuple[Reading | None, dict[str, list[str]]]:
-    """One item as an unsaved Reading, or its errors by field."""
-    if not isinstance(item, dict):
-        return None, {"non_field_errors": ["Expected an object with fill_percent and measured_at."]}
-    errors = {}
-    for required in ("fill_percent", "measured_at"):
-        if item.get(required) is None:
-            errors[required] = ["This field is required."]
-    fill = _percent(item["fill_percent"], errors, "fill_percent") if "fill_percent" not in errors else None
-    measured_at = _measured_at(item["measured_at"], errors, now) if "measured_at" not in errors else None
-    battery = item.get("battery_percent")
-    if battery is not None:
-        battery = _percent(battery, errors, "battery_percent")
-    temperature = item.get("temperature_c")
-    if temperature is not None:
-        temperature = _temperature(temperature, errors)
-    if errors:
-        return None, errors
-    reading = Reading(
-        device=device, fill_percent=fill, measured_at=measured_at, battery_percent=battery, temperature_c=temperature
-    )
-    return reading, {}
-
-
 def ingest(*, device: Device, items: list[dict], now: dt.datetime | None = None) -> IngestResult:
     """Store a batch of a device's readings: bad items are reported by index, repeats are counted and ignored."""
     if len(items) > MAX_BATCH:
         raise ValidationError({"readings": [f"Send at most {MAX_BATCH} readings at a time."]})
-    now = now or timezone.now()
-    result = IngestResult()
-    fresh: dict[dt.datetime, Reading] = {}
+    batch = Batch(now or timezone.now())
+    target = Target(device.pk, device.compactions_when_full)
+    add = batch.add
     for index, item in enumerate(items):
-        reading, errors = _reading(device, item, now)
-        if errors:
-            result.errors[index] = errors
-        elif reading.measured_at in fresh:
-            result.duplicates += 1
-        else:
-            fresh[reading.measured_at] = reading
-    if not fresh:
-        return result
-    # order_by(): the default ordering would join the device (and its location) for nothing.
-    stored = Reading.objects.filter(device=device, measured_at__in=list(fresh)).order_by()
-    known = set(stored.values_list("measured_at", flat=True))
-    new = [reading for measured_at, reading in fresh.items() if measured_at not in known]
-    result.duplicates += len(fresh) - len(new)
-    # ignore_conflicts covers a concurrent batch holding the same reading: the row is stored once, and
-    # that batch's count may then call it accepted too.
-    Reading.objects.bulk_create(new, ignore_conflicts=True)
-    result.accepted = len(new)
-    return result
+        add(index, target, item)
+    return batch.store()
