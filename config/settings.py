@@ -207,6 +207,8 @@ CELERY_BEAT_SCHEDULE = {
     "check-compliance": {"task": "marketplace.check_compliance", "schedule": timedelta(hours=1)},
     "generate-plan-visits": {"task": "marketplace.generate_all_plan_visits", "schedule": timedelta(hours=6)},
     "skip-empty-visits": {"task": "marketplace.skip_empty_visits", "schedule": timedelta(minutes=15)},
+    # Fleet alarms: every bin's rules, one sweep (a constant number of queries, however many bins).
+    "check-alarms": {"task": "marketplace.check_alarms", "schedule": timedelta(minutes=5)},
     "send-reminders": {"task": "marketplace.send_reminders", "schedule": timedelta(minutes=15)},
     "detect-missed": {"task": "marketplace.detect_missed", "schedule": timedelta(minutes=15)},
     "retry-payments": {"task": "marketplace.retry_payments", "schedule": timedelta(minutes=15)},
@@ -264,6 +266,32 @@ SMS_BACKEND = env.choice("SMS_BACKEND", ("console", "email"), "console")
 SMS_EMAIL_DOMAIN = env.string("SMS_EMAIL_DOMAIN", "sms.example.invalid")
 # Links in emails point here.
 SITE_URL = env.string("SITE_URL", "http://127.0.0.1:8000")
+
+# --- Bin sensors: fleet alarms (sensors/alarms.py, marketplace/alarms.py) ---------------
+# Each alarm opens once per bin and kind and closes itself when its condition clears. The rules run for every bin
+# every five minutes (CELERY_BEAT_SCHEDULE, check-alarms) and for a bin right after its readings arrive.
+# Offline: no reading for this many of the device's reporting intervals.
+SENSOR_ALARM_OFFLINE_INTERVALS = env.integer("SENSOR_ALARM_OFFLINE_INTERVALS", 2, minimum=1, maximum=100)
+# Battery low: forecast to run out within this long, or its latest level at or below this percent.
+SENSOR_ALARM_BATTERY_WITHIN = env.duration("SENSOR_ALARM_BATTERY_WITHIN", "30d")
+SENSOR_ALARM_BATTERY_PERCENT = env.integer("SENSOR_ALARM_BATTERY_PERCENT", 10, minimum=0, maximum=100)
+# Impossible values close once the device has sent only valid readings for this long.
+SENSOR_ALARM_VALID_FOR = env.duration("SENSOR_ALARM_VALID_FOR", "1d")
+# Physically implausible: fill rising faster than this many points an hour, sustained over at least this long
+# (three readings or more): no bin fills that fast for hours, a sensor seeing its own lid or a wall does.
+SENSOR_ALARM_MAX_FILL_PER_HOUR = env.integer("SENSOR_ALARM_MAX_FILL_PER_HOUR", 30, minimum=1, maximum=100)
+SENSOR_ALARM_MAX_FILL_OVER = env.duration("SENSOR_ALARM_MAX_FILL_OVER", "2h")
+# Fire: the latest reading at or above this temperature (°C).
+SENSOR_ALARM_TEMPERATURE_C = env.decimal("SENSOR_ALARM_TEMPERATURE_C", "70", minimum="0", maximum="90")
+# Tipped over: the latest reading's tilt from upright at or above this many degrees.
+SENSOR_ALARM_TILT_DEGREES = env.integer("SENSOR_ALARM_TILT_DEGREES", 45, minimum=1, maximum=180)
+# Overflow risk: forecast full before the next visit's window opens, or, with no visit booked, within this long.
+SENSOR_ALARM_OVERFLOW_HORIZON = env.duration("SENSOR_ALARM_OVERFLOW_HORIZON", "2d")
+# Fill not dropping: the readings from this long after a completed visit (at least SENSOR_ALARM_EMPTIED_READINGS
+# of them, looked at for SENSOR_ALARM_EMPTIED_LOOKBACK after it) all still at or above the bin's collect mark.
+SENSOR_ALARM_EMPTIED_GRACE = env.duration("SENSOR_ALARM_EMPTIED_GRACE", "2h")
+SENSOR_ALARM_EMPTIED_READINGS = env.integer("SENSOR_ALARM_EMPTIED_READINGS", 2, minimum=1, maximum=50)
+SENSOR_ALARM_EMPTIED_LOOKBACK = env.duration("SENSOR_ALARM_EMPTIED_LOOKBACK", "3d")
 
 # --- Billing (Stripe) -------------------------------------------------------------------
 # Without a secret key payments are off: nothing is charged and booking needs no card.

@@ -26,7 +26,7 @@ from haulers.models import Credential
 from haulers.models import Membership as HaulerMembership
 from marketplace import sms
 from marketplace.models import Delivery, Notification, NotificationPreference, Offer, Pickup, ServicePlan
-from sensors.models import Reading
+from sensors.models import Alarm, Reading
 
 User = get_user_model()
 SUBJECT_DATE = "D, M j"  # "Fri, Nov 27"
@@ -47,6 +47,23 @@ def _staff() -> list:
 
 def _pickup_page(pickup: Pickup) -> str:
     return reverse("pickup_detail", args=[pickup.pk])
+
+
+def _bin_owners(alarm: Alarm) -> list:
+    """The people of the business whose bin it is (and nobody else's)."""
+    return _members(alarm.device.location.customer)
+
+
+def _bin_page(alarm: Alarm) -> str:
+    return reverse("location_sensors", args=[alarm.device.location_id]) + f"#sensor-{alarm.device_id}"
+
+
+def _alarm_queue(alarm: Alarm) -> str:
+    return reverse("admin:sensors_alarm_change", args=[alarm.pk])
+
+
+# An alarm's subject names the bin as its business knows it.
+BIN = "{{ obj.device.get_waste_stream_display|lower }} {{ obj.device.get_container_display|lower }}"
 
 
 @dataclass(frozen=True)
@@ -226,6 +243,63 @@ KINDS: dict[str, Kind] = {
         lambda payment: _members(payment.customer),
         lambda payment: reverse("billing_card"),
         occurrence=lambda payment: payment.attempts,
+    ),
+    # Fleet alarms (marketplace/alarms.py): each alarm's notices are sent once, when it opens.
+    "alarm_offline": Kind(
+        "A bin sensor stopped reporting",
+        Alarm,
+        "Sensor {{ obj.device.serial }} on your " + BIN + " at {{ obj.device.location.name }} stopped reporting",
+        _bin_owners,
+        _bin_page,
+    ),
+    "alarm_battery_low": Kind(
+        "A bin sensor's battery is running out",
+        Alarm,
+        "Sensor {{ obj.device.serial }} at {{ obj.device.location.name }} needs a new battery soon",
+        _bin_owners,
+        _bin_page,
+    ),
+    "alarm_overflow_risk": Kind(
+        "A bin may overflow before its next pickup",
+        Alarm,
+        "Your " + BIN + " at {{ obj.device.location.name }} may overflow before its next pickup",
+        _bin_owners,
+        _bin_page,
+    ),
+    "alarm_temperature": Kind(
+        "A bin may be on fire",
+        Alarm,
+        "Possible fire: your " + BIN + " at {{ obj.device.location.name }} is very hot",
+        _bin_owners,
+        _bin_page,
+    ),
+    "alarm_tilt": Kind(
+        "A bin may have been knocked over",
+        Alarm,
+        "Your " + BIN + " at {{ obj.device.location.name }} may have been knocked over",
+        _bin_owners,
+        _bin_page,
+    ),
+    "alarm_temperature_staff": Kind(
+        "A customer's bin may be on fire (staff)",
+        Alarm,
+        "Possible fire: {{ obj.device.location.customer.name }}, {{ obj.device.location.name }}",
+        lambda alarm: _staff(),
+        _alarm_queue,
+    ),
+    "alarm_fill_not_dropping": Kind(
+        "A bin was still full after a completed pickup (staff)",
+        Alarm,
+        "Still full after pickup #{{ obj.context.pickup }}: {{ obj.device.location.customer.name }}",
+        lambda alarm: _staff(),
+        _alarm_queue,
+    ),
+    "alarm_impossible_value": Kind(
+        "A bin sensor reports impossible values (staff)",
+        Alarm,
+        "Sensor {{ obj.device.serial }} is reporting impossible values",
+        lambda alarm: _staff(),
+        _alarm_queue,
     ),
     "customer_invitation": Kind(
         "Invitations",

@@ -11,7 +11,18 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
-from marketplace import bins, compliance, dispatch, followup, notifications, payments, plans, reliability, routes
+from marketplace import (
+    alarms,
+    bins,
+    compliance,
+    dispatch,
+    followup,
+    notifications,
+    payments,
+    plans,
+    reliability,
+    routes,
+)
 
 
 @shared_task(name="marketplace.ping")
@@ -93,8 +104,16 @@ def generate_all_plan_visits() -> int:
 
 @shared_task(name="marketplace.evaluate_device")
 def evaluate_device(device_id: int) -> str:
-    """After new readings: book (or suggest) a pickup for a full bin."""
-    return bins.evaluate_device(device_id=device_id)
+    """After new readings: book (or suggest) a pickup for a full bin, then its alarms (booking may clear one)."""
+    outcome = bins.evaluate_device(device_id=device_id)
+    alarms.check(device_ids=[device_id])
+    return outcome
+
+
+@shared_task(name="marketplace.check_alarms")
+def check_alarms() -> int:
+    """Beat, every five minutes: every watched bin's alarm rules; returns how many alarms opened."""
+    return len(alarms.check())
 
 
 @shared_task(name="marketplace.skip_empty_visits")

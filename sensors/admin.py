@@ -3,11 +3,13 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import Max
+from django.db.models import F, Max
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import format_html
 
 from core.admin import ReadOnlyAdminMixin
-from sensors import services
-from sensors.models import Device, Reading
+from sensors import alarms, services
+from sensors.models import Alarm, Device, Reading
 
 RULES = ("collect_at_percent", "skip_below_percent", "auto_book", "active")
 
@@ -119,3 +121,116 @@ class ReadingAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     ordering = ("-measured_at", "-id")
     # Readings pile up by the million; counting them all for the "of N" line is not worth a full scan.
     show_full_result_count = False
+
+
+class AlarmStateFilter(admin.SimpleListFilter):
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return (("open", "Open"), ("closed", "Closed"))
+
+    def queryset(self, request, queryset):
+        if self.value() == "open":
+            return queryset.filter(closed_at__isnull=True)
+        if self.value() == "closed":
+            return queryset.filter(closed_at__isnull=False)
+        return queryset
+
+
+class AcknowledgedFilter(admin.SimpleListFilter):
+    title = "acknowledged"
+    parameter_name = "acknowledged"
+
+    def lookups(self, request, model_admin):
+        return (("yes", "Acknowledged"), ("no", "Not yet"))
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(acknowledged_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(acknowledged_at__isnull=True)
+        return queryset
+
+
+def _admin_link(name: str, pk, text) -> str:
+    try:
+        return format_html('<a href="{}">{}</a>', reverse(name, args=[pk]), text)
+    except NoReverseMatch:  # that side's admin is not installed
+        return str(text)
+
+
+# Context keys that name a row elsewhere (by admin URL name, so this leaf imports nothing of the market).
+CONTEXT_LINKS = {"pickup": ("admin:marketplace_pickup_change", "Pickup #{}")}
+
+
+@admin.register(Alarm)
+class AlarmAdmin(admin.ModelAdmin):
+    """The staff's alarm queue: open alarms first, newest first; staff acknowledge what they took in hand."""
+
+    list_display = ("kind", "device_link", "location_link", "customer", "detail", "opened_at", "state", "acknowledged")
+    list_filter = ("kind", AlarmStateFilter, AcknowledgedFilter, "device__waste_stream")
+    list_select_related = ("device", "device__location", "device__location__customer", "acknowledged_by")
+    search_fields = ("device__serial", "device__location__name", "device__location__customer__name", "detail")
+    # Open (no closed_at) first, then the most recently closed; newest first within each.
+    ordering = (F("closed_at").desc(nulls_first=True), "-opened_at", "-id")
+    date_hierarchy = "opened_at"
+    fields = (
+        "kind",
+        "device_link",
+        "location_link",
+        "detail",
+        "about",
+        "opened_at",
+        "closed_at",
+        "acknowledged_at",
+        "acknowledged_by",
+    )
+    readonly_fields = fields
+    actions = ["acknowledge"]
+
+    # Alarms are opened and closed by their rules; staff only acknowledge them.
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="device", ordering="device__serial")
+    def device_link(self, alarm):
+        return _admin_link("admin:sensors_device_change", alarm.device_id, alarm.device.serial)
+
+    @admin.display(description="location", ordering="device__location__name")
+    def location_link(self, alarm):
+        location = alarm.device.location
+        return _admin_link("admin:customers_servicelocation_change", location.pk, location.name)
+
+    @admin.display(description="business", ordering="device__location__customer__name")
+    def customer(self, alarm):
+        return alarm.device.location.customer.name
+
+    @admin.display(description="state", ordering="closed_at")
+    def state(self, alarm):
+        return "Open" if alarm.closed_at is None else "Closed"
+
+    @admin.display(description="acknowledged", boolean=True, ordering="acknowledged_at")
+    def acknowledged(self, alarm):
+        return alarm.acknowledged_at is not None
+
+    @admin.display(description="about")
+    def about(self, alarm):
+        links = [
+            _admin_link(CONTEXT_LINKS[key][0], value, CONTEXT_LINKS[key][1].format(value))
+            for key, value in (alarm.context or {}).items()
+            if key in CONTEXT_LINKS and value is not None
+        ]
+        return format_html(", ".join(["{}"] * len(links)), *links) if links else "—"
+
+    @admin.action(description="Acknowledge (I am on it)", permissions=["change"])
+    def acknowledge(self, request, queryset):
+        count = alarms.acknowledge(alarms=queryset, user=request.user)
+        self.message_user(
+            request,
+            f"Acknowledged {count} alarm{'s' if count != 1 else ''}; those already acknowledged keep who and when.",
+            messages.SUCCESS,
+        )

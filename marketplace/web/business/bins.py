@@ -7,7 +7,7 @@ with the number of sensors at the location, never with the number of readings dr
 import datetime as dt
 import itertools
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from django.http import Http404
@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from core.errors import NotFound
 from core.views import business_required
-from marketplace import bins, selectors
+from marketplace import alarms, bins, selectors
 from marketplace.models import Frequency, Pickup, ServicePlan
 from sensors import forecast
 from sensors.models import Device
@@ -120,6 +120,7 @@ class SensorPanel:
     suggestion: str | None = None
     full_now: bool = False
     next_pickup: dict | None = None
+    alarms: list = field(default_factory=list)
 
 
 def sensor_panel(device: Device, *, now: dt.datetime, tz: ZoneInfo, plan_days: dict, next_pickups: dict) -> SensorPanel:
@@ -187,8 +188,11 @@ def location_sensors(request, customer, location_id: int):
     ):
         pickup["status"] = Pickup.Status(pickup["status"]).label
         next_pickups[(pickup["waste_stream"], pickup["container"])] = pickup  # the soonest one wins
-    devices = location.devices.order_by("-active", "waste_stream", "serial")
+    devices = list(location.devices.order_by("-active", "waste_stream", "serial"))
     panels = [
         sensor_panel(device, now=now, tz=tz, plan_days=plan_days, next_pickups=next_pickups) for device in devices
     ]
+    open_alarms = alarms.shown_to_business(devices)
+    for panel in panels:
+        panel.alarms = open_alarms.get(panel.device.pk, [])
     return render(request, "marketplace/location_sensors.html", {"location": location, "panels": panels})
