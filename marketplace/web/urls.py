@@ -5,6 +5,7 @@ from django.urls import include, path
 from marketplace.web.accounts import views as accounts
 from marketplace.web.business import bins
 from marketplace.web.business import views as business
+from marketplace.web.operations import views as operations
 
 urlpatterns = [
     path("", business.home, name="home"),
@@ -24,6 +25,9 @@ urlpatterns = [
     path("notifications/preferences/", accounts.notification_preferences, name="notification_preferences"),
     path("locations/<int:location_id>/sensors/", bins.location_sensors, name="location_sensors"),
     path("hauler/", include("marketplace.web.hauler.urls")),
+    path("operations/", operations.operations_map, name="operations_map"),
+    path("operations/bins.json", operations.operations_bins, name="operations_bins"),
+    path("operations/bins/<int:device_id>/", operations.operations_bin, name="operations_bin"),
     path("invitations/<str:token>/", accounts.invitation, name="invitation"),
     path("team/", accounts.team, name="team"),
     path("team/<str:kind>/<int:membership_id>/remove/", accounts.remove_member, name="remove_member"),

@@ -22,7 +22,7 @@ from customers import services as customer_services
 from customers.forms import CompanyForm, LocationForm
 from customers.models import Membership as CustomerMembership
 from haulers.models import Membership as HaulerMembership
-from marketplace import bins, plans, routes, scheduling, selectors, services
+from marketplace import bins, operations, plans, routes, scheduling, selectors, services
 from marketplace.models import Frequency, Pickup, Quote
 from marketplace.web.business.forms import (
     DateChangeForm,
@@ -88,6 +88,7 @@ def dashboard(request, customer):
         "plans": selectors.plans_of(customer=customer).filter(status__in=["pending", "active"])[:20],
         "activity": selectors.recent_activity(customer=customer),
         "savings": bins.savings_of(customer=customer),
+        "has_sensors": operations.devices_in(customer=customer).exists(),
     }
     return render(request, "marketplace/dashboard.html", context)
 

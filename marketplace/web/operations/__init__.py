@@ -1,0 +1,1 @@
+"""The operations map: every bin a viewer may see, for staff and for businesses with many sites."""
