@@ -19,11 +19,12 @@ tipped over; staff hear of fires, impossible values and visits that left a bin f
 
 import datetime as dt
 from collections.abc import Iterable
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet
-from django.utils import timezone
+from django.utils import dateformat, timezone
 
 from core.enqueue import enqueue
 from marketplace import scheduling
@@ -99,7 +100,9 @@ def overflow_risk(device: Device, visit: dict | None, *, now: dt.datetime) -> Ve
     full = "It is full now" if full_at <= now else f"It is forecast full by {local(full_at, tz)}"
     if visit is not None:
         at_risk = full_at < visit["starts_at"]
-        detail = f"{full}, before the next visit on {local(visit['starts_at'], tz)}."
+        starts = visit["starts_at"].astimezone(ZoneInfo(tz))
+        day, hour = dateformat.format(starts, "D, M j"), dateformat.format(starts, "g:i a")
+        detail = f"{full}; the next visit is not until {day} (from {hour})."
     else:
         at_risk = full_at <= now + settings.SENSOR_ALARM_OVERFLOW_HORIZON
         detail = f"{full}, and no visit is booked."

@@ -1,10 +1,13 @@
 """Admin for bin sensors (rules editable, tokens never shown but rotatable) and their readings (read-only)."""
 
+from zoneinfo import ZoneInfo
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import F, Max
 from django.urls import NoReverseMatch, reverse
+from django.utils import dateformat
 from django.utils.html import format_html
 
 from core.admin import ReadOnlyAdminMixin
@@ -168,7 +171,7 @@ CONTEXT_LINKS = {"pickup": ("admin:marketplace_pickup_change", "Pickup #{}")}
 class AlarmAdmin(admin.ModelAdmin):
     """The staff's alarm queue: open alarms first, newest first; staff acknowledge what they took in hand."""
 
-    list_display = ("kind", "device_link", "location_link", "customer", "detail", "opened_at", "state", "acknowledged")
+    list_display = ("kind", "device_link", "location_link", "detail", "opened", "state")
     list_filter = ("kind", AlarmStateFilter, AcknowledgedFilter, "device__waste_stream")
     list_select_related = ("device", "device__location", "device__location__customer", "acknowledged_by")
     search_fields = ("device__serial", "device__location__name", "device__location__customer__name", "detail")
@@ -203,19 +206,22 @@ class AlarmAdmin(admin.ModelAdmin):
     @admin.display(description="location", ordering="device__location__name")
     def location_link(self, alarm):
         location = alarm.device.location
-        return _admin_link("admin:customers_servicelocation_change", location.pk, location.name)
+        link = _admin_link("admin:customers_servicelocation_change", location.pk, location.name)
+        return format_html("{}<br><small>{}</small>", link, location.customer.name)
 
-    @admin.display(description="business", ordering="device__location__customer__name")
-    def customer(self, alarm):
-        return alarm.device.location.customer.name
+    @admin.display(description="opened (local time)", ordering="opened_at")
+    def opened(self, alarm):
+        # In the bin's own zone, as its detail sentence is: staff call the business about its morning, not UTC's.
+        return dateformat.format(
+            alarm.opened_at.astimezone(ZoneInfo(alarm.device.location.timezone)), "D, M j, g:i a T"
+        )
 
     @admin.display(description="state", ordering="closed_at")
     def state(self, alarm):
-        return "Open" if alarm.closed_at is None else "Closed"
-
-    @admin.display(description="acknowledged", boolean=True, ordering="acknowledged_at")
-    def acknowledged(self, alarm):
-        return alarm.acknowledged_at is not None
+        # Who acknowledged it and when are on the alarm's page; the list keeps to what sorts the queue.
+        if alarm.closed_at is not None:
+            return "Closed, acknowledged" if alarm.acknowledged_at else "Closed"
+        return "Open, acknowledged" if alarm.acknowledged_at else "Open, not acknowledged"
 
     @admin.display(description="about")
     def about(self, alarm):

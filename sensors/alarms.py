@@ -106,8 +106,8 @@ class Verdict:
 
 
 def local(moment: dt.datetime, tz_name: str) -> str:
-    """A time as people at the place read it: "Mon, May 4, 9:05 AM"."""
-    return dateformat.format(moment.astimezone(ZoneInfo(tz_name)), "D, M j, g:i A")
+    """A time as people at the place read it: "Mon, May 4, 9:05 a.m."."""
+    return dateformat.format(moment.astimezone(ZoneInfo(tz_name)), "D, M j, g:i a")
 
 
 def open_alarms(devices: QuerySet) -> OpenAlarms:

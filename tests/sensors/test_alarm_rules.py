@@ -9,7 +9,7 @@ from sensors import alarms, services, state
 from sensors.models import Alarm, Device, Reading
 from tests import factories
 
-# 9:00 AM in Austin (CDT, UTC-5).
+# 9:00 a.m. in Austin (CDT, UTC-5).
 NOW = dt.datetime(2026, 5, 1, 14, 0, tzinfo=dt.UTC)
 K = Alarm.Kind
 
@@ -54,7 +54,7 @@ def test_offline_after_two_reporting_intervals_with_the_last_reading_in_local_ti
 
     offline = verdicts(device)[K.OFFLINE]
     assert offline.active
-    assert offline.detail == "No reading since Fri, May 1, 7:00 AM; it reports every 60 minutes."
+    assert offline.detail == "No reading since Fri, May 1, 7:00 a.m.; it reports every 60 minutes."
     assert not verdicts(device, now=NOW - dt.timedelta(minutes=1))[K.OFFLINE].active
 
     Device.objects.filter(pk=device.pk).update(reporting_interval_minutes=6 * 60)
@@ -64,7 +64,7 @@ def test_offline_after_two_reporting_intervals_with_the_last_reading_in_local_ti
 
 @pytest.mark.django_db
 def test_a_device_that_never_reported_counts_from_when_it_was_added(device):
-    assert verdicts(device)[K.OFFLINE].detail.startswith("No reading since it was added on Mon, Mar 2, 8:00 AM;")
+    assert verdicts(device)[K.OFFLINE].detail.startswith("No reading since it was added on Mon, Mar 2, 8:00 a.m.;")
     Device.objects.filter(pk=device.pk).update(created_at=NOW - dt.timedelta(minutes=30))
     device.refresh_from_db()
     assert not verdicts(device)[K.OFFLINE].active
@@ -98,7 +98,7 @@ def test_fire_and_tilt_come_from_the_latest_reading_only(device):
 
     found = verdicts(device)
     assert found[K.TEMPERATURE].active
-    assert found[K.TEMPERATURE].detail == "It read 72.5 °C at Fri, May 1, 9:00 AM: a possible fire."
+    assert found[K.TEMPERATURE].detail == "It read 72.5 °C at Fri, May 1, 9:00 a.m.: a possible fire."
     assert found[K.TILT].active and "leaned 50° from upright" in found[K.TILT].detail
 
     add(device, (-0.5, 42), temperature_c=Decimal("69.9"), tilt_degrees=None)
@@ -185,3 +185,25 @@ def test_acknowledging_keeps_the_first_who_and_when(device, staff_user):
     assert alarms.acknowledge(alarms=Alarm.objects.all(), user=factories.UserFactory(), now=NOW) == 0
     alarm.refresh_from_db()
     assert (alarm.acknowledged_by, alarm.acknowledged_at) == (staff_user, NOW)
+
+
+@pytest.mark.django_db
+def test_an_impossible_value_alarm_opened_without_a_sighting_time_counts_from_when_it_opened(device):
+    alarm = alarms.open_alarm(
+        device=device,
+        kind=K.IMPOSSIBLE_VALUE,
+        detail="It sent a tilt of 270°.",
+        context={"field": "tilt_degrees"},
+        now=NOW,
+    )
+    add(device, (-23, 40))
+    device.refresh_from_db()
+    run(device, now=NOW + dt.timedelta(hours=23))
+    alarm.refresh_from_db()
+    assert alarm.closed_at is None
+
+    add(device, (-24, 41))
+    device.refresh_from_db()
+    run(device, now=NOW + dt.timedelta(hours=24))
+    alarm.refresh_from_db()
+    assert alarm.closed_at == NOW + dt.timedelta(hours=24)
