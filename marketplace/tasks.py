@@ -6,6 +6,7 @@ they call lock, re-check the state and return early when the work is already don
 
 import datetime as dt
 import smtplib
+from collections import Counter
 
 from celery import shared_task
 from django.conf import settings
@@ -23,6 +24,7 @@ from marketplace import (
     reliability,
     routes,
 )
+from sensors import state as sensor_state
 
 
 @shared_task(name="marketplace.ping")
@@ -108,6 +110,15 @@ def evaluate_device(device_id: int) -> str:
     outcome = bins.evaluate_device(device_id=device_id)
     alarms.check(device_ids=[device_id])
     return outcome
+
+
+@shared_task(name="marketplace.evaluate_devices")
+def evaluate_devices(device_ids: list[int]) -> dict:
+    """After a batch of new readings: the devices' forecasts, each one's collect rules, then their alarms."""
+    sensor_state.refresh(device_ids)
+    outcomes = Counter(bins.evaluate_device(device_id=device_id) for device_id in sorted(set(device_ids)))
+    alarms.check(device_ids=device_ids)
+    return dict(outcomes)  # how many devices came to each outcome, for the worker's log
 
 
 @shared_task(name="marketplace.check_alarms")

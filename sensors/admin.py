@@ -11,8 +11,8 @@ from django.utils import dateformat
 from django.utils.html import format_html
 
 from core.admin import ReadOnlyAdminMixin
-from sensors import alarms, services
-from sensors.models import Alarm, Device, Reading
+from sensors import alarms, integrations, services
+from sensors.models import Alarm, Device, Integration, Reading
 
 RULES = ("collect_at_percent", "skip_below_percent", "auto_book", "active")
 
@@ -239,4 +239,65 @@ class AlarmAdmin(admin.ModelAdmin):
             request,
             f"Acknowledged {count} alarm{'s' if count != 1 else ''}; those already acknowledged keep who and when.",
             messages.SUCCESS,
+        )
+
+
+class IntegrationAddForm(forms.ModelForm):
+    class Meta:
+        model = Integration
+        fields = ("name", "customer", "readings_per_minute", "active")
+
+
+@admin.register(Integration)
+class IntegrationAdmin(admin.ModelAdmin):
+    """Network servers and vendor clouds: staff make one and see its key once; keys are rotatable, never shown."""
+
+    list_display = ("name", "scope", "key", "readings_per_minute", "active", "last_used_at", "created_at")
+    list_filter = ("active",)
+    list_select_related = ("customer",)
+    search_fields = ("name", "customer__name", "key_hint")
+    fields = ("name", "customer", "readings_per_minute", "active", "key", "created_at", "last_used_at")
+    readonly_fields = ("key", "created_at", "last_used_at")
+    raw_id_fields = ("customer",)
+    actions = ["rotate_keys"]
+
+    def get_form(self, request, obj=None, **kwargs):
+        if obj is None:
+            kwargs["form"] = IntegrationAddForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        return IntegrationAddForm.Meta.fields if obj is None else self.fields
+
+    @admin.display(description="reaches")
+    def scope(self, integration):
+        return integration.customer.name if integration.customer_id else "Every device, by external id"
+
+    @admin.display(description="key", ordering="key_hint")
+    def key(self, integration):
+        return f"…{integration.key_hint}" if integration.key_hint else "—"
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        integration, key = integrations.create_integration(
+            name=form.cleaned_data["name"],
+            customer=form.cleaned_data["customer"],
+            readings_per_minute=form.cleaned_data["readings_per_minute"],
+            active=form.cleaned_data["active"],
+        )
+        obj.__dict__.update(integration.__dict__)  # the admin goes on with the created row (its pk, its log entry)
+        self.message_user(
+            request,
+            f"Integration key (shown only this once; send it as X-Integration-Key or Authorization: Bearer): {key}",
+            messages.WARNING,
+        )
+
+    @admin.action(description="Rotate key")
+    def rotate_keys(self, request, queryset):
+        keys = [(item.name, integrations.rotate_key(integration=item)) for item in queryset.order_by("name", "pk")]
+        listing = "; ".join(f"{name}: {key}" for name, key in keys)
+        self.message_user(
+            request, f"New keys (shown only this once; the old ones no longer work): {listing}", messages.WARNING
         )

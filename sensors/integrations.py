@@ -132,7 +132,7 @@ def reserve(*, integration: Integration, readings: int, now: dt.datetime | None 
 
 def _devices(integration: Integration, external_ids) -> dict[str, tuple[Target, str, bool]]:
     """(target, model, active) by external id, for the devices this integration may reach."""
-    ids = [value for value in set(external_ids) if type(value) is str and value]
+    ids = list({value for value in external_ids if type(value) is str and value})
     if not ids:
         return {}
     devices = Device.objects.filter(external_id__in=ids).order_by()

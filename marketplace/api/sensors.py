@@ -62,7 +62,13 @@ class IsDevice(BasePermission):
 
 class ReadingSerializer(serializers.Serializer):
     # Documents one reading; sensors.services.ingest checks each item so one bad reading spoils no other.
-    fill_percent = serializers.IntegerField(min_value=0, max_value=100, help_text="How full the bin is, 0 to 100.")
+    fill_percent = serializers.IntegerField(
+        min_value=0,
+        max_value=100,
+        required=False,
+        help_text="How full the bin is, 0 to 100. Required, except from a compactor whose device knows the "
+        "compaction count that means full: then it is derived from `compactions`.",
+    )
     measured_at = serializers.DateTimeField(
         help_text="When it was measured: ISO 8601 with a UTC offset, at most 5 minutes ahead, at most 30 days old."
     )
@@ -76,6 +82,12 @@ class ReadingSerializer(serializers.Serializer):
         required=False,
         allow_null=True,
         help_text="Degrees Celsius, -60 to 90, kept to a tenth of a degree.",
+    )
+    tilt_degrees = serializers.IntegerField(
+        min_value=0, max_value=180, required=False, allow_null=True, help_text="The bin's angle from upright."
+    )
+    compactions = serializers.IntegerField(
+        min_value=0, required=False, allow_null=True, help_text="A compactor's compactions since it was emptied."
     )
 
 
@@ -98,6 +110,16 @@ class IngestResultSerializer(serializers.Serializer):
         child=serializers.DictField(child=serializers.ListField(child=serializers.CharField())),
         help_text='By the reading\'s index in the batch (0 for a single reading): `{"3": {"field": ["message"]}}`.',
     )
+
+
+def result_body(result) -> dict:
+    """An ingest result as the API tells it."""
+    return {
+        "accepted": result.accepted,
+        "duplicates": result.duplicates,
+        "rejected": result.rejected,
+        "errors": {str(index): errors for index, errors in result.errors.items()},
+    }
 
 
 def _items(data) -> list:
@@ -130,7 +152,8 @@ class ReadingIngestView(APIView):
             f'{sensor_services.MAX_BATCH} as `{{"readings": [...]}}`. Each reading is checked on its own: good '
             "ones are stored, bad ones are listed under `errors` by index, and a reading already stored (the same "
             "`measured_at`) is counted under `duplicates`, so a sensor may safely send a batch again. 201 when "
-            "anything was stored, else 200. Other keys are ignored; the readings are always the token's device's."
+            "anything was stored, else 200. Values no sensor can measure are refused and raise the device's "
+            "impossible-value alarm. Other keys are ignored; the readings are always the token's device's."
         ),
         request=UPLOAD,
         responses={
@@ -169,15 +192,9 @@ class ReadingIngestView(APIView):
         ],
     )
     def post(self, request):
-        device = request.auth
-        result = sensor_services.ingest(device=device, items=_items(request.data))
-        if result.accepted:
-            enqueue("marketplace.evaluate_device", device.pk)
-        body = {
-            "accepted": result.accepted,
-            "duplicates": result.duplicates,
-            "rejected": result.rejected,
-            "errors": {str(index): errors for index, errors in result.errors.items()},
-        }
+        result = sensor_services.ingest(device=request.auth, items=_items(request.data))
+        if result.device_ids:
+            # The device's forecast, then its collect rules (the same task as an integration's batch).
+            enqueue("marketplace.evaluate_devices", result.device_ids)
         code = status.HTTP_201_CREATED if result.accepted else status.HTTP_200_OK
-        return Response(IngestResultSerializer(body).data, status=code)
+        return Response(IngestResultSerializer(result_body(result)).data, status=code)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from marketplace.api import auth, docs, sensors
+from marketplace.api import auth, docs, integrations, sensors
 from marketplace.api.business import views as business
 from marketplace.api.hauler import fleet
 from marketplace.api.hauler import routes as hauler_routes
@@ -40,4 +40,10 @@ urlpatterns += [
 ]
 urlpatterns += [
     path("v1/sensors/readings/", sensors.ReadingIngestView.as_view(), name="sensor-readings"),
+    path("v1/integrations/readings/", integrations.BatchIngestView.as_view(), name="integration-readings"),
+    path(
+        "v1/integrations/things-stack/uplink/",
+        integrations.ThingsStackUplinkView.as_view(),
+        name="integration-things-stack-uplink",
+    ),
 ]
