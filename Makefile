@@ -55,6 +55,7 @@ bench: setup  ## matching at 1k-100k haulers, sensor ingest, route quality and s
 	DATABASE_URL="$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}" $(BIN)/python -m bench.sensors
 	$(BIN)/python -m bench.routing
 	DATABASE_URL="$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}" $(BIN)/python -m bench.market_day
+	DATABASE_URL="$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}" $(BIN)/python -m bench.ops_map
 
 clean:
 	rm -rf $(VENV) db.sqlite3 .devstripe.pickle staticfiles .pytest_cache .ruff_cache

@@ -250,6 +250,15 @@ def test_alarm_list_beside_the_map_open_only_in_the_location_zone(owner_client, 
     assert row_of(owner_client.get(BINS), device)["alarms"] == 1
 
 
+def test_a_long_alarm_list_shows_the_newest_and_says_how_many_there_are(staff_client, customer):
+    devices = seed_bins(55, now=NOW, customer=customer)
+    for minutes, device in enumerate(devices):
+        alarm(device, opened_at=NOW - dt.timedelta(minutes=minutes))
+    response = staff_client.get(MAP)
+    assert [item.device_id for item in response.context["alarms"]] == [device.pk for device in devices[:50]]
+    assert "The newest 50 of 55." in response.content.decode()
+
+
 # --- the JSON and its cost ----------------------------------------------------------------------------------------
 
 
