@@ -26,6 +26,8 @@ from core.admin import dollars
 from core.models import StatusChange, User
 from haulers.models import Credential, Hauler
 from marketplace.models import Notification, Offer, Pickup, Quote, UnmetDemand
+from sensors import alarms as sensor_alarms
+from sensors import integrations as sensor_integrations
 from sensors import services as sensor_services
 from tests import factories
 from tests.billing.support import make_billing_rows
@@ -103,6 +105,8 @@ def every_model(staff_user, customer, location, in_area_hauler):
         location=location, serial="FS-ADMIN", waste_stream="trash", container="dumpster_4yd"
     )
     sensor_services.ingest(device=device, items=[{"fill_percent": 40, "measured_at": timezone.now()}])
+    sensor_alarms.open_alarm(device=device, kind="offline", detail="No reading for two hours.")
+    sensor_integrations.create_integration(name="City LoRaWAN")
     Group.objects.create(name="Dispatchers")
     EmailAddress.objects.create(user=staff_user, email=staff_user.email, verified=True, primary=True)
     Token.objects.create(user=staff_user)
