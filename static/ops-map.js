@@ -86,7 +86,7 @@
         fillColor: COLOURS[state] || COLOURS.offline,
         fillOpacity: 0.95,
       })
-        .bindTooltip(title)
+        .bindTooltip(title, { direction: "top", offset: [0, -8] })
         .on("click", function () {
           openBin(element, row[c.id]);
         })
@@ -148,7 +148,11 @@
         tzDate: function (seconds) {
           return uPlot.tzDate(new Date(seconds * 1000), data.timezone);
         },
-        scales: { y: { range: [0, 100] } },
+        scales: {
+          // A little room after the last point, so a visit on the chart's last moment is not drawn on its edge.
+          x: { range: function (u, min, max) { return [min, max + (max - min) * 0.02]; } },
+          y: { range: [0, 100] },
+        },
         axes: [{}, { values: function (u, ticks) { return ticks.map(function (t) { return t + "%"; }); }, size: 48 }],
         legend: { live: true },
         series: [
@@ -165,6 +169,7 @@
               var x = Math.round(u.valToPos(visit, "x", true));
               var ctx = u.ctx;
               ctx.save();
+              ctx.setLineDash([]); // the series before it leave their dashes on the context
               ctx.strokeStyle = "#15803d";
               ctx.lineWidth = 2 * devicePixelRatio;
               ctx.beginPath();
