@@ -19,12 +19,11 @@ tipped over; staff hear of fires, impossible values and visits that left a bin f
 
 import datetime as dt
 from collections.abc import Iterable
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet
-from django.utils import dateformat, timezone
+from django.utils import timezone
 
 from core.enqueue import enqueue
 from marketplace import scheduling
@@ -97,17 +96,20 @@ def overflow_risk(device: Device, visit: dict | None, *, now: dt.datetime) -> Ve
     tz = device.location.timezone
     if full_at is None:
         return Verdict(device.pk, K.OVERFLOW_RISK, False)
-    full = "It is full now" if full_at <= now else f"It is forecast full by {local(full_at, tz)}"
     if visit is not None:
         at_risk = full_at < visit["starts_at"]
-        starts = visit["starts_at"].astimezone(ZoneInfo(tz))
-        day, hour = dateformat.format(starts, "D, M j"), dateformat.format(starts, "g:i a")
-        detail = f"{full}; the next visit is not until {day} (from {hour})."
     else:
         at_risk = full_at <= now + settings.SENSOR_ALARM_OVERFLOW_HORIZON
+    if not at_risk:
+        return Verdict(device.pk, K.OVERFLOW_RISK, False)
+    full = "It is full now" if full_at <= now else f"It is forecast full by {local(full_at, tz)}"
+    if visit is not None:
+        day, hour = local(visit["starts_at"], tz).rsplit(", ", 1)
+        detail = f"{full}; the next visit is not until {day} (from {hour})."
+    else:
         detail = f"{full}, and no visit is booked."
     context = {"full_at": full_at.isoformat(), "pickup": visit["pk"] if visit else None}
-    return Verdict(device.pk, K.OVERFLOW_RISK, at_risk, detail, context)
+    return Verdict(device.pk, K.OVERFLOW_RISK, True, detail, context)
 
 
 def _after_visits(scope: QuerySet, *, now: dt.datetime) -> dict[int, dict]:

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from sensors import forecast
@@ -36,6 +36,8 @@ CHUNK = 500
 # Sustained means a fit over this many readings at least, not one jump between two.
 MIN_RISING_READINGS = 3
 LAST_SEEN = "last_seen_at"
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 NOTIFIED = "notified_at"
 
 OpenAlarms = dict[tuple[int, str], Alarm]
@@ -106,8 +108,15 @@ class Verdict:
 
 
 def local(moment: dt.datetime, tz_name: str) -> str:
-    """A time as people at the place read it: "Mon, May 4, 9:05 a.m."."""
-    return dateformat.format(moment.astimezone(ZoneInfo(tz_name)), "D, M j, g:i a")
+    """A time as people at the place read it: "Mon, May 4, 9:05 a.m." (Django's "D, M j, g:i a").
+
+    Spelled out rather than through dateformat, which looks up translations per letter: a sweep writes
+    thousands of these.
+    """
+    at = moment.astimezone(ZoneInfo(tz_name))
+    return f"{DAYS[at.weekday()]}, {MONTHS[at.month - 1]} {at.day}, {at.hour % 12 or 12}:{at.minute:02d} " + (
+        "a.m." if at.hour < 12 else "p.m."
+    )
 
 
 def open_alarms(devices: QuerySet) -> OpenAlarms:
@@ -129,7 +138,9 @@ def offline(device: Device, *, now: dt.datetime) -> Verdict:
     """No reading for the allowed number of reporting intervals."""
     since = device.last_reading_at or device.created_at
     allowed = dt.timedelta(minutes=device.reporting_interval_minutes * settings.SENSOR_ALARM_OFFLINE_INTERVALS)
-    silent = now - since >= allowed
+    # Sentences are written only for an alarm: local times for a whole city's bins every sweep cost seconds.
+    if now - since < allowed:
+        return Verdict(device.pk, Alarm.Kind.OFFLINE, False)
     tz = device.location.timezone
     if device.last_reading_at is None:
         detail = f"No reading since it was added on {local(since, tz)}"
@@ -138,7 +149,7 @@ def offline(device: Device, *, now: dt.datetime) -> Verdict:
     return Verdict(
         device.pk,
         Alarm.Kind.OFFLINE,
-        silent,
+        True,
         f"{detail}; it reports {_every(device.reporting_interval_minutes)}.",
         {"last_reading_at": device.last_reading_at.isoformat() if device.last_reading_at else None},
     )
@@ -149,13 +160,16 @@ def battery_low(device: Device, *, now: dt.datetime) -> Verdict:
     percent, empty_at = device.last_battery_percent, device.battery_empty_at
     flat = percent is not None and percent <= settings.SENSOR_ALARM_BATTERY_PERCENT
     running_out = empty_at is not None and empty_at <= now + settings.SENSOR_ALARM_BATTERY_WITHIN
+    if not (flat or running_out):
+        return Verdict(device.pk, Alarm.Kind.BATTERY_LOW, False)
     level = f" ({percent}% now)" if percent is not None else ""
     if running_out:
-        when = dateformat.format(empty_at.astimezone(ZoneInfo(device.location.timezone)), "M j")
+        empties = empty_at.astimezone(ZoneInfo(device.location.timezone))
+        when = f"{MONTHS[empties.month - 1]} {empties.day}"
         detail = f"The battery is forecast to run out around {when}{level}."
     else:
         detail = f"The battery is at {percent}%: replace it soon."
-    return Verdict(device.pk, Alarm.Kind.BATTERY_LOW, flat or running_out, detail)
+    return Verdict(device.pk, Alarm.Kind.BATTERY_LOW, True, detail)
 
 
 def temperature(device: Device, reading: Reading | None) -> Verdict:
