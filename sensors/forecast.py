@@ -12,6 +12,7 @@ less often than weekly; a smaller container is suggested instead.
 """
 
 import datetime as dt
+import math
 import statistics
 from collections.abc import Sequence
 
@@ -24,6 +25,7 @@ NEARLY_FULL = 95
 MAX_POINTS = 300
 PUTRESCIBLE = {WasteStream.TRASH, WasteStream.ORGANICS}
 WEEK = 7
+MAX_FORECAST_DAYS = 3650
 SECONDS_PER_DAY = 86_400
 
 Readings = Sequence[tuple[dt.datetime, int]]
@@ -89,9 +91,11 @@ def predicted_full_at(readings: Readings, *, threshold: float = 100, days: float
     level = _intercept(points, slope)
     if level >= threshold or points[-1][1] >= threshold:
         return latest
-    if slope <= 0:
+    days_left = (threshold - level) / slope if slope > 0 else math.inf
+    # A slope of next to nothing is "not rising": its date would be centuries away (or past datetime's range).
+    if days_left > MAX_FORECAST_DAYS:
         return None
-    return latest + dt.timedelta(days=(threshold - level) / slope)
+    return latest + dt.timedelta(days=days_left)
 
 
 def average_fill_at_pickup(fills_before_emptying: Sequence[int]) -> float | None:

@@ -17,7 +17,6 @@ collect_at_percent: the level at which a bin is worth emptying, and the margin l
 """
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sensors import forecast
@@ -92,17 +91,3 @@ def collect_on_threshold(*, level: float, mark: float) -> bool:
 def skip_on_threshold(*, level: float, skip_below: float) -> bool:
     """Today's rule, the fallback: skip a visit when the reading at its cutoff is under skip_below."""
     return level < skip_below
-
-
-def hours_to_mark(outlook: Forecast, mark: float) -> float | None:
-    """Hours from the forecast's moment until the bin reaches `mark` (0 when there; None when it is not rising)."""
-    if outlook.level >= mark:
-        return 0.0
-    if outlook.rate <= 0:
-        return None
-    return (mark - outlook.level) / outlook.rate * 24
-
-
-def readings_before(readings: Sequence[tuple[dt.datetime, int]], moment: dt.datetime) -> list[tuple[dt.datetime, int]]:
-    """The readings at or before `moment` (what a decision at that moment may look at)."""
-    return [(at, fill) for at, fill in readings if at <= moment]

@@ -188,3 +188,11 @@ def test_schedule_advice(average, days, stream, container, advice):
 @pytest.mark.parametrize(("average", "days"), [(50, 7), (75, 7), (95, 7), (None, 7), (30, 0)])
 def test_no_advice_when_the_schedule_fits(average, days):
     assert forecast.suggest_schedule(average, days) is None
+
+
+def test_a_bin_rising_next_to_nothing_has_no_date():
+    # 0.0001 points a day: the line reaches 100% centuries on, beyond what a date can say.
+    readings = [(START + dt.timedelta(days=d), 20) for d in range(10)] + [(START + dt.timedelta(days=10), 21)]
+    assert forecast.fill_rate_per_day(readings) == 0
+    crawling = [(START + dt.timedelta(days=d * 1000), 20 + d) for d in range(3)]
+    assert forecast.predicted_full_at(crawling, days=10_000) is None
