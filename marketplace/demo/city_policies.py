@@ -216,13 +216,15 @@ def simulate(
     time_limit: Callable[[int], float] = production_time_limit_s,
     backend: StraightLine | None = None,
     route: bool = True,
+    sensors: Sensors | None = None,
 ) -> Outcome:
-    """Run one policy over the warm-up and the measured weeks; without `route`, stops are served at 10:00 (tests)."""
+    """Run one policy over the warm-up and the measured weeks; without `route`, stops are served at 10:00 (tests
+    and the demo); `sensors` collects every reading sent."""
     backend = backend or StraightLine()
     size, hours = increments.shape
     haulers = [nearest_depot(item) for item in city]
     levels = city_model.starting_levels(city)
-    sensors = Sensors(size)
+    sensors = sensors if sensors is not None else Sensors(size)
     flagged: set[int] = set()  # a reading showed the bin at its mark (threshold)
     waiting: set[int] = set()  # decided but not routed yet
     planned: dict[int, dict[int, int]] = {}  # day index -> bin -> the second of the day it is emptied

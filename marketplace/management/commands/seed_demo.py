@@ -4,6 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from marketplace.demo.city_seed import CITY_EMAIL, CITY_PASSWORD, seed_city
 from marketplace.demo.day import seed_day
 from marketplace.demo.market import DEMO_LOGINS
 from marketplace.demo.payments import seed_payments
@@ -18,6 +19,7 @@ class Command(BaseCommand):
         counts = seed_demo()
         counts |= seed_payments()
         counts |= seed_day()
+        counts |= seed_city()  # the simulated city's bins, for the operations map
         elapsed = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(f"Demo data ready in {elapsed:.1f} s."))
         for name, count in counts.items():
@@ -25,3 +27,4 @@ class Command(BaseCommand):
         self.stdout.write("Demo logins:")
         for role, email, password in DEMO_LOGINS:
             self.stdout.write(f"  {role:<15} {email} / {password}")
+        self.stdout.write(f"  {'city operations':<15} {CITY_EMAIL} / {CITY_PASSWORD}")
