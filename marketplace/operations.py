@@ -25,6 +25,7 @@ from django.db.models.functions import Coalesce
 
 from core.errors import NotFound
 from customers.models import Customer, ServiceLocation
+from marketplace import alarms as alarm_rules
 from marketplace import bins, scheduling
 from marketplace.models import Pickup
 from sensors.models import Alarm, Device
@@ -68,6 +69,13 @@ COLUMNS = (
     "visit_window",
     "open_alarms",
 )
+
+
+def visible_alarms(*, customer: Customer | None) -> QuerySet[Alarm]:
+    """Open alarms a viewer is shown: staff every kind; a business the ones about its bins, not staff's cases
+    (a visit the bin was left full by, a sensor sending nonsense; see marketplace.alarms.BUSINESS_KINDS)."""
+    found = Alarm.objects.filter(closed_at__isnull=True)
+    return found if customer is None else found.filter(kind__in=alarm_rules.BUSINESS_KINDS)
 
 
 def market_name(city: str, state: str) -> str:
@@ -187,7 +195,8 @@ def bin_rows(
         service_date__gte=OuterRef("local_today"),
     ).order_by("service_date", "window_start", "pk")
     alarms = (
-        Alarm.objects.filter(device_id=OuterRef("pk"), closed_at__isnull=True)
+        visible_alarms(customer=customer)
+        .filter(device_id=OuterRef("pk"))
         .order_by()
         .values("device_id")
         .annotate(open=Count("pk"))
@@ -279,7 +288,7 @@ def open_alarms(
 ) -> tuple[list[Alarm], int]:
     """The open alarms on the bins in view, newest first (at most `limit`), and how many there are in all."""
     devices = filtered(devices_in(customer=customer), market=market, stream=stream)
-    alarms = Alarm.objects.filter(closed_at__isnull=True, device__in=devices)
+    alarms = visible_alarms(customer=customer).filter(device__in=devices)
     listed = list(
         alarms.select_related("device", "device__location", "device__location__customer").order_by("-opened_at", "-pk")[
             :limit
@@ -383,6 +392,6 @@ def bin_detail(*, customer: Customer | None, device_id: int, now: dt.datetime) -
         next_visit=visit,
         visit_at=visit_at,
         history=history,
-        alarms=list(device.alarms.filter(closed_at__isnull=True).order_by("-opened_at")),
+        alarms=list(visible_alarms(customer=customer).filter(device=device).order_by("-opened_at")),
         daily_maxima=sorted(daily.items()),
     )

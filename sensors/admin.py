@@ -5,30 +5,41 @@ from zoneinfo import ZoneInfo
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
-from django.db.models import F, Max
+from django.db import transaction
+from django.db.models import F
 from django.urls import NoReverseMatch, reverse
 from django.utils import dateformat
 from django.utils.html import format_html
 
 from core.admin import ReadOnlyAdminMixin
-from sensors import alarms, integrations, services
+from sensors import alarms, device_models, integrations, services
 from sensors.models import Alarm, Device, Integration, Reading
 
-RULES = ("collect_at_percent", "skip_below_percent", "auto_book", "active")
+RULES = ("collect_at_percent", "skip_below_percent", "auto_book", "use_forecast", "active")
+NETWORK = ("external_id", "model")
+HARDWARE = ("kind", "capacity_multiplier", "compactions_when_full", "reporting_interval_minutes")
 
 
 class DeviceAdminForm(forms.ModelForm):
+    model = forms.ChoiceField(choices=device_models.choices, help_text="How the device's uplink bytes are decoded.")
+
     class Meta:
         model = Device
-        fields = RULES
+        fields = (*RULES, *NETWORK, *HARDWARE)
 
     def clean(self):
         cleaned = super().clean()
-        if not self.errors:
+        checks = [lambda: services.validate_rules(
+            collect_at_percent=cleaned["collect_at_percent"], skip_below_percent=cleaned["skip_below_percent"]
+        )]  # fmt: skip
+        if self.instance.pk is not None:  # a new device's network and hardware are set once it exists
+            checks.append(lambda: services.validate_network_identity(
+                device=self.instance, external_id=cleaned["external_id"], model=cleaned["model"]
+            ))  # fmt: skip
+            checks.append(lambda: services.validate_hardware(**{name: cleaned[name] for name in HARDWARE}))
+        for check in checks if not self.errors else ():
             try:
-                services.validate_rules(
-                    collect_at_percent=cleaned["collect_at_percent"], skip_below_percent=cleaned["skip_below_percent"]
-                )
+                check()
             except ValidationError as error:
                 for name, problems in error.message_dict.items():
                     self.add_error(name, problems)
@@ -36,6 +47,8 @@ class DeviceAdminForm(forms.ModelForm):
 
 
 class DeviceAddForm(DeviceAdminForm):
+    model = None
+
     class Meta:
         model = Device
         fields = ("serial", "location", "waste_stream", "container", *RULES)
@@ -61,8 +74,33 @@ class DeviceAdmin(admin.ModelAdmin):
     list_filter = ("active", "auto_book", "waste_stream", "container")
     list_select_related = ("location",)
     search_fields = ("serial", "location__name", "location__customer__name")
-    fields = ("serial", "location", "waste_stream", "container", *RULES, "token_hint", "created_at", "last_reading_at")
-    readonly_fields = ("serial", "location", "waste_stream", "container", "token_hint", "created_at", "last_reading_at")
+    fields = (
+        "serial",
+        "location",
+        "waste_stream",
+        "container",
+        *RULES,
+        *NETWORK,
+        *HARDWARE,
+        "token_hint",
+        "created_at",
+        "last_reading_at",
+        "last_fill_percent",
+        "full_at",
+        "battery_empty_at",
+    )
+    readonly_fields = (
+        "serial",
+        "location",
+        "waste_stream",
+        "container",
+        "token_hint",
+        "created_at",
+        "last_reading_at",
+        "last_fill_percent",
+        "full_at",
+        "battery_empty_at",
+    )
     raw_id_fields = ("location",)
     actions = ["rotate_tokens"]
 
@@ -78,17 +116,16 @@ class DeviceAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return () if obj is None else self.readonly_fields
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(last_reading=Max("readings__measured_at"))
-
-    @admin.display(description="last reading", ordering="last_reading")
-    def last_reading_at(self, device):
-        return device.last_reading
-
     def save_model(self, request, obj, form, change):
         rules = {name: form.cleaned_data[name] for name in RULES}
         if change:
-            services.update_rules(device=obj, **rules)
+            # One transaction: a network id taken by another sensor leaves the rules unsaved too.
+            with transaction.atomic():
+                services.update_rules(device=obj, **rules)
+                services.set_network_identity(
+                    device=obj, external_id=form.cleaned_data["external_id"], model=form.cleaned_data["model"]
+                )
+                services.describe_hardware(device=obj, **{name: form.cleaned_data[name] for name in HARDWARE})
             return
         active = rules.pop("active")
         device, token = services.register_device(

@@ -5,6 +5,10 @@ from django import forms
 from core.catalog import Container, WasteStream
 
 COLLECT_HELP = "Book (or suggest) a pickup when the bin is at least this full."
+FORECAST_HELP = (
+    "Book before the bin is forecast to pass the collect level ahead of its next visit, and skip a visit only "
+    "when it will still be under that level at the visit after."
+)
 SKIP_HELP = "Skip a scheduled visit when the bin is below this the afternoon before. Must be below the level above."
 
 
@@ -18,6 +22,12 @@ class RulesFields(forms.Form):
     auto_book = forms.BooleanField(
         label="Book a pickup by itself when full", required=False, help_text="Otherwise we suggest one by email."
     )
+    use_forecast = forms.BooleanField(
+        label="Use the forecast",
+        required=False,
+        initial=True,
+        help_text=FORECAST_HELP,
+    )
 
 
 class DeviceForm(RulesFields):
@@ -30,7 +40,15 @@ class DeviceForm(RulesFields):
     waste_stream = forms.ChoiceField(label="Waste stream", choices=WasteStream.choices)
     container = forms.ChoiceField(label="Container it watches", choices=Container.choices)
 
-    field_order = ["serial", "waste_stream", "container", "collect_at_percent", "skip_below_percent", "auto_book"]
+    field_order = [
+        "serial",
+        "waste_stream",
+        "container",
+        "collect_at_percent",
+        "skip_below_percent",
+        "auto_book",
+        "use_forecast",
+    ]
 
 
 class RulesForm(RulesFields):

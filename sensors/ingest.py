@@ -23,14 +23,16 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import OperationalError, connection, transaction
 from django.db.models import Case, F, Q, Value, When
 
-from sensors.alarms import open_alarm
-from sensors.models import Alarm, Device, Reading
+from sensors.alarms import report_impossible_values
+from sensors.models import Device, Reading
 
 # A sensor's clock may run a little ahead of ours; beyond this a reading from "the future" is a broken clock.
 CLOCK_SKEW = dt.timedelta(minutes=5)
 # Older readings say nothing about a bin now, and a backlog that old is a device replaying its memory.
 MAX_AGE = dt.timedelta(days=30)
-TEMPERATURE_RANGE = (Decimal("-60"), Decimal("90"))
+# A bin on fire reads far above any weather: up to 150 °C is a reading (the fire alarm's business), beyond it
+# a broken probe.
+TEMPERATURE_RANGE = (Decimal("-60"), Decimal("150"))
 TILT_RANGE = (0, 180)
 # Compactions between two emptyings: a few hundred in practice; a count past this is a broken counter.
 MAX_COMPACTIONS = 100_000
@@ -110,7 +112,7 @@ def _temperature(value, errors: dict, impossible: list) -> Decimal | None:
         return None
     low, high = TEMPERATURE_RANGE
     if degrees is None or not low <= degrees <= high:
-        errors["temperature_c"] = ["Enter a temperature from -60 to 90 °C."]
+        errors["temperature_c"] = ["Enter a temperature from -60 to 150 °C."]
         impossible.append(("temperature_c", value, _reported(f"a temperature of {_shown(value)} °C")))
         return None
     return degrees
@@ -363,20 +365,11 @@ def _touch_devices_orm(latest: list[tuple]) -> None:
 
 
 def _open_impossible_alarms(impossible: dict[int, tuple], now: dt.datetime) -> None:
-    # A broken sensor sends the same nonsense every time: one query finds the alarms already open.
-    already = set(
-        Alarm.objects.filter(
-            device_id__in=list(impossible), kind=Alarm.Kind.IMPOSSIBLE_VALUE, closed_at__isnull=True
-        ).values_list("device_id", flat=True)
-    )
-    for device in Device.objects.filter(pk__in=[pk for pk in impossible if pk not in already]).order_by("pk"):
-        name, value, detail = impossible[device.pk]
+    # Through the alarm rules' bulk call, which also notes the time of each sighting on an alarm already open:
+    # it closes a day after the last bad value, not a day after it opened.
+    seen = {}
+    for pk, (name, value, detail) in impossible.items():
         if value is not None and not (type(value) is int and abs(value) < 10**15):
             value = _shown(value)  # JSON-safe, and short
-        open_alarm(
-            device=device,
-            kind=Alarm.Kind.IMPOSSIBLE_VALUE,
-            detail=detail,
-            context={"field": name, "value": value},
-            now=now,
-        )
+        seen[pk] = (detail, {"field": name, "value": value})
+    report_impossible_values(seen=seen, now=now)

@@ -5,6 +5,7 @@ last characters (to tell tokens apart) are kept.
 """
 
 import datetime as dt
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -56,6 +57,7 @@ def register_device(
     collect_at_percent: int = 80,
     auto_book: bool = False,
     skip_below_percent: int = 30,
+    use_forecast: bool = True,
 ) -> tuple[Device, str]:
     """Add a sensor at a location; returns it and its token, which is never shown again."""
     serial = (serial or "").strip()
@@ -89,6 +91,7 @@ def register_device(
                 collect_at_percent=collect_at_percent,
                 auto_book=bool(auto_book),
                 skip_below_percent=skip_below_percent,
+                use_forecast=bool(use_forecast),
                 **token_fields,
             )
     except IntegrityError:  # the same serial registered at the same moment
@@ -106,20 +109,77 @@ def rotate_token(*, device: Device) -> str:
 
 
 def update_rules(
-    *, device: Device, collect_at_percent: int, auto_book: bool, skip_below_percent: int, active: bool
+    *,
+    device: Device,
+    collect_at_percent: int,
+    auto_book: bool,
+    skip_below_percent: int,
+    active: bool,
+    use_forecast: bool | None = None,
 ) -> Device:
-    """Change when the device's bin is collected or skipped, and whether it reports at all."""
+    """Change when the device's bin is collected or skipped, and whether it reports at all (None: unchanged)."""
     validate_rules(collect_at_percent=collect_at_percent, skip_below_percent=skip_below_percent)
     device.collect_at_percent = collect_at_percent
     device.skip_below_percent = skip_below_percent
     device.auto_book = bool(auto_book)
     device.active = bool(active)
-    device.save(update_fields=["collect_at_percent", "skip_below_percent", "auto_book", "active"])
+    if use_forecast is not None:
+        device.use_forecast = bool(use_forecast)
+    device.save(update_fields=["collect_at_percent", "skip_below_percent", "auto_book", "active", "use_forecast"])
     return device
 
 
-def set_network_identity(*, device: Device, external_id: str | None, model: str = "generic") -> Device:
-    """Name the device as its network server knows it (None: no network), and the model that decodes its bytes."""
+def validate_hardware(
+    *, kind: str, reporting_interval_minutes: int, capacity_multiplier=1, compactions_when_full: int | None = None
+) -> Decimal:
+    """The capacity multiplier as stored; raises a ValidationError by field unless the description holds together."""
+    errors = {}
+    if kind not in Device.Kind.values:
+        errors["kind"] = [f"Choose one of: {', '.join(Device.Kind.values)}."]
+    if not _is_int(reporting_interval_minutes) or not 1 <= reporting_interval_minutes <= 7 * 24 * 60:
+        errors["reporting_interval_minutes"] = ["Enter whole minutes from 1 to 10080 (a week)."]
+    try:
+        multiplier = Decimal(str(capacity_multiplier))
+    except ArithmeticError:
+        multiplier = None
+    if multiplier is None or not multiplier.is_finite() or not 1 <= multiplier <= 20:
+        errors["capacity_multiplier"] = ["Enter a multiplier from 1 to 20."]
+    elif kind == Device.Kind.BIN and multiplier != 1:
+        errors["capacity_multiplier"] = ["A bin that does not compact holds its own volume: leave it at 1."]
+    if compactions_when_full is not None:
+        if kind != Device.Kind.COMPACTOR:
+            errors["compactions_when_full"] = ["Only a compactor counts compactions."]
+        elif not _is_int(compactions_when_full) or compactions_when_full < 1:
+            errors["compactions_when_full"] = ["Enter a whole number of compactions, at least 1."]
+    if errors:
+        raise ValidationError(errors)
+    return multiplier
+
+
+def describe_hardware(
+    *,
+    device: Device,
+    kind: str,
+    reporting_interval_minutes: int,
+    capacity_multiplier=1,
+    compactions_when_full: int | None = None,
+) -> Device:
+    """Say what the device is: a plain bin or a compactor (how much more it holds, the count that means full),
+    and how often it reports (the offline alarm waits two of those)."""
+    multiplier = validate_hardware(
+        kind=kind,
+        reporting_interval_minutes=reporting_interval_minutes,
+        capacity_multiplier=capacity_multiplier,
+        compactions_when_full=compactions_when_full,
+    )
+    device.kind, device.reporting_interval_minutes = kind, reporting_interval_minutes
+    device.capacity_multiplier, device.compactions_when_full = multiplier, compactions_when_full
+    device.save(update_fields=["kind", "reporting_interval_minutes", "capacity_multiplier", "compactions_when_full"])
+    return device
+
+
+def validate_network_identity(*, device: Device, external_id: str | None, model: str) -> str | None:
+    """The external id as stored (None: no network); raises a ValidationError by field if either is wrong."""
     external_id = (external_id or "").strip() or None
     errors = {}
     if external_id is not None:
@@ -131,7 +191,13 @@ def set_network_identity(*, device: Device, external_id: str | None, model: str 
         errors["model"] = [f"Choose one of: {', '.join(device_models.REGISTRY)}."]
     if errors:
         raise ValidationError(errors)
-    device.external_id, device.model = external_id, model
+    return external_id
+
+
+def set_network_identity(*, device: Device, external_id: str | None, model: str = "generic") -> Device:
+    """Name the device as its network server knows it (None: no network), and the model that decodes its bytes."""
+    device.external_id = validate_network_identity(device=device, external_id=external_id, model=model)
+    device.model = model
     try:
         with transaction.atomic():
             device.save(update_fields=["external_id", "model"])

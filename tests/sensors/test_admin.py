@@ -41,7 +41,7 @@ def test_the_device_list_shows_rules_and_the_last_reading(staff_client, location
 
     assert response.status_code == 200
     [row] = response.context["cl"].result_list
-    assert row.last_reading == newest
+    assert row.last_reading_at == newest  # kept on the row by ingest
     html = response.content.decode()
     assert "FS-0000" in html and "last reading" in html.lower()
     assert staff_client.get(DEVICES, {"q": "FS-00"}).status_code == 200
@@ -75,14 +75,25 @@ def test_the_change_page_edits_rules_through_the_service_and_never_shows_the_tok
         "collect_at_percent",
         "skip_below_percent",
         "auto_book",
+        "use_forecast",
         "active",
+        "external_id",
+        "model",
+        "kind",
+        "capacity_multiplier",
+        "compactions_when_full",
+        "reporting_interval_minutes",
     }
 
-    refused = staff_client.post(change, {"collect_at_percent": "40", "skip_below_percent": "60", "active": "on"})
+    refused = staff_client.post(
+        change, {**HARDWARE, "collect_at_percent": "40", "skip_below_percent": "60", "active": "on"}
+    )
     assert refused.status_code == 200
     assert "skip_below_percent" in refused.context["adminform"].form.errors
 
-    saved = staff_client.post(change, {"collect_at_percent": "90", "skip_below_percent": "10", "auto_book": "on"})
+    saved = staff_client.post(
+        change, {**HARDWARE, "collect_at_percent": "90", "skip_below_percent": "10", "auto_book": "on"}
+    )
     assert saved.status_code == 302
     device.refresh_from_db()
     assert (device.collect_at_percent, device.skip_below_percent, device.auto_book, device.active) == (
@@ -93,6 +104,43 @@ def test_the_change_page_edits_rules_through_the_service_and_never_shows_the_tok
     )
     assert device.token_hash == hash_token(token)
     assert staff_client.get(reverse("admin:sensors_device_add")).status_code == 200  # staff register here
+
+
+HARDWARE = {"model": "generic", "kind": "bin", "capacity_multiplier": "1", "reporting_interval_minutes": "60"}
+RULES = {"collect_at_percent": "80", "skip_below_percent": "30", "use_forecast": "on", "active": "on"}
+
+
+@pytest.mark.django_db
+def test_staff_give_a_device_its_network_id_and_say_it_is_a_compactor(staff_client, location):
+    (device, _), (other, _) = add_devices(location, 2)
+    services.set_network_identity(device=other, external_id="eui-70b3d57ed0000001", model="generic")
+    change = reverse("admin:sensors_device_change", args=[device.pk])
+
+    taken = staff_client.post(change, {**RULES, **HARDWARE, "external_id": "eui-70b3d57ed0000001"})
+    loose = staff_client.post(change, {**RULES, **HARDWARE, "capacity_multiplier": "4"})
+    assert taken.status_code == loose.status_code == 200
+    assert taken.context["adminform"].form.errors["external_id"] == ["Another sensor already has this external id."]
+    assert "leave it at 1" in loose.context["adminform"].form.errors["capacity_multiplier"][0]
+    device.refresh_from_db()
+    assert device.external_id is None and device.kind == "bin"  # nothing of a refused form was saved
+
+    saved = staff_client.post(
+        change,
+        {
+            **RULES,
+            **HARDWARE,
+            "external_id": " eui-70b3d57ed0000002 ",
+            "model": "compactor-v1",
+            "kind": "compactor",
+            "capacity_multiplier": "5",
+            "compactions_when_full": "40",
+            "reporting_interval_minutes": "240",
+        },
+    )
+    assert saved.status_code == 302
+    device.refresh_from_db()
+    assert (device.external_id, device.model, device.kind) == ("eui-70b3d57ed0000002", "compactor-v1", "compactor")
+    assert (device.capacity_multiplier, device.compactions_when_full, device.reporting_interval_minutes) == (5, 40, 240)
 
 
 @pytest.mark.django_db

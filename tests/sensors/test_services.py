@@ -194,7 +194,7 @@ def test_good_readings_are_stored_with_every_field(device):
         (good(battery_percent=True), "battery_percent"),
         (good(battery_percent="full"), "battery_percent"),
         (good(temperature_c=-60.1), "temperature_c"),
-        (good(temperature_c=90.1), "temperature_c"),
+        (good(temperature_c=150.1), "temperature_c"),
         (good(temperature_c="21.5"), "temperature_c"),
         (good(temperature_c=True), "temperature_c"),
         (good(temperature_c=float("nan")), "temperature_c"),
@@ -215,7 +215,7 @@ def test_a_bad_reading_is_refused_with_its_field(device, item, field):
 def test_the_edges_of_each_range_are_accepted(device):
     items = [
         good(measured_at=at(minutes=-5), fill_percent=0, battery_percent=0, temperature_c=-60),
-        good(measured_at=at(days=30), fill_percent=100, battery_percent=100, temperature_c=90),
+        good(measured_at=at(days=30), fill_percent=100, battery_percent=100, temperature_c=150),
         good(measured_at=at(days=1), temperature_c=21.25),  # rounded to the tenth stored
     ]
 

@@ -30,7 +30,7 @@ def readings(device, series):
 def test_refresh_keeps_the_latest_reading_and_forecasts_full_and_battery_on_the_row(device):
     # Battery losing a point a day over three weeks; the bin filling 2 points an hour since it was
     # emptied a day ago (the 90 -> 10 drop).
-    readings(device, [(24 * day, 30, 60 + day) for day in range(21, 1, -1)])
+    readings(device, [(24 * day, 85, 60 + day) for day in range(21, 1, -1)])
     readings(device, [(30, 90, 61), *[(hours, 10 + 2 * (24 - hours), 60) for hours in range(24, -1, -2)]])
 
     assert state.refresh([device.pk], now=NOW) == 1

@@ -58,6 +58,16 @@ def sensor(device_and_token) -> APIClient:
     return device_client(device_and_token[1])
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_burning_bins_reading_is_stored_and_raises_the_fire_alarm_not_an_impossible_value(sensor, device):
+    response = sensor.post(URL, reading(fill=60, temperature_c=120), format="json")
+
+    assert response.status_code == 201 and response.json()["accepted"] == 1
+    assert Reading.objects.get().temperature_c == 120
+    kinds = set(device.alarms.filter(closed_at__isnull=True).values_list("kind", flat=True))
+    assert kinds == {"temperature"}
+
+
 # --- Who may post ----------------------------------------------------------------------------
 
 

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -248,6 +249,20 @@ def test_alarm_list_beside_the_map_open_only_in_the_location_zone(owner_client, 
     assert f"Trash, 4-yard dumpster at {device.location.name}" in page
     assert "Tipped over" not in page
     assert row_of(owner_client.get(BINS), device)["alarms"] == 1
+
+
+def test_a_business_is_not_shown_the_staff_cases_about_its_bins(owner_client, staff_user, customer):
+    device = one_bin(customer, fill=90)
+    alarm(device, Alarm.Kind.FILL_NOT_DROPPING, detail="Still 90% two hours after the visit.")
+    alarm(device, Alarm.Kind.IMPOSSIBLE_VALUE, detail="It sent a fill of 140%.")
+
+    assert "Still full after a completed visit" not in owner_client.get(MAP).content.decode()
+    assert row_of(owner_client.get(BINS), device)["alarms"] == 0
+    assert "Still full after a completed visit" not in owner_client.get(bin_url(device)).content.decode()
+    staff = Client()
+    staff.force_login(staff_user)
+    assert "Still full after a completed visit" in staff.get(MAP).content.decode()
+    assert row_of(staff.get(BINS), device)["alarms"] == 2
 
 
 def test_a_long_alarm_list_shows_the_newest_and_says_how_many_there_are(staff_client, customer):
