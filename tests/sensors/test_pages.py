@@ -109,6 +109,8 @@ def test_the_rules_page_changes_thresholds_auto_booking_and_active(owner_client,
     page = owner_client.get(f"/sensors/{device.pk}/rules/")
     assert page.status_code == 200
     assert page.context["form"].initial["collect_at_percent"] == 80
+    assert page.context["form"].initial["use_forecast"] is True
+    assert "Use the forecast" in page.content.decode()
 
     response = owner_client.post(
         f"/sensors/{device.pk}/rules/", {"collect_at_percent": "90", "skip_below_percent": "15", "auto_book": "on"}
@@ -122,6 +124,7 @@ def test_the_rules_page_changes_thresholds_auto_booking_and_active(owner_client,
         True,
         False,
     )
+    assert device.use_forecast is False  # unticked: the thresholds alone decide
     assert "Saved the rules" in owner_client.get(response.url).content.decode()
 
 
