@@ -255,8 +255,9 @@ ROUTE_SOLVE_SECONDS = float(
 # Map tiles for route maps, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png; empty draws stops and lines only.
 MAP_TILE_URL = env.string("MAP_TILE_URL", "")
 MAP_TILE_ATTRIBUTION = env.string("MAP_TILE_ATTRIBUTION", "")
-# Rank equally priced haulers by the km the stop adds to their route that day instead of depot distance. Off:
-# measured over a simulated market day (make bench, market_km_ratio_route_aware) it drove more km, not fewer.
+# Rank equally priced haulers by the km the stop adds to their route that day (an empty truck's opening trip
+# shared over its stops per shift) instead of depot distance. Off: over a simulated market day of requests
+# matched as they arrive (make bench, market_km_ratio_route_aware) it drove about as many km, not fewer.
 MATCH_ROUTE_AWARE = env.boolean("MATCH_ROUTE_AWARE", False)
 # How far ahead a plan's visits are created (and so show up in schedules).
 PLAN_HORIZON = env.duration("PLAN_HORIZON", "14d")

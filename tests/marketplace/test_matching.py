@@ -253,3 +253,48 @@ def test_route_aware_insertion_respects_windows(location, settings):
     # after an afternoon stop, so it pays for its own detour downtown on the way north.
     assert late.distance_km < 0.5
     assert morning.distance_km > 5
+
+
+@pytest.mark.django_db
+def test_route_aware_an_empty_truck_shares_its_opening_trip_over_its_shift(location, settings):
+    from routing.distance import haversine_m
+    from routing.problem import Place
+
+    settings.MATCH_ROUTE_AWARE = True
+    hauler = factories.HaulerFactory(depot_zip="78741", zips=["78701"])
+    factories.RateFactory(hauler=hauler)
+    round_trip_km = (
+        2
+        * haversine_m(
+            Place(float(hauler.depot_latitude), float(hauler.depot_longitude)),
+            Place(float(location.latitude), float(location.longitude)),
+        )
+        * settings.ROUTING_CIRCUITY
+        / 1000
+    )
+    hauler.trucks.update(stops_per_shift=10)
+    assert matching.ranked_haulers(request_at(location))[0].distance_km == pytest.approx(round_trip_km / 10)
+    hauler.trucks.update(stops_per_shift=25)  # a longer day shares the trip among more stops
+    assert matching.ranked_haulers(request_at(location))[0].distance_km == pytest.approx(round_trip_km / 25)
+
+
+@pytest.mark.django_db
+def test_route_aware_a_far_request_opens_a_truck_rather_than_stretching_a_route_across_town(settings):
+    settings.MATCH_ROUTE_AWARE = True
+    # Two haulers from the same yard; the first already runs up to Pflugerville that day.
+    north = factories.HaulerFactory(name="Out North", depot_zip="78741", zips=["78704"])
+    idle = factories.HaulerFactory(name="Idle", depot_zip="78741", zips=["78704"])
+    for hauler in (north, idle):
+        factories.RateFactory(hauler=hauler)
+    factories.PickupFactory(
+        hauler=north, location=factories.LocationFactory(zip_code="78660"), container="dumpster_4yd",
+        service_date=SERVICE_DAY,
+    )  # fmt: skip
+    routes.plan_day(hauler_id=north.pk, day=SERVICE_DAY, time_limit_s=0.2)
+    south = factories.LocationFactory(zip_code="78704")
+
+    ranked = matching.ranked_haulers(request_at(south))
+    # Charged the whole depot -> stop -> depot trip, the idle truck could never beat a detour from a route
+    # out of the same yard (triangle inequality); shared over its shift, it wins for a stop across town.
+    assert [c.hauler_id for c in ranked] == [idle.pk, north.pk]
+    assert ranked[0].distance_km < ranked[1].distance_km / 3
