@@ -81,6 +81,11 @@ def main() -> int:
             f"solving {outcome.solve_s:.0f} s"
         )
     fixed, chosen = outcomes["fixed"], outcomes["forecast"]
+    floor = city_policies.unavoidable_overflow_bin_days(city, increments)
+    print(
+        f"# {floor} overflow bin-days ({100 * floor / chosen.bin_days:.2f}%) no Monday-Friday collection could "
+        "prevent: bins the weekend alone fills past 100% between Friday's window end and Monday's window start"
+    )
     under = 100 * np.mean(np.array(fixed.fills) < 30)
     print(f"# on the fixed weekly round {under:.0f}% of the visits found the bin under 30% full")
     report("city_collections_ratio", f"{chosen.collections / fixed.collections:.3f}")

@@ -46,8 +46,20 @@ def _intercept(points: Sequence[tuple[float, float]], slope: float) -> float:
 
 
 def emptying_indexes(readings: Readings) -> list[int]:
-    """Indexes (into time-ordered readings) of the first reading after each emptying."""
-    return [index for index in range(1, len(readings)) if readings[index - 1][1] - readings[index][1] > EMPTYING_DROP]
+    """Indexes (into time-ordered readings) of the first reading after each emptying.
+
+    A fall straight after a lone high reading, when the one before it was about as low, is that reading's
+    error (a bag glimpsed under the sensor), not an emptying: the fill since it was last emptied stays whole.
+    """
+    found = []
+    for index in range(1, len(readings)):
+        level = readings[index][1]
+        if readings[index - 1][1] - level <= EMPTYING_DROP:
+            continue
+        if index >= 2 and readings[index - 2][1] - level <= EMPTYING_DROP:
+            continue
+        found.append(index)
+    return found
 
 
 def fills_before_emptying(readings: Readings) -> list[int]:

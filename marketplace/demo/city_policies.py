@@ -315,3 +315,28 @@ def _overloaded(solution, city: list[city_model.Bin], emptied_at: dict[int, floa
                 load += 2 * city[visit.id].loose_yards * emptied_at.get(visit.id, 0.0) / 100
         over += load > capacity
     return over
+
+
+def unavoidable_overflow_bin_days(city: list[city_model.Bin], increments: np.ndarray) -> int:
+    """Bin-days that no Monday-to-Friday policy could keep from overflowing, however well it knew the fill.
+
+    A bin emptied at the very end of Friday's window still gets the weekend's waste until Monday's window
+    opens; where that alone passes 100% (a busy restaurant's Friday night and Saturday) it overflows.
+    """
+    first = (city_model.START - dt.timedelta(days=city_model.WARM_UP_DAYS)).date()
+    days = increments.shape[1] // 24
+    count = 0
+    for d in range(city_model.WARM_UP_DAYS, days):
+        if (first + dt.timedelta(days=d)).weekday() != 4:
+            continue
+        for item in city:
+            level = RESIDUE
+            start = d * 24 + item.window[1].hour
+            end = min(days * 24, (d + 3) * 24 + item.window[0].hour)
+            days_over = set()
+            for hour in range(start, end):
+                level += increments[item.index, hour]
+                if level >= 100:
+                    days_over.add(hour // 24)
+            count += len(days_over)
+    return count

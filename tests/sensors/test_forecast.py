@@ -196,3 +196,14 @@ def test_a_bin_rising_next_to_nothing_has_no_date():
     assert forecast.fill_rate_per_day(readings) == 0
     crawling = [(START + dt.timedelta(days=d * 1000), 20 + d) for d in range(3)]
     assert forecast.predicted_full_at(crawling, days=10_000) is None
+
+
+def test_a_lone_high_reading_is_not_followed_by_an_emptying():
+    readings = series(6, start_fill=20, days=2)
+    spiked = list(readings)
+    at, level = spiked[10]
+    spiked[10] = (at, level + 40)  # a bag under the sensor for one reading
+    assert forecast.emptying_indexes(spiked) == []
+    assert forecast.fill_rate_per_day(spiked) == pytest.approx(6)
+    emptied = [*readings, (readings[-1][0] + dt.timedelta(hours=2), 2)]  # high for two readings, then low
+    assert forecast.emptying_indexes(emptied) == [len(readings)]
