@@ -283,7 +283,7 @@ SENSOR_ALARM_VALID_FOR = env.duration("SENSOR_ALARM_VALID_FOR", "1d")
 SENSOR_ALARM_MAX_FILL_PER_HOUR = env.integer("SENSOR_ALARM_MAX_FILL_PER_HOUR", 30, minimum=1, maximum=100)
 SENSOR_ALARM_MAX_FILL_OVER = env.duration("SENSOR_ALARM_MAX_FILL_OVER", "2h")
 # Fire: the latest reading at or above this temperature (°C).
-SENSOR_ALARM_TEMPERATURE_C = env.decimal("SENSOR_ALARM_TEMPERATURE_C", "70", minimum="0", maximum="90")
+SENSOR_ALARM_TEMPERATURE_C = env.decimal("SENSOR_ALARM_TEMPERATURE_C", "70", minimum="0", maximum="150")
 # Tipped over: the latest reading's tilt from upright at or above this many degrees.
 SENSOR_ALARM_TILT_DEGREES = env.integer("SENSOR_ALARM_TILT_DEGREES", 45, minimum=1, maximum=180)
 # Overflow risk: forecast full before the next visit's window opens, or, with no visit booked, within this long.
