@@ -210,7 +210,7 @@ def evaluate_device(*, device_id: int, now: dt.datetime | None = None) -> str:
         return "not full"
     outlook = outlook_of(device, now=now) if device.use_forecast else None
     if outlook is None:
-        # The fallback: today's threshold, booked for the first bookable date.
+        # The fallback: today's threshold rule.
         if not rules.collect_on_threshold(level=reading.fill_percent, mark=device.collect_at_percent):
             return "not full"
         if _open_pickup(device, scheduling.local_today(device.location.timezone, now=now)) is not None:
