@@ -26,6 +26,7 @@ from core.catalog import Container, WasteStream
 from customers.models import Customer, ServiceLocation
 from marketplace import bins, dispatch, plans, scheduling, services
 from marketplace.demo import market
+from marketplace.demo.city_seed import CITY_NAME
 from marketplace.models import Frequency, Offer, Pickup, ServicePlan
 from sensors import services as sensor_services
 from sensors.models import Device
@@ -307,7 +308,8 @@ def _write(device: Device, series: Series, now: dt.datetime) -> tuple[int, int]:
 def simulate(
     *, days: int = 30, now: dt.datetime | None = None, seed: int = 2026, customer: Customer | None = None
 ) -> dict:
-    """Sensors and readings for the demo business (or `customer`) and every other sensor, then both rules; counts."""
+    """Sensors and readings for the demo business (or `customer`) and every other sensor but the simulated city's,
+    then both rules; counts."""
     if not 1 <= days <= MAX_DAYS:
         raise ValueError(f"Simulate 1 to {MAX_DAYS} days: older readings are refused.")
     now = now or timezone.now()
@@ -321,8 +323,12 @@ def simulate(
                 device, created = _ensure_device(location, spec)
                 specs[device.pk] = spec
                 registered += created
+    # The simulated city's bins have readings of their own (seed_city): weeks of a plain bin's would bury them.
     devices = list(
-        Device.objects.filter(active=True, location__archived_at__isnull=True).select_related("location").order_by("pk")
+        Device.objects.filter(active=True, location__archived_at__isnull=True)
+        .exclude(location__customer__name=CITY_NAME)
+        .select_related("location")
+        .order_by("pk")
     )
     booked_before = Pickup.objects.filter(device__in=devices, plan__isnull=True).count()
 

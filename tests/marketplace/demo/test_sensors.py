@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 
 from marketplace import bins
 from marketplace.demo import market
+from marketplace.demo.city_seed import CITY_NAME
 from marketplace.demo.seed import seed_demo
 from marketplace.demo.sensors import simulate
 from marketplace.models import Pickup, ServicePlan
@@ -178,6 +179,22 @@ def test_a_sensor_the_business_added_itself_gets_readings_too(world, customer, c
     assert own.readings.count() == 36
     assert max(own.readings.values_list("fill_percent", flat=True)) < own.collect_at_percent
     assert counts["evaluations"]["ACME-1"] == "not full"
+
+
+def test_the_simulated_citys_bins_keep_their_own_readings(world, customer, clock, run_on_commit):
+    city = factories.CustomerFactory(name=CITY_NAME)
+    bin_of_the_city = Device.objects.create(
+        serial="CITY-1",
+        location=factories.LocationFactory(customer=city),
+        waste_stream="trash",
+        container="dumpster_4yd",
+        token_hash="c" * 64,
+    )
+
+    counts = run_on_commit(simulate, days=3, customer=customer)
+
+    assert "CITY-1" not in counts["evaluations"]
+    assert not bin_of_the_city.readings.exists()
 
 
 def test_without_the_demo_business_nothing_is_registered(db, clock):
