@@ -175,9 +175,22 @@ def fill_not_dropping(devices: list[Device], *, scope: QuerySet, alarms: dict, n
     return verdicts
 
 
-def _notify(alarms: Iterable[Alarm], *, now: dt.datetime) -> None:
-    """Send each alarm's notices once, whoever opened it (ingest opens impossible-value alarms itself)."""
-    pending = [alarm for alarm in alarms if not sensor_alarms.notified(alarm)]
+def _notify(found: Iterable[Alarm], opened: list[Alarm], *, now: dt.datetime) -> None:
+    """Send each alarm's notices once, whoever opened it (ingest opens impossible-value alarms itself).
+
+    `opened` are this sweep's own new rows, theirs alone. `found` were open already and may be waiting for
+    their notices (ingest's); sweeps overlap (the beat's, and one after each batch) and may all find the
+    same one waiting, so its row is locked to claim it, and a sweep that waited for another's lock reads it
+    back already told.
+    """
+    waiting = sorted(alarm.pk for alarm in found if not sensor_alarms.notified(alarm))
+    claimed = [
+        alarm
+        for chunk in sensor_alarms.chunks(waiting)
+        for alarm in Alarm.objects.select_for_update().filter(pk__in=chunk).order_by("pk")
+        if not sensor_alarms.notified(alarm)
+    ]
+    pending = [*claimed, *opened]
     for alarm in pending:
         for kind in NOTICES[alarm.kind]:
             enqueue("marketplace.notify", kind, alarm.pk)
@@ -202,7 +215,7 @@ def check(*, device_ids: Iterable[int] | None = None, now: dt.datetime | None = 
         verdicts += fill_not_dropping(devices, scope=scope, alarms=alarms, now=now)
         outcome = sensor_alarms.apply(verdicts, alarms=alarms, now=now)
         still_open = [alarm for alarm in alarms.values() if alarm.pk not in outcome.closed]
-        _notify([*still_open, *outcome.opened], now=now)
+        _notify(still_open, outcome.opened, now=now)
     return outcome.opened
 
 

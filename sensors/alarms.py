@@ -276,7 +276,8 @@ def sensor_verdicts(devices: list[Device], *, scope: QuerySet, alarms: OpenAlarm
     return verdicts
 
 
-def _chunks(items: list, size: int = CHUNK) -> Iterable[list]:
+def chunks(items: list, size: int = CHUNK) -> Iterable[list]:
+    """The items in slices of `size` (an IN list each, within SQLite's limit on parameters)."""
     return (items[start : start + size] for start in range(0, len(items), size))
 
 
@@ -317,7 +318,7 @@ def apply(verdicts: Iterable[Verdict], *, alarms: OpenAlarms, now: dt.datetime) 
         elif any(alarm.context.get(key) != verdict.context.get(key) for key in verdict.refresh):
             alarm.context = {**alarm.context, **{key: verdict.context.get(key) for key in verdict.refresh}}
             refreshed.append(alarm)
-    for pks in _chunks(closing):
+    for pks in chunks(closing):
         Alarm.objects.filter(pk__in=pks, closed_at__isnull=True).update(closed_at=now)
     if refreshed:
         Alarm.objects.bulk_update(refreshed, ["context"], batch_size=CHUNK)
