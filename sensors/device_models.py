@@ -2,7 +2,7 @@
 
 A network server (The Things Stack, a vendor cloud) hands us a sensor's raw frame; the device's model says
 what the bytes mean. A decoder returns the raw values it read, without judging them: whether a fill of
-254% is possible is the ingest's check (sensors/services.py), which refuses it and raises the device's
+254% is possible is the ingest's check (sensors/ingest.py), which refuses it and raises the device's
 impossible-value alarm, as it does for the same value sent as JSON.
 
 Each decoder gets the frame's bytes and its LoRaWAN port (None when the sender gave none), and returns a

@@ -5,7 +5,7 @@ checked in plain Python (thousands a request, so no serializer per item); a bad 
 index with messages by field and spoils no other. A reading is one per device and time: a repeat in the
 batch or one already stored is counted as a duplicate, so a retried request stores nothing twice.
 
-A value no sensor could truly measure (fill or battery outside 0-100%, temperature outside -60..90 °C, tilt
+A value no sensor could truly measure (fill or battery outside 0-100%, temperature outside -60..150 °C, tilt
 outside 0-180°, a negative count, bytes its decoder cannot read) is refused like any bad value, and also
 opens the device's impossible-value alarm: a sensor saying such things is broken or misconfigured.
 

@@ -86,6 +86,16 @@ def _body(request, limit: int):
 
 
 def _reserve(integration: Integration, readings: int) -> None:
+    if readings > integration.readings_per_minute:
+        # No minute could ever take it: a 429 would have the sender wait and retry the same batch forever.
+        raise serializers.ValidationError(
+            {
+                "readings": [
+                    f"This integration may send {integration.readings_per_minute:,} readings a minute: "
+                    "send at most that many in one request."
+                ]
+            }
+        )
     wait = integrations.reserve(integration=integration, readings=readings)
     if wait is not None:
         raise exceptions.Throttled(
@@ -162,7 +172,7 @@ class BatchIngestView(APIView):
             400: OpenApiResponse(
                 VALIDATION_ERROR_SCHEMA,
                 description="Not an object (`malformed`), not JSON (`parse_error`), `readings` not a list, or too "
-                "many readings: nothing was stored.",
+                "many readings (more than 5,000, or than the integration may send in a minute): nothing was stored.",
             ),
         },
         examples=[

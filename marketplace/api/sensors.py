@@ -77,11 +77,12 @@ class ReadingSerializer(serializers.Serializer):
         max_digits=4,
         decimal_places=1,
         min_value=-60,
-        max_value=90,
+        max_value=150,
         coerce_to_string=False,
         required=False,
         allow_null=True,
-        help_text="Degrees Celsius, -60 to 90, kept to a tenth of a degree.",
+        help_text="Degrees Celsius, -60 to 150 (a bin on fire reads far above any weather), kept to a tenth of a "
+        "degree.",
     )
     tilt_degrees = serializers.IntegerField(
         min_value=0, max_value=180, required=False, allow_null=True, help_text="The bin's angle from upright."

@@ -341,6 +341,23 @@ def test_over_the_rate_limit_is_429_with_retry_after_and_stores_nothing(network_
 
 
 @pytest.mark.django_db
+def test_a_batch_no_minute_could_take_is_400_not_a_429_to_retry_forever(network_and_key, network, bin_one):
+    integration, _ = network_and_key
+    Integration.objects.filter(pk=integration.pk).update(readings_per_minute=3)
+    batch = {"readings": [{"device": "bin-0001", "measured_at": ago(minutes=n), "fill_percent": 5} for n in range(4)]}
+
+    refused = network.post(BATCH, batch, format="json")
+
+    assert refused.status_code == 400
+    assert refused.json()["readings"] == [
+        "This integration may send 3 readings a minute: send at most that many in one request."
+    ]
+    assert not Reading.objects.exists()
+    batch["readings"].pop()  # and it took nothing of the minute's budget
+    assert network.post(BATCH, batch, format="json").status_code == 201
+
+
+@pytest.mark.django_db
 def test_a_5000_reading_batch_takes_a_bounded_number_of_queries(network, location, django_assert_max_num_queries):
     for n in range(10):
         device_at(location, f"FS-{n:04d}", f"eui-{n:04d}")

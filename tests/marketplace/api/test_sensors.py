@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from sensors import services as sensor_services
+from sensors.ingest import TEMPERATURE_RANGE
 from sensors.models import Device, Reading
 from tests.marketplace.api.conftest import client_for
 from tests.marketplace.api.test_integrations import FUZZ, assert_answered, json_values, reading_keys
@@ -343,3 +344,12 @@ def test_responses_match_the_schema(sensor, anonymous):
     assert_matches_schema(openapi, unauthenticated.json(), path=URL, method="post", status=401)
     not_json = sensor.post(URL, "x", content_type="text/plain")
     assert_matches_schema(openapi, not_json.json(), path=URL, method="post", status=415)
+
+
+@pytest.mark.django_db
+def test_the_schema_documents_the_temperatures_ingest_takes():
+    # A client checking its readings against the schema must not refuse the 120 °C of a burning bin.
+    schemas = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
+    for name in ("Reading", "BatchReading"):
+        temperature = schemas[name]["properties"]["temperature_c"]
+        assert (temperature["minimum"], temperature["maximum"]) == tuple(float(limit) for limit in TEMPERATURE_RANGE)
