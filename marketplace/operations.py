@@ -4,9 +4,10 @@
 - A market is a city: the location's city and state (filled from its ZIP by core.geo). The product has no
   market of its own; haulers' service areas are ZIP lists that overlap, so they cannot partition bins.
 - A bin's state comes from its device row (sensors/state.py keeps the latest reading and forecast there),
-  never from a scan of readings. Offline: no reading for two reporting intervals, or none yet. Otherwise by
-  fill against the bin's own collect mark: full at or above it, nearly full within NEARLY_FULL_POINTS below
-  it, ok under that. "Alarm" is a filter beside those: a bin with any open alarm, whatever its fill.
+  never from a scan of readings. Offline: no reading for SENSOR_ALARM_OFFLINE_INTERVALS reporting intervals
+  (as the offline alarm), or none yet. Otherwise by fill against the bin's own collect mark: full at or above
+  it, nearly full within NEARLY_FULL_POINTS below it, ok under that. "Alarm" is a filter beside those: a
+  bin with any open alarm, whatever its fill.
 - At risk: forecast full (Device.full_at) before its next visit's arrival window opens (the next open pickup
   of that container at that location, as bins.next_visit finds it for one device), or within
   NO_VISIT_HORIZON when no visit is open.
@@ -20,6 +21,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import Case, Count, DateField, OuterRef, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce
 
@@ -119,7 +121,9 @@ def fill_state(
     *, fill: int | None, collect_at: int, last_reading_at: dt.datetime | None, interval_minutes: int, now: dt.datetime
 ) -> str:
     """ok, nearly full, full or offline (see the module docstring)."""
-    if last_reading_at is None or fill is None or now - last_reading_at > dt.timedelta(minutes=2 * interval_minutes):
+    # Offline exactly when the offline alarm holds (sensors.alarms.offline): the map and the alarm list agree.
+    allowed = dt.timedelta(minutes=interval_minutes * settings.SENSOR_ALARM_OFFLINE_INTERVALS)
+    if last_reading_at is None or fill is None or now - last_reading_at >= allowed:
         return OFFLINE
     if fill >= collect_at:
         return FULL

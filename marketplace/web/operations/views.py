@@ -69,6 +69,7 @@ def operations_map(request, customer):
         "alarm_total": alarm_total,
         "nearly_full_points": operations.NEARLY_FULL_POINTS,
         "horizon_days": operations.NO_VISIT_HORIZON.days,
+        "offline_intervals": settings.SENSOR_ALARM_OFFLINE_INTERVALS,
         "data_url": reverse("operations_bins") + (f"?{query}" if query else ""),
         "bin_url": reverse("operations_bin", args=[0]),
         "tile_url": settings.MAP_TILE_URL,

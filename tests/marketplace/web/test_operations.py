@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from marketplace import operations
 from marketplace.models import Pickup
+from sensors import alarms as sensor_alarms
 from sensors.models import Alarm, Device
 from tests import factories
 from tests.marketplace.web.bins_cast import fill_history, place, seed_bins
@@ -372,3 +373,19 @@ def test_a_business_with_sensors_finds_it_on_its_dashboard(owner_client, custome
     assert f'href="{MAP}"' not in owner_client.get(reverse("dashboard")).content.decode()
     seed_bins(1, now=NOW, customer=customer)
     assert f'href="{MAP}"' in owner_client.get(reverse("dashboard")).content.decode()
+
+
+def test_a_bin_is_offline_on_the_map_exactly_when_its_offline_alarm_holds(owner_client, customer, settings):
+    settings.SENSOR_ALARM_OFFLINE_INTERVALS = 3
+    waiting = one_bin(customer, reporting_interval_minutes=30)
+    Device.objects.filter(pk=waiting.pk).update(last_reading_at=NOW - dt.timedelta(minutes=61))  # two intervals
+    gone = one_bin(customer, reporting_interval_minutes=30)
+    Device.objects.filter(pk=gone.pk).update(last_reading_at=NOW - dt.timedelta(minutes=90))  # three, to the minute
+
+    response = owner_client.get(BINS)
+
+    for device, offline in ((waiting, False), (gone, True)):
+        device.refresh_from_db()
+        assert sensor_alarms.offline(device, now=NOW).active is offline
+        assert (row_of(response, device)["state"] == "offline") is offline
+    assert "no reading for 3 of its reporting intervals" in owner_client.get(MAP).content.decode()
