@@ -3,6 +3,8 @@
 import datetime as dt
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -107,3 +109,19 @@ def test_an_alarm_page_shows_what_it_is_about_and_cannot_be_edited_added_or_dele
     staff_client.post(reverse("admin:sensors_alarm_change", args=[alarm.pk]), {"detail": "Changed."})
     alarm.refresh_from_db()
     assert alarm.detail == "Alarm 1."
+
+
+@pytest.mark.django_db
+def test_the_queue_costs_the_same_queries_for_four_alarms_as_for_twenty(staff_client, queue, staff_user):
+    def listing() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert staff_client.get(QUEUE).status_code == 200
+        return len(queries)
+
+    four = listing()
+    for n in range(16):
+        device = device_at(factories.LocationFactory(), f"MORE-{n}")
+        alarm = alarms.open_alarm(device=device, kind=K.OVERFLOW_RISK, detail="Soon full.", context={"pickup": n})
+        alarms.acknowledge(alarms=Alarm.objects.filter(pk=alarm.pk), user=staff_user)
+
+    assert listing() == four

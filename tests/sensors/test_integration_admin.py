@@ -3,10 +3,13 @@
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from sensors import integrations
 from sensors.models import Integration, hash_token
+from tests import factories
 
 INTEGRATIONS = reverse("admin:sensors_integration_changelist")
 ADD = reverse("admin:sensors_integration_add")
@@ -59,3 +62,15 @@ def test_the_list_shows_reach_hint_and_last_use_and_keys_rotate(staff_client, cu
     new_key = re.search(r"City LoRaWAN: (hmi_\S+)", message).group(1)
     assert integrations.integration_for_key(city_key) is None
     assert integrations.integration_for_key(new_key) == city
+
+
+@pytest.mark.django_db
+def test_the_list_costs_the_same_queries_for_two_integrations_as_for_twelve(staff_client):
+    def listing(count: int) -> int:
+        for n in range(count - Integration.objects.count()):
+            integrations.create_integration(name=f"Vendor {n}", customer=factories.CustomerFactory(name=f"Biz {n}"))
+        with CaptureQueriesContext(connection) as queries:
+            assert staff_client.get(INTEGRATIONS).status_code == 200
+        return len(queries)
+
+    assert listing(2) == listing(12)
