@@ -9,6 +9,9 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from marketplace import operations
 from marketplace.models import Pickup
@@ -389,3 +392,21 @@ def test_a_bin_is_offline_on_the_map_exactly_when_its_offline_alarm_holds(owner_
         assert sensor_alarms.offline(device, now=NOW).active is offline
         assert (row_of(response, device)["state"] == "offline") is offline
     assert "no reading for 3 of its reporting intervals" in owner_client.get(MAP).content.decode()
+
+
+@hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    params=st.dictionaries(
+        st.sampled_from(["market", "stream", "state", "page", "market[]"]),
+        st.text(max_size=40) | st.sampled_from(["Austin, TX", "trash", "alarm", "offline", ", ", "%00", "\x00"]),
+        max_size=4,
+    ),
+    device_id=st.integers(min_value=0, max_value=2**70),
+)
+def test_fuzzed_filters_and_bin_ids_never_fail(owner_client, customer, params, device_id):
+    mine = Device.objects.filter(location__customer=customer).first() or one_bin(customer)
+    for url in (MAP, BINS):
+        response = owner_client.get(url, params)
+        assert response.status_code in {200, 400}, (url, params, response.status_code)
+    assert owner_client.get(reverse("operations_bin", args=[device_id])).status_code in {200, 404}
+    assert owner_client.get(bin_url(mine)).status_code == 200
