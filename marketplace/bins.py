@@ -3,11 +3,15 @@
 The rules are sensors/rules.py's pure functions (the city simulation in marketplace/demo/city.py runs the
 same ones); each device configures them: collect_at_percent is its mark, skip_below_percent the fallback's
 skip level, auto_book whether a collection is booked or only suggested, use_forecast whether the forecast
-rules apply. The forecast is the fit kept on the device row (sensors/state.py, refreshed here first).
+rules apply. The forecast is the fit kept on the device row (sensors/state.py, refreshed here first): a line
+through the readings since the last emptying on the bin's weekday clock (its own weekday profile of rises
+over four weeks), with the spread of the readings around it.
 
-- Collect on forecast (use_forecast): a collection is booked (auto_book) or suggested when the forecast says
-  the bin reaches its mark before it would otherwise be emptied: its next visit, or sooner, the hauler's
-  working day after the coming one (waiting for that would let it pass the mark). It is placed on the
+- Collect on forecast (use_forecast): a collection is booked (auto_book) or suggested when the bin is at its
+  mark, or when the forecast says it would pass its safe level (100% less a margin of twice the forecast's
+  spread, at least 5 points) before it would otherwise be emptied: by its next visit, or sooner, the
+  hauler's working day after the coming one. A bin that can safely wait for that day waits, so it is
+  emptied nearly full rather than as soon as it is forecast to reach the mark. It is placed on the
   coming day: the first bookable date on which a hauler works (the hauler of the bin's next visit, when it
   has one, else the best-ranked one); booking goes through create_quote / book_quote as any booking does, and
   the hauler's day re-plans its route when the offer is accepted. Never a second pickup: nothing is booked
@@ -127,12 +131,24 @@ def collection_days(device: Device, *, now: dt.datetime, visit: Pickup | None) -
 def outlook_of(device: Device, *, now: dt.datetime) -> rules.Forecast | None:
     """The device's forecast now, from its row once refreshed; None when it has too few readings to fit."""
     state.refresh([device.pk], now=now)
-    device.refresh_from_db(fields=["last_reading_at", "last_fill_percent", "fill_rate_per_day", "full_at"])
+    device.refresh_from_db(
+        fields=[
+            "last_reading_at",
+            "last_fill_percent",
+            "fill_rate_per_day",
+            "full_at",
+            "fill_weekday_factors",
+            "fill_spread_percent",
+        ]
+    )
     return rules.from_state(
         rate=device.fill_rate_per_day,
         full_at=device.full_at,
         last_reading_at=device.last_reading_at,
         last_fill=device.last_fill_percent,
+        factors=device.fill_weekday_factors,
+        tz=state.local_zone(device.location.timezone),
+        spread=device.fill_spread_percent,
     )
 
 
@@ -284,9 +300,9 @@ def skip_reason(device: Device, reading: Reading, *, cutoff: dt.datetime, visit:
     after = next_visit(device, after=visit.service_date + dt.timedelta(days=1)) if device.use_forecast else None
     if after is not None:
         series = device.readings.filter(
-            measured_at__lte=cutoff, measured_at__gte=cutoff - dt.timedelta(days=FORECAST_DAYS)
+            measured_at__lte=cutoff, measured_at__gte=cutoff - dt.timedelta(days=state.PROFILE_DAYS)
         ).values_list("measured_at", "fill_percent")
-        outlook = rules.fit(list(series), days=FORECAST_DAYS)
+        outlook = rules.fit(list(series), days=FORECAST_DAYS, tz=state.local_zone(device.location.timezone))
         if outlook is not None:
             mark, end = device.collect_at_percent, _visit_end(after)
             if not rules.can_skip(outlook=outlook, mark=mark, visit_after_at=end):

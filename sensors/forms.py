@@ -6,8 +6,9 @@ from core.catalog import Container, WasteStream
 
 COLLECT_HELP = "Book (or suggest) a pickup when the bin is at least this full."
 FORECAST_HELP = (
-    "Book before the bin is forecast to pass the collect level ahead of its next visit, and skip a visit only "
-    "when it will still be under that level at the visit after."
+    "Learn how the bin fills on each day of the week. Book a pickup when it is at the collect level, or on the "
+    "last working day before it is forecast to be nearly full (ahead of its next visit), and skip a visit only "
+    "when it will still be under the collect level at the visit after."
 )
 SKIP_HELP = "Skip a scheduled visit when the bin is below this the afternoon before. Must be below the level above."
 

@@ -74,6 +74,10 @@ class Device(models.Model):
     last_battery_percent = models.PositiveSmallIntegerField(null=True, blank=True)
     fill_rate_per_day = models.FloatField(null=True, blank=True)
     full_at = models.DateTimeField(null=True, blank=True, help_text="When the bin is forecast to be full (100%).")
+    # The forecast's weekday clock (Monday..Sunday rise relative to the bin's mean day) and the spread of the
+    # readings around its line, which sets the collect rule's margin (sensors/rules.py).
+    fill_weekday_factors = models.JSONField(null=True, blank=True)
+    fill_spread_percent = models.FloatField(null=True, blank=True)
     battery_empty_at = models.DateTimeField(null=True, blank=True, help_text="When the battery is forecast to run out.")
 
     class Meta:

@@ -8,9 +8,10 @@ cutoff; the hauler plans its routes that evening) which bins are collected that 
 - threshold (today's rules): the weekly visit, skipped when the last reading before the cutoff (two days old
   at most) is under skip_below; plus a collection on the coming day for a bin a reading showed at its mark;
 - forecast: the rules of sensors/rules.py as marketplace/bins.py applies them, with each bin's forecast fitted
-  by sensors/forecast.py from its readings: on demand (no plan), collect when should_collect says so;
+  by sensors/rules.py's fit from its readings (the line since the last emptying on the weekday clock of its
+  last four weeks): on demand (no plan), collect when should_collect says so;
 - forecast_plan: the same rules on top of the weekly plan: can_skip decides the plan visit, should_collect
-  adds a collection before it when the bin would pass its mark first.
+  adds a collection before it when the bin would pass its safe level first.
 Each working day (Monday to Friday) every hauler's collections are solved with routing.solver.solve as
 production's routes.plan_day does: its trucks, their shifts and capacity, tipping trips, each bin's window.
 A bin is emptied at its planned arrival; a stop the router could not fit waits for the next working day.
@@ -33,7 +34,7 @@ from marketplace.routes import TIP_MINUTES, service_seconds
 from routing.distance import StraightLine
 from routing.problem import DisposalSite, Place, Problem, Stop, Truck, Window
 from routing.solver import production_time_limit_s, solve
-from sensors import rules
+from sensors import forecast, rules
 from sensors.rules import Forecast
 
 POLICIES = ("fixed", "threshold", "forecast", "forecast_plan")
@@ -104,10 +105,11 @@ class Sensors:
         return self.values[b][-1]
 
     def outlook(self, b: int, now: dt.datetime) -> Forecast | None:
-        """The forecast from the last FIT_DAYS of readings, as sensors/state.py fits a device's."""
-        first = bisect.bisect_left(self.times[b], now - dt.timedelta(days=FIT_DAYS))
+        """The forecast as sensors/state.py fits a device's: the line over the last FIT_DAYS, on the weekday
+        clock of the last PROFILE_DAYS of readings (the bins' local weekdays)."""
+        first = bisect.bisect_left(self.times[b], now - dt.timedelta(days=forecast.PROFILE_DAYS))
         series = list(zip(self.times[b][first:], self.values[b][first:], strict=True))
-        return rules.fit(series, days=FIT_DAYS) if series else None
+        return rules.fit(series, days=FIT_DAYS, tz=city_model.TZ) if series else None
 
 
 def _at(day: dt.date, moment: dt.time) -> dt.datetime:

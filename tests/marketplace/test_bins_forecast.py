@@ -1,5 +1,6 @@
-"""Forecast rules: book before a bin reaches its mark, on the hauler's next working day, into its route; skip a
-plan visit only when the bin will still be under its mark at the visit after. Thresholds remain the fallback."""
+"""Forecast rules: book on the hauler's last working day before a bin would be nearly full (its safe level, 95% on
+a clean fit), into its route; skip a plan visit only when the bin will still be under its mark at the visit
+after. Thresholds remain the fallback."""
 
 import datetime as dt
 from zoneinfo import ZoneInfo
@@ -41,12 +42,12 @@ def friday():
 
 
 @pytest.mark.django_db
-def test_a_bin_that_would_pass_its_mark_before_the_next_chance_is_booked_on_the_haulers_next_working_day(
+def test_a_bin_that_would_pass_its_safe_level_before_the_next_chance_is_booked_on_the_haulers_next_working_day(
     location, weekday_hauler, customer_owner, friday, run_on_commit
 ):
-    # 50% and 10% a day: by Tuesday 17:00 (the chance after Monday) it would be 91%, past its 80% mark.
+    # 50% and 15% a day: by Tuesday 17:00 (the chance after Monday) it would be 110%, past its 95% safe level.
     device = device_at(location)
-    fill_line(device, level_now=50, rate_per_day=10, now=FRIDAY_LATE)
+    fill_line(device, level_now=50, rate_per_day=15, now=FRIDAY_LATE)
 
     assert run_on_commit(tasks.evaluate_device, device.pk) == "booked"
     pickup = Pickup.objects.get()
@@ -55,7 +56,7 @@ def test_a_bin_that_would_pass_its_mark_before_the_next_chance_is_booked_on_the_
     subjects = [m.subject for m in mail.outbox if customer_owner.email in m.to]
     assert "Your bin will soon be full: we booked a pickup for Mon, Nov 23" in subjects
     body = next(m.body for m in mail.outbox if m.subject.startswith("Your bin will soon be full"))
-    assert "is 50% full and filling about 10% a day: it would pass its 80% mark" in body
+    assert "is 50% full and filling about 15% a day: it would pass its 80% mark" in body
 
     # Never a second: the booked pickup is now its next visit.
     read(device, 53, FRIDAY_LATE + dt.timedelta(minutes=30))
@@ -71,18 +72,27 @@ def test_a_bin_that_would_pass_its_mark_before_the_next_chance_is_booked_on_the_
 
 
 @pytest.mark.django_db
-def test_a_bin_that_can_wait_for_the_next_chance_is_not_booked_yet(location, weekday_hauler, friday, run_on_commit):
+@pytest.mark.parametrize(
+    "rate",
+    [
+        5,  # 70% by Tuesday: Monday can wait
+        10,  # 91% by Tuesday: past its 80% mark, yet under 95%, so Tuesday is safe and it is emptied fuller
+    ],
+)
+def test_a_bin_that_can_wait_for_the_next_chance_is_not_booked_yet(
+    location, weekday_hauler, friday, run_on_commit, rate
+):
     device = device_at(location)
-    fill_line(device, level_now=50, rate_per_day=5, now=FRIDAY_LATE)  # 70% by Tuesday: Monday can wait
+    fill_line(device, level_now=50, rate_per_day=rate, now=FRIDAY_LATE)
     assert run_on_commit(tasks.evaluate_device, device.pk) == "not full"
     assert not Pickup.objects.exists()
 
 
 @pytest.mark.django_db
-def test_a_visit_that_comes_before_the_mark_is_enough(location, weekday_hauler, friday, run_on_commit):
+def test_a_visit_on_the_coming_day_is_enough(location, weekday_hauler, friday, run_on_commit):
     device = device_at(location)
     plan_visit(location, weekday_hauler, MONDAY)
-    fill_line(device, level_now=60, rate_per_day=10, now=FRIDAY_LATE)  # 91% by Tuesday, but Monday's visit comes
+    fill_line(device, level_now=60, rate_per_day=15, now=FRIDAY_LATE)  # 105% by Monday's visit: it is the one
     assert run_on_commit(tasks.evaluate_device, device.pk) == "already booked"
     assert Pickup.objects.count() == 1
 
@@ -92,8 +102,8 @@ def test_a_plan_visit_too_late_for_the_forecast_gets_a_collection_before_it(
     location, weekday_hauler, friday, run_on_commit
 ):
     device = device_at(location)
-    plan_visit(location, weekday_hauler, dt.date(2026, 11, 26))  # Thursday: the bin would be past its mark
-    fill_line(device, level_now=50, rate_per_day=10, now=FRIDAY_LATE)
+    plan_visit(location, weekday_hauler, dt.date(2026, 11, 26))  # Thursday: the bin would be past 100% by Tuesday
+    fill_line(device, level_now=50, rate_per_day=15, now=FRIDAY_LATE)
     assert run_on_commit(tasks.evaluate_device, device.pk) == "booked"
     assert Pickup.objects.get(plan__isnull=True).service_date == MONDAY  # the plan hauler's next working day
 
@@ -103,7 +113,7 @@ def test_without_auto_booking_the_forecast_suggests_once_per_fill(
     location, weekday_hauler, customer_owner, friday, run_on_commit
 ):
     device = device_at(location, auto_book=False)
-    fill_line(device, level_now=50, rate_per_day=10, now=FRIDAY_LATE)
+    fill_line(device, level_now=50, rate_per_day=15, now=FRIDAY_LATE)
     assert run_on_commit(tasks.evaluate_device, device.pk) == "suggested"
     read(device, 53, FRIDAY_LATE + dt.timedelta(minutes=30))
     assert run_on_commit(tasks.evaluate_device, device.pk) == "suggested"

@@ -207,3 +207,40 @@ def test_a_lone_high_reading_is_not_followed_by_an_emptying():
     assert forecast.fill_rate_per_day(spiked) == pytest.approx(6)
     emptied = [*readings, (readings[-1][0] + dt.timedelta(hours=2), 2)]  # high for two readings, then low
     assert forecast.emptying_indexes(emptied) == [len(readings)]
+
+
+def weekly_rhythm(weeks: int, *, saturday: float, other: float, every_hours: int = 2, tz=dt.UTC):
+    """Readings of a bin rising `saturday` points on Saturdays and `other` on other days, emptied at 90%."""
+    start = dt.datetime(2026, 3, 2, tzinfo=tz)  # a Monday
+    level, out = 5.0, []
+    for step in range(weeks * 7 * 24 // every_hours):
+        at = start + dt.timedelta(hours=step * every_hours)
+        level += (saturday if at.weekday() == 5 else other) * every_hours / 24
+        if level > 90:
+            level = 3.0
+        out.append((at, round(level)))
+    return out
+
+
+def test_the_weekday_profile_learns_the_busy_day_and_ignores_the_emptyings():
+    profile = forecast.weekday_profile(weekly_rhythm(4, saturday=32, other=8))
+    assert sum(profile.factors) == pytest.approx(7, abs=0.01)
+    monday, saturday = profile.factors[0], profile.factors[5]
+    # Four Saturdays at four times the rise, pulled toward an average day by the prior of two days each.
+    assert 2.4 < saturday / monday < 4.0
+    assert profile.rate == pytest.approx((32 + 6 * 8) / 7, rel=0.1)
+
+
+def test_too_little_history_has_no_profile():
+    assert forecast.weekday_profile(weekly_rhythm(4, saturday=32, other=8)[:60]) is None  # five days
+
+
+def test_the_weekday_clock_counts_busy_days_for_more_and_keeps_the_week():
+    clock = forecast.Clock((0.5, 0.5, 0.5, 0.5, 1.0, 2.0, 2.0))
+    friday = dt.datetime(2026, 3, 6, tzinfo=dt.UTC)
+    assert clock.between(friday, friday + dt.timedelta(days=7)) == pytest.approx(7)
+    assert clock.between(friday, friday + dt.timedelta(days=3)) == pytest.approx(5.0)  # Fri + Sat + Sun
+    assert clock.between(friday - dt.timedelta(days=4), friday) == pytest.approx(2.0)  # Mon..Thu
+    moment = friday + dt.timedelta(days=1, hours=7)
+    assert abs(clock.moment(clock.days(moment)) - moment) < dt.timedelta(seconds=1)
+    assert forecast.Clock().between(friday, moment) == pytest.approx(31 / 24)

@@ -65,14 +65,14 @@ DAY_AFTER_END = NOW + dt.timedelta(days=2, hours=9)
     ("level", "rate", "next_visit_at", "collect"),
     [
         (80, 0, None, True),  # at the mark now
-        (60, 10, None, True),  # 60 + 10 x 2.4 days = 84 by the chance after the coming one: collect now
-        (55, 10, None, False),  # 79 by then: it can wait for that chance
-        (55, 10, NOW + dt.timedelta(days=7), False),  # the visit is later than that chance: the chance counts
-        (65, 10, NOW + dt.timedelta(hours=12), False),  # its visit comes before it reaches the mark
+        (60, 15, None, True),  # 60 + 15 x 2.4 days = 96 by the chance after the coming one, past 95%: collect now
+        (60, 10, None, False),  # 84 by then: past the mark, yet safe, so it waits to be emptied fuller
+        (55, 15, NOW + dt.timedelta(days=7), False),  # the visit is later than that chance: the chance counts
+        (65, 15, NOW + dt.timedelta(hours=12), False),  # its visit comes before it is nearly full
         (20, 0, None, False),  # not filling
     ],
 )
-def test_collect_when_waiting_for_the_next_chance_would_pass_the_mark(level, rate, next_visit_at, collect):
+def test_collect_when_waiting_for_the_next_chance_would_pass_the_safe_level(level, rate, next_visit_at, collect):
     decision = rules.should_collect(
         outlook=outlook(level, rate), mark=80, next_visit_at=next_visit_at, next_chance_at=DAY_AFTER_END
     )
@@ -100,3 +100,45 @@ def test_no_visit_after_means_no_skip_on_forecast():
 def test_the_thresholds_are_todays_rules():
     assert rules.collect_on_threshold(level=80, mark=80) and not rules.collect_on_threshold(level=79, mark=80)
     assert rules.skip_on_threshold(level=29, skip_below=30) and not rules.skip_on_threshold(level=30, skip_below=30)
+
+
+def test_the_safe_level_leaves_two_spreads_and_at_least_five_points():
+    assert rules.Forecast(level=50, rate=5, at=NOW).safe_level == 95
+    assert rules.Forecast(level=50, rate=5, at=NOW, spread=4).safe_level == 92
+
+
+def test_the_forecast_rises_faster_over_the_bins_busy_days():
+    from tests.sensors.test_forecast import weekly_rhythm
+
+    readings = weekly_rhythm(3, saturday=32, other=8)  # ends on a Sunday night
+    fit = rules.fit(readings)
+    monday = dt.datetime(2026, 3, 23, tzinfo=dt.UTC)
+    friday = monday + dt.timedelta(days=4)
+    weekdays = fit.level_at(friday) - fit.level_at(monday)
+    weekend = fit.level_at(friday + dt.timedelta(days=2)) - fit.level_at(friday)
+    assert weekend > 1.7 * weekdays / 2  # two days with a Saturday rise by more than two of Monday..Thursday's
+
+
+def test_a_bin_just_emptied_rises_as_its_history_did():
+    # A point every two hours (12 a day) for a week, then emptied: one reading since gives no line of its own.
+    readings = [*[(NOW - dt.timedelta(days=8, hours=-2 * k), 5 + k) for k in range(85)], (NOW, 3)]
+    fit = rules.fit(readings)
+    assert fit.level == pytest.approx(3)
+    assert fit.rate == pytest.approx(12, rel=0.05)
+
+
+def test_the_row_keeps_the_weekday_clock_and_spread():
+    from tests.sensors.test_forecast import weekly_rhythm
+
+    fit = rules.fit(weekly_rhythm(3, saturday=32, other=8))
+    kept = rules.from_state(
+        rate=fit.rate,
+        full_at=rules.full_at(fit),
+        last_reading_at=fit.at,
+        last_fill=None,
+        factors=fit.clock.profile,
+        spread=fit.spread,
+    )
+    assert kept.level == pytest.approx(fit.level)
+    assert kept.level_at(fit.at + dt.timedelta(days=2)) == pytest.approx(fit.level_at(fit.at + dt.timedelta(days=2)))
+    assert kept.safe_level == fit.safe_level

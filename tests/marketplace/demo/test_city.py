@@ -78,7 +78,7 @@ def test_each_policy_decides_from_the_readings(city):
     bins = [dataclasses.replace(item, index=k, weekday=1) for k, item in enumerate(city[:4])]
     sensors = policies.Sensors(4)
     rising(sensors, 0, now=now, level=20, per_day=2)  # nearly empty, slow: its visit can be skipped
-    rising(sensors, 1, now=now, level=65, per_day=12)  # past its mark by Wednesday evening
+    rising(sensors, 1, now=now, level=65, per_day=18)  # past its 95% safe level by Wednesday evening
     rising(sensors, 2, now=now, level=40, per_day=6)
     # Bin 3 sent nothing: no policy but the fixed round knows anything of it.
 
