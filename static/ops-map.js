@@ -42,6 +42,41 @@
     });
   }
 
+  // The canvas's dots cannot take focus: the same bins as a list, so a keyboard or screen reader reaches each one.
+  function pickList(element, data, c) {
+    var form = document.getElementById("ops-pick");
+    var select = document.getElementById("ops-pick-bin");
+    if (!form || !select || !data.bins.length) return;
+    var options = data.bins.map(function (row) {
+      var state = row[c.state];
+      return {
+        id: row[c.id],
+        text:
+          data.locations[row[c.location]] +
+          " · " +
+          (data.streams[row[c.stream]] || row[c.stream]) +
+          " · " +
+          (state === "offline" ? "not reporting" : row[c.fill] + "%, " + (data.states[state] || state).toLowerCase()) +
+          (row[c.at_risk] ? " · forecast to overflow" : "") +
+          (row[c.alarms] ? " · open alarm" : ""),
+      };
+    });
+    options.sort(function (a, b) {
+      return a.text < b.text ? -1 : a.text > b.text ? 1 : a.id - b.id;
+    });
+    select.replaceChildren.apply(
+      select,
+      options.map(function (option) {
+        return new Option(option.text, String(option.id));
+      })
+    );
+    form.hidden = false;
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      openBin(element, select.value);
+    });
+  }
+
   function draw(element, data) {
     var map = L.map(element, {
       preferCanvas: true,
@@ -92,6 +127,7 @@
         })
         .addTo(map);
     });
+    pickList(element, data, c);
     element.leafletMap = map; // for scripts (and browser tests) that drive the map
     if (bounds.length) {
       map.fitBounds(bounds, { padding: [24, 24], maxZoom: 15 });

@@ -103,6 +103,17 @@ def test_staff_see_the_city_and_open_a_bin_from_the_map(page, city):
     assert "Completed" in panel
     page.snap("desktop-bin-panel")
 
+    # Every bin is reachable without a pointer too: the canvas's dots are listed in a select.
+    pick = page.get_by_label("Any bin on the map")
+    assert pick.locator("option").count() == BINS + 20
+    fine = next(device for device in city["devices"] if device.pk != watched.pk and device.last_fill_percent < 40)
+    pick.select_option(str(fine.pk))
+    pick.focus()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")  # on "Open this bin"
+    page.locator(f"#bin-panel h2#bin-{fine.pk}-heading").wait_for()
+    assert page.evaluate("document.activeElement.id") == f"bin-{fine.pk}-heading"
+
     page.select_option("#id_state", "alarm")
     page.get_by_role("button", name="Show").click()
     assert bins_drawn(page).startswith("10 bins on the map")
