@@ -9,8 +9,8 @@
   it, nearly full within NEARLY_FULL_POINTS below it, ok under that. "Alarm" is a filter beside those: a
   bin with any open alarm, whatever its fill.
 - At risk: forecast full (Device.full_at) before its next visit's arrival window opens (the next open pickup
-  of that container at that location, as bins.next_visit finds it for one device), or within
-  NO_VISIT_HORIZON when no visit is open.
+  of that container at that location that a hauler will come to, as bins.next_visit finds it for one device),
+  or within SENSOR_ALARM_OVERFLOW_HORIZON when none is coming: the overflow alarm's own rule.
 
 The map's list is one query for any number of bins: the next visit and open alarms are correlated
 subqueries on the device rows, and "today" is each location's own date (a CASE over the zones in view,
@@ -42,8 +42,6 @@ STATES = {
 }
 # Orange starts this many points below a bin's collect mark (60% for the default mark of 80%).
 NEARLY_FULL_POINTS = 20
-# With no visit open, a bin forecast full within this long is at risk all the same.
-NO_VISIT_HORIZON = dt.timedelta(days=7)
 CHART_DAYS = 14
 # The forecast line is drawn at most this far past the latest reading.
 FORECAST_REACH = dt.timedelta(days=7)
@@ -143,7 +141,7 @@ def at_risk(*, full_at: dt.datetime | None, visit_at: dt.datetime | None, now: d
     if full_at is None:
         return False
     if visit_at is None:
-        return full_at <= now + NO_VISIT_HORIZON
+        return full_at <= now + settings.SENSOR_ALARM_OVERFLOW_HORIZON
     return full_at < visit_at
 
 
@@ -195,7 +193,7 @@ def bin_rows(
         location_id=OuterRef("location_id"),
         waste_stream=OuterRef("waste_stream"),
         container=OuterRef("container"),
-        status__in=bins.OPEN,
+        status__in=alarm_rules.COMING,  # an unmatched pickup is no visit: no hauler is coming
         service_date__gte=OuterRef("local_today"),
     ).order_by("service_date", "window_start", "pk")
     alarms = (
@@ -390,7 +388,12 @@ def bin_detail(*, customer: Customer | None, device_id: int, now: dt.datetime) -
             interval_minutes=device.reporting_interval_minutes,
             now=now,
         ),
-        at_risk=at_risk(full_at=device.full_at, visit_at=visit_at, now=now),
+        # As the map's list: an unmatched visit is shown as the next one, but no hauler is coming to it.
+        at_risk=at_risk(
+            full_at=device.full_at,
+            visit_at=visit_at if visit is not None and visit.status in alarm_rules.COMING else None,
+            now=now,
+        ),
         readings=readings,
         forecast=forecast_line(device),
         next_visit=visit,

@@ -68,7 +68,7 @@ def operations_map(request, customer):
         "alarms": alarms,
         "alarm_total": alarm_total,
         "nearly_full_points": operations.NEARLY_FULL_POINTS,
-        "horizon_days": operations.NO_VISIT_HORIZON.days,
+        "horizon_days": settings.SENSOR_ALARM_OVERFLOW_HORIZON.days,
         "offline_intervals": settings.SENSOR_ALARM_OFFLINE_INTERVALS,
         "data_url": reverse("operations_bins") + (f"?{query}" if query else ""),
         "bin_url": reverse("operations_bin", args=[0]),
@@ -157,7 +157,7 @@ def operations_bin(request, customer, device_id: int):
         "summary": chart_summary(detail),
         "visit_window": formatting.window_label(visit.window_start, visit.window_end) if visit else "",
         "nearly_full_points": operations.NEARLY_FULL_POINTS,
-        "horizon_days": operations.NO_VISIT_HORIZON.days,
+        "horizon_days": settings.SENSOR_ALARM_OVERFLOW_HORIZON.days,
     }
     response = render(request, template, context)
     # The same URL answers a fragment to htmx and a page to a browser: caches must keep them apart.

@@ -133,7 +133,8 @@ def test_inactive_bins_and_archived_locations_are_left_off(owner_client, custome
 # --- states, colours and the forecast ring ------------------------------------------------------------------
 
 
-def test_state_by_fill_against_each_bin_mark_and_offline_after_two_intervals(owner_client, customer):
+def test_state_by_fill_against_each_bin_mark_and_offline_after_two_intervals(owner_client, customer, settings):
+    settings.SENSOR_ALARM_OVERFLOW_HORIZON = dt.timedelta(days=4)
     fine = one_bin(customer, fill=59)
     nearly = one_bin(customer, fill=60)
     full = one_bin(customer, fill=80)
@@ -160,7 +161,7 @@ def test_state_by_fill_against_each_bin_mark_and_offline_after_two_intervals(own
         "full": 1,
         "offline": 2,
         "alarm": 0,
-        "at_risk": 6,  # each that has a forecast is full in 3 days, with no visit booked
+        "at_risk": 6,  # each that has a forecast is full in 3 days, with no visit booked, within the 4-day horizon
         "total": 7,
     }
 
@@ -174,17 +175,21 @@ def test_forecast_full_before_the_next_visit_gets_the_ring(owner_client, custome
     visit(after, today + dt.timedelta(days=1), status=Pickup.Status.CANCELLED)  # not open: not its next visit
     same_day = one_bin(customer, full_in=dt.timedelta(hours=20))  # full tomorrow at 6 AM, before a 7-11 AM window
     visit(same_day, today + dt.timedelta(days=1))
-    no_visit_soon = one_bin(customer, full_in=dt.timedelta(days=6))
-    no_visit_late = one_bin(customer, full_in=dt.timedelta(days=8))
+    # With no visit coming, the overflow alarm's horizon (SENSOR_ALARM_OVERFLOW_HORIZON, 2 days) decides.
+    no_visit_soon = one_bin(customer, full_in=dt.timedelta(days=1, hours=12))
+    no_visit_late = one_bin(customer, full_in=dt.timedelta(days=3))
     not_filling = one_bin(customer, full_in=None)
+    unmatched = one_bin(customer, full_in=dt.timedelta(days=1))
+    visit(unmatched, today + dt.timedelta(days=4), status=Pickup.Status.UNMATCHED)  # no hauler is coming
     response = owner_client.get(BINS)
     risk = {device: row_of(response, device)["at_risk"] for device in (before, after, same_day)}
     assert risk == {before: 1, after: 0, same_day: 1}
+    assert row_of(response, unmatched)["at_risk"] == 1
     assert row_of(response, no_visit_soon)["at_risk"] == 1
     assert row_of(response, no_visit_late)["at_risk"] == 0
     assert row_of(response, not_filling)["at_risk"] == 0
     urgent = operations.needing_a_visit(operations.bins_in_view(customer=customer, now=NOW))
-    assert [item.id for item in urgent] == [same_day.pk, before.pk, no_visit_soon.pk]
+    assert [item.id for item in urgent] == [same_day.pk, unmatched.pk, no_visit_soon.pk, before.pk]
 
 
 def test_the_next_visit_is_from_each_location_own_today(owner_client, customer):
