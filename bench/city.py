@@ -3,8 +3,9 @@
 The city, its fill and its sensors are marketplace/demo/city.py's (seeded: the same run every time); the
 policies and the daily routing are marketplace/demo/city_policies.py's: fixed (every bin weekly on its
 weekday), threshold (today's rules), forecast + route (sensors/rules.py, as marketplace/bins.py applies
-them: each collection placed on a working day, the bins' forecasts fitted from their noisy readings), and,
-as a comment, the forecast rules on top of the weekly plans. Each working day, each of the four haulers'
+them: each collection placed on a working day, a bin due a day or two later and at its mark joining a stop
+next to it a day early, the bins' forecasts fitted from their noisy readings), and, as a comment, the
+forecast rules on top of the weekly plans. Each working day, each of the four haulers'
 collections is solved by routing.solver.solve on straight lines x ROUTING_CIRCUITY at ROUTING_SPEED_KMH (the
 production backend without a road network), for at most SOLVE_CAP_S seconds (production_time_limit_s
 below it): 4 policies x 40 days x 4 haulers = 640 solves, which keeps the run near five minutes on two cores.

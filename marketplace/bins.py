@@ -7,15 +7,22 @@ rules apply. The forecast is the fit kept on the device row (sensors/state.py, r
 through the readings since the last emptying on the bin's weekday clock (its own weekday profile of rises
 over four weeks), with the spread of the readings around it.
 
-- Collect on forecast (use_forecast): a collection is booked (auto_book) or suggested when the bin is at its
-  mark, or when the forecast says it would pass its safe level (100% less a margin of twice the forecast's
-  spread, at least 5 points) before it would otherwise be emptied: by its next visit, or sooner, the
-  hauler's working day after the coming one. A bin that can safely wait for that day waits, so it is
-  emptied nearly full rather than as soon as it is forecast to reach the mark. It is placed on the
-  coming day: the first bookable date on which a hauler works (the hauler of the bin's next visit, when it
-  has one, else the best-ranked one); booking goes through create_quote / book_quote as any booking does, and
-  the hauler's day re-plans its route when the offer is accepted. Never a second pickup: nothing is booked
-  while an open pickup of that container falls on or before that day.
+- Collect on forecast (use_forecast): a collection is booked (auto_book) or suggested for the coming day
+  (the first bookable date on which a hauler works: the hauler of the bin's next visit, when it has one,
+  else the best-ranked one) when the bin is at its mark, or when the forecast says it would pass its safe
+  level (100% less a margin of twice the forecast's spread, at least 5 points) before it would otherwise be
+  emptied: by its next visit, or sooner, the hauler's working day after the coming one. A bin that can
+  safely wait for that day waits, so it is emptied nearly full rather than as soon as it is forecast to
+  reach the mark. The day is chosen with the route in mind: a bin that must be collected within the
+  hauler's next DAY_CHOICE_DAYS working days (its deadline, rules.collect_by) but could wait past the
+  coming one is booked for the coming day all the same when it is at its mark by then and its stop adds no
+  more than EARLY_KM to that day's route (inserted between the two nearest of the hauler's yard and the
+  pickups it holds that day, insertion_km: straight lines times ROUTING_CIRCUITY), rather than driven to
+  alone a day later; it costs two queries more (the yard, the day's pickups), whatever the fleet.
+  Booking always names the coming day, the date the business and the hauler are told; it goes through
+  create_quote / book_quote as any booking does, and the hauler's day re-plans its route when the offer
+  is accepted. Never a second pickup: nothing is booked while an open pickup of that container falls on
+  or before that day.
 - Skip on forecast (use_forecast): a scheduled plan visit is skipped, at its cutoff (16:00 local the day
   before, ahead of the 17:00 reminders), when the forecast from the readings up to the cutoff says the bin
   will still be under its mark at the end of the visit after it, so skipping cannot make it overflow.
@@ -29,7 +36,9 @@ over four weeks), with the spread of the readings around it.
 """
 
 import datetime as dt
+from collections.abc import Sequence
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef
@@ -42,6 +51,8 @@ from customers.models import Customer
 from haulers.models import Hauler
 from marketplace import dispatch, matching, routes, scheduling, services
 from marketplace.models import Pickup
+from routing.distance import haversine_m
+from routing.problem import Place
 from sensors import forecast, rules, state
 from sensors.models import Device, Reading
 
@@ -54,6 +65,11 @@ DIESEL_LITRES_PER_KM = 0.9
 CO2_KG_PER_DIESEL_LITRE = 2.68
 # How far ahead the collect rule looks for a day a hauler works (a hauler working one day a week is seen).
 BOOKING_LOOKAHEAD_DAYS = 7
+# The collect rule's choice of day: the coming working day and the ones after it, this many in all. A bin
+# due within them that could wait is collected on the coming day when it is at its mark by then and its
+# stop adds no more than EARLY_KM to that day's route (a block or two from a stop already booked).
+DAY_CHOICE_DAYS = 3
+EARLY_KM = 1.0
 # The forecast fits the readings of this many days before the moment it speaks for (as sensors/state.py).
 FORECAST_DAYS = state.FILL_DAYS
 # Only a reading this recent can speak for the bin at a cutoff.
@@ -109,23 +125,61 @@ def _visit_end(visit: Pickup | None) -> dt.datetime | None:
     return None if visit is None else _window_end(visit.service_date, visit.location.timezone, visit.window_end)
 
 
-def collection_days(device: Device, *, now: dt.datetime, visit: Pickup | None) -> tuple[dt.date, dt.date] | None:
-    """The coming day a collection can be placed on and the hauler's working day after it; None: no hauler."""
+def collection_days(device: Device, *, now: dt.datetime, visit: Pickup | None) -> tuple[int, list[dt.date]] | None:
+    """The hauler a collection would go to and its working days from the coming one, DAY_CHOICE_DAYS of them;
+    None: no hauler works within the lookahead."""
     first = _first_bookable_date(device, now)
-    hauler = visit.hauler if visit is not None and visit.hauler_id else None
-    if hauler is not None:
-        day = scheduling.shift_for_holiday(first, working_days=hauler.working_days)
-        return day, scheduling.shift_for_holiday(day + dt.timedelta(days=1), working_days=hauler.working_days)
-    for offset in range(BOOKING_LOOKAHEAD_DAYS):
-        day = first + dt.timedelta(days=offset)
-        request = matching.Request.at(
-            device.location, waste_stream=device.waste_stream, container=device.container, quantity=1, service_date=day
-        )
-        ranked = matching.ranked_haulers(request)
-        if ranked:
-            working_days = Hauler.objects.values_list("working_days", flat=True).get(pk=ranked[0].hauler_id)
-            return day, scheduling.shift_for_holiday(day + dt.timedelta(days=1), working_days=working_days)
-    return None
+    hauler_id, working_days = (None, None)
+    if visit is not None and visit.hauler_id:
+        hauler_id, working_days = visit.hauler_id, visit.hauler.working_days
+    if hauler_id is None:
+        for offset in range(BOOKING_LOOKAHEAD_DAYS):
+            day = first + dt.timedelta(days=offset)
+            request = matching.Request.at(
+                device.location,
+                waste_stream=device.waste_stream,
+                container=device.container,
+                quantity=1,
+                service_date=day,
+            )
+            ranked = matching.ranked_haulers(request)
+            if ranked:
+                hauler_id = ranked[0].hauler_id
+                working_days = Hauler.objects.values_list("working_days", flat=True).get(pk=hauler_id)
+                first = day
+                break
+        else:
+            return None
+    days = [scheduling.shift_for_holiday(first, working_days=working_days)]
+    while len(days) < DAY_CHOICE_DAYS:
+        days.append(scheduling.shift_for_holiday(days[-1] + dt.timedelta(days=1), working_days=working_days))
+    return hauler_id, days
+
+
+def insertion_km(here: Place, depot: Place, stops: Sequence[Place]) -> float:
+    """The km a stop adds to a day of booked stops: inserted between the two of them nearest it (the yard
+    counting as one), on straight lines times ROUTING_CIRCUITY as matching's legs. Only the stops' places
+    are needed (not the planned order), so a day not yet routed is judged alike."""
+    places = sorted([depot, *stops], key=lambda place: haversine_m(here, place))
+    if len(places) == 1:
+        return 2 * haversine_m(here, depot) * settings.ROUTING_CIRCUITY / 1000
+    first, second = places[:2]
+    metres = haversine_m(first, here) + haversine_m(here, second) - haversine_m(first, second)
+    return metres * settings.ROUTING_CIRCUITY / 1000
+
+
+def added_km(device: Device, *, hauler_id: int, day: dt.date) -> float:
+    """What collecting the bin on `day` adds to its hauler's route: two queries (the yard, the day's bookings)."""
+    depot = Hauler.objects.values_list("depot_latitude", "depot_longitude").get(pk=hauler_id)
+    jobs = matching.day_jobs([hauler_id], day, offers=False).get(hauler_id, [])
+    here = Place(float(device.location.latitude), float(device.location.longitude))
+    return insertion_km(here, Place(float(depot[0]), float(depot[1])), [Place(j.latitude, j.longitude) for j in jobs])
+
+
+def collect_early(*, deadline: int, ready: bool, km: float | None) -> bool:
+    """Collect on the coming day: it is the deadline, or the bin is at its mark by then (`ready`) and its
+    stop adds no more than EARLY_KM to that day's route."""
+    return deadline == 0 or (ready and km is not None and km <= EARLY_KM)
 
 
 def outlook_of(device: Device, *, now: dt.datetime) -> rules.Forecast | None:
@@ -168,21 +222,26 @@ def _due_on_forecast(device: Device, outlook: rules.Forecast, now: dt.datetime) 
     can wait is "not full", whatever it reads."""
     today = scheduling.local_today(device.location.timezone, now=now)
     visit = next_visit(device, after=today)
-    mark = device.collect_at_percent
+    mark, tz_name = device.collect_at_percent, device.location.timezone
     # A cheap first look: a bin that will not reach its mark within the lookahead needs no hauler lookup.
-    horizon = _window_end(today + dt.timedelta(days=BOOKING_LOOKAHEAD_DAYS + 1), device.location.timezone)
+    horizon = _window_end(today + dt.timedelta(days=BOOKING_LOOKAHEAD_DAYS + 1), tz_name)
     if not rules.should_collect(outlook=outlook, mark=mark, next_visit_at=_visit_end(visit), next_chance_at=horizon):
         return "not full", None
-    days = collection_days(device, now=now, visit=visit)
-    if days is None:
+    found = collection_days(device, now=now, visit=visit)
+    if found is None:
         return "no hauler", None
-    day, after = days
-    if visit is not None and visit.service_date <= day:
+    hauler_id, days = found
+    if visit is not None and visit.service_date <= days[0]:
         return "already booked", None
-    chance = _window_end(after, device.location.timezone)
-    if not rules.should_collect(outlook=outlook, mark=mark, next_visit_at=_visit_end(visit), next_chance_at=chance):
+    chances = [_window_end(day, tz_name) for day in days]
+    deadline = rules.collect_by(outlook=outlook, mark=mark, chances=chances, next_visit_at=_visit_end(visit))
+    if deadline is None:
         return "not full", None
-    return "due", day
+    ready = outlook.level_at(chances[0]) >= mark
+    km = added_km(device, hauler_id=hauler_id, day=days[0]) if deadline > 0 and ready else None
+    if not collect_early(deadline=deadline, ready=ready, km=km):
+        return "not full", None  # it can wait for a day its hauler passes nearer, up to its deadline
+    return "due", days[0]
 
 
 def _book(device: Device, *, day: dt.date, now: dt.datetime, suggestion: Reading, any_open_blocks: bool) -> str:
@@ -233,8 +292,8 @@ def evaluate_device(*, device_id: int, now: dt.datetime | None = None) -> str:
             return "already booked"
         # Placed like a forecast booking: on the first bookable day a hauler works (a full bin on Friday
         # evening is booked for Monday, not refused for the weekend).
-        days = collection_days(device, now=now, visit=None)
-        day, suggestion = (days[0] if days else _first_bookable_date(device, now)), full_since(device)
+        found = collection_days(device, now=now, visit=None)
+        day, suggestion = (found[1][0] if found else _first_bookable_date(device, now)), full_since(device)
     else:
         outcome, day = _due_on_forecast(device, outlook, now)
         if day is None:

@@ -12,8 +12,11 @@ fitted line, and at least MIN_MARGIN points.
 
 - Collect on forecast: collect at the coming chance (the next working day) when the bin is at its mark now,
   or when waiting would let it pass its safe level before it would otherwise be emptied: by its next visit
-  or, sooner, the chance after the coming one. Otherwise it waits, and fills further: a bin is emptied
-  as full as it safely can be, not as soon as it is forecast to reach the mark.
+  or, sooner, the chance after the coming one (should_collect). Over more chances, collect_by gives the
+  bin's deadline: the last chance before the one it would pass its safe level by; the market
+  (marketplace/bins.py) collects a bin due in a day or two early when it is at its mark by the coming
+  chance and its stop is next to that day's route. Otherwise it waits, and fills further: a bin is
+  emptied as full as it safely can be, not as soon as it is forecast to reach the mark.
 - Skip on forecast: a visit can be skipped when the bin will still be under its mark at the visit after it,
   so skipping cannot make it overflow.
 - Without a forecast (too few readings since the last emptying, or the rule turned off) the thresholds
@@ -21,6 +24,7 @@ fitted line, and at least MIN_MARGIN points.
 """
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sensors import forecast
@@ -143,6 +147,27 @@ def should_collect(
     """
     emptied_by = next_chance_at if next_visit_at is None else min(next_visit_at, next_chance_at)
     return outlook.level >= mark or outlook.level_at(emptied_by) >= outlook.safe_level
+
+
+def collect_by(
+    *, outlook: Forecast, mark: float, chances: Sequence[dt.datetime], next_visit_at: dt.datetime | None = None
+) -> int | None:
+    """The last of the coming chances (the ends of the working days' windows, earliest first) by which the bin
+    must be collected: 0 when it is at its mark, else the chance before the first it would pass its safe level
+    by. None when it can wait past them all, or for its next visit: it is not due yet.
+
+    collect_by(...) == 0 is should_collect over the first two chances; more chances tell a bin due in a day or
+    two (one that may be collected early where that is cheap) from one that is not due.
+    """
+    if outlook.level >= mark:
+        return 0
+    for index, chance in enumerate(chances[1:], 1):
+        if next_visit_at is not None and next_visit_at <= chance:
+            # The visit comes first and empties it, unless the bin passes its safe level before then.
+            return index - 1 if outlook.level_at(next_visit_at) >= outlook.safe_level else None
+        if outlook.level_at(chance) >= outlook.safe_level:
+            return index - 1
+    return None
 
 
 def can_skip(*, outlook: Forecast, mark: float, visit_after_at: dt.datetime | None) -> bool:

@@ -9,9 +9,12 @@ cutoff; the hauler plans its routes that evening) which bins are collected that 
   at most) is under skip_below; plus a collection on the coming day for a bin a reading showed at its mark;
 - forecast: the rules of sensors/rules.py as marketplace/bins.py applies them, with each bin's forecast fitted
   by sensors/rules.py's fit from its readings (the line since the last emptying on the weekday clock of its
-  last four weeks): on demand (no plan), collect when should_collect says so;
-- forecast_plan: the same rules on top of the weekly plan: can_skip decides the plan visit, should_collect
-  adds a collection before it when the bin would pass its safe level first.
+  last four weeks): on demand (no plan), collect when the coming day is the bin's deadline (rules.collect_by
+  over its hauler's next bins.DAY_CHOICE_DAYS working days: at its mark, or it would pass its safe level
+  by the day after), and a day early a bin due by then that is at its mark on the coming day and adds no
+  more than bins.EARLY_KM to its hauler's stops that day (bins.insertion_km, as production judges it);
+- forecast_plan: the same rules on top of the weekly plan: can_skip decides the plan visit, the collect
+  rule adds a collection before it when the bin would pass its safe level first.
 Each working day (Monday to Friday) every hauler's collections are solved with routing.solver.solve as
 production's routes.plan_day does: its trucks, their shifts and capacity, tipping trips, each bin's window.
 A bin is emptied at its planned arrival; a stop the router could not fit waits for the next working day.
@@ -28,6 +31,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from marketplace import bins
 from marketplace.capacity import capacity_units
 from marketplace.demo import city as city_model
 from marketplace.routes import TIP_MINUTES, service_seconds
@@ -123,12 +127,31 @@ def next_working_day(day: dt.date) -> dt.date:
     return day
 
 
+def working_days(day: dt.date, count: int) -> list[dt.date]:
+    """`day` (a working day) and the working days after it, `count` in all."""
+    found = [day]
+    while len(found) < count:
+        found.append(next_working_day(found[-1]))
+    return found
+
+
 def decide(
-    policy: str, city: list[city_model.Bin], sensors: Sensors, *, now: dt.datetime, day: dt.date, flagged: set[int]
+    policy: str,
+    city: list[city_model.Bin],
+    sensors: Sensors,
+    *,
+    now: dt.datetime,
+    day: dt.date,
+    flagged: set[int],
+    waiting: set[int] | frozenset[int] = frozenset(),
 ) -> set[int]:
-    """The bins the policy collects on `day`, decided at `now` (16:00 the day before) from readings alone."""
+    """The bins the policy collects on `day`, decided at `now` (16:00 the day before) from readings alone.
+
+    `waiting` are the bins already on `day` (decided, not yet routed): the forecast policies place a bin that
+    could wait by what it adds to its hauler's stops that day, as marketplace/bins.py does."""
     chosen = set()
-    after = next_working_day(day)
+    choice = working_days(day, bins.DAY_CHOICE_DAYS)
+    early: list[tuple[int, int, bool]] = []  # (deadline, bin, at its mark on the day): due, not on its deadline
     for item in city:
         b = item.index
         on_plan = item.weekday == day.weekday()
@@ -161,10 +184,23 @@ def decide(
         if policy == "forecast_plan":
             ahead = (item.weekday - day.weekday()) % 7
             next_visit = _at(day + dt.timedelta(days=ahead), window_end)
-        if rules.should_collect(
-            outlook=outlook, mark=item.mark, next_visit_at=next_visit, next_chance_at=_at(after, window_end)
-        ):
+        chances = [_at(chance, window_end) for chance in choice]
+        deadline = rules.collect_by(outlook=outlook, mark=item.mark, chances=chances, next_visit_at=next_visit)
+        if deadline == 0:
             chosen.add(b)
+        elif deadline is not None:
+            early.append((deadline, b, outlook.level_at(chances[0]) >= item.mark))
+    # The bins that must go are on the day first; one that could wait joins them where it adds next to nothing.
+    stops: dict[int, list[Place]] = {}
+    for b in sorted(chosen | set(waiting)):
+        stops.setdefault(nearest_depot(city[b]), []).append(Place(city[b].lat, city[b].lng))
+    for deadline, b, ready in sorted(early):
+        hauler = nearest_depot(city[b])
+        here, depot = Place(city[b].lat, city[b].lng), Place(*DEPOTS[hauler][1:])
+        km = bins.insertion_km(here, depot, stops.get(hauler, []))
+        if bins.collect_early(deadline=deadline, ready=ready, km=km):
+            chosen.add(b)
+            stops.setdefault(hauler, []).append(here)
     return chosen
 
 
@@ -263,7 +299,7 @@ def simulate(
             if h == DECIDE_HOUR - 1 and tomorrow.weekday() < 5:
                 # The warm-up runs the weekly round for every policy, so all start the measured weeks alike.
                 rule = policy if d + 1 >= city_model.WARM_UP_DAYS else "fixed"
-                waiting |= decide(rule, city, sensors, now=moment, day=tomorrow, flagged=flagged)
+                waiting |= decide(rule, city, sensors, now=moment, day=tomorrow, flagged=flagged, waiting=waiting)
                 planned[d + 1], routed[d + 1] = _plan(
                     city, waiting, haulers, sensors, moment, route=route, time_limit=time_limit, backend=backend,
                     seed=d, outcome=outcome if d + 1 >= city_model.WARM_UP_DAYS else None,

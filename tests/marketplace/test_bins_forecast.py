@@ -10,8 +10,9 @@ import time_machine
 from django.core import mail
 
 from core.transitions import history
-from marketplace import dispatch, routes, tasks
+from marketplace import bins, dispatch, routes, tasks
 from marketplace.models import Notification, Offer, Pickup
+from routing.problem import Place
 from tests import factories
 from tests.marketplace.test_bins import device_at, plan_visit, read
 
@@ -210,3 +211,38 @@ def test_readings_after_the_cutoff_do_not_move_the_forecast(location, weekday_ha
     visit.refresh_from_db()
     assert visit.status == Pickup.Status.SKIPPED
     assert history(visit).last().reason.startswith("The sensor read 45% at the cutoff")
+
+
+# --- The day, chosen with the route in mind ---------------------------------------------------
+
+
+def test_a_stop_adds_what_it_takes_to_go_by_it_between_its_two_nearest_neighbours():
+    yard, west, east = Place(30.0, -97.80), Place(30.30, -97.75), Place(30.30, -97.73)
+    between = Place(30.30, -97.74)
+    assert bins.insertion_km(between, yard, [west, east]) == pytest.approx(0, abs=0.01)  # on the way
+    aside = Place(30.31, -97.74)
+    assert 1.0 < bins.insertion_km(aside, yard, [west, east]) < 3.5  # a kilometre up and back, times circuity
+    assert bins.insertion_km(between, yard, []) > 80  # out from the yard, 33 km away, and back
+
+
+def _neighbour_on(hauler, day, *, north_m: float):
+    """A pickup the hauler holds on `day` at a location `north_m` metres north of downtown's centroid."""
+    spot = factories.LocationFactory(zip_code="78701")
+    spot.latitude = float(spot.latitude) + north_m / 111_000
+    spot.save(update_fields=["latitude"])
+    return factories.PickupFactory(location=spot, hauler=hauler, service_date=day)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("north_m", "outcome"), [(100, "booked"), (None, "not full"), (5_000, "not full")])
+def test_a_bin_due_tuesday_and_at_its_mark_by_monday_joins_a_monday_stop_next_to_it(
+    location, weekday_hauler, friday, run_on_commit, north_m, outcome
+):
+    # 60% and 8% a day: 84% by Monday 17:00, 92% by Tuesday's (still safe), past 95% by Wednesday's: due Tuesday.
+    device = device_at(location)
+    fill_line(device, level_now=60, rate_per_day=8, now=FRIDAY_LATE)
+    if north_m is not None:
+        _neighbour_on(weekday_hauler, MONDAY, north_m=north_m)
+    assert run_on_commit(tasks.evaluate_device, device.pk) == outcome
+    booked = Pickup.objects.filter(device=device)
+    assert [pickup.service_date for pickup in booked] == ([MONDAY] if outcome == "booked" else [])

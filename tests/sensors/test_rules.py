@@ -142,3 +142,26 @@ def test_the_row_keeps_the_weekday_clock_and_spread():
     assert kept.level == pytest.approx(fit.level)
     assert kept.level_at(fit.at + dt.timedelta(days=2)) == pytest.approx(fit.level_at(fit.at + dt.timedelta(days=2)))
     assert kept.safe_level == fit.safe_level
+
+
+CHANCES = [NOW + dt.timedelta(days=days, hours=9) for days in (1, 2, 3)]  # the next three working days' ends
+
+
+@pytest.mark.parametrize(
+    ("level", "rate", "next_visit_at", "deadline"),
+    [
+        (80, 0, None, 0),  # at its mark: the coming chance
+        (60, 15, None, 0),  # 96 by the second chance, past 95%: only the coming one is safe
+        (60, 12, None, 1),  # 88 by the second chance, 100 by the third: the second is its deadline
+        (50, 10, None, None),  # 84 by the third chance: past its mark, yet safe, so not due within them
+        (65, 15, NOW + dt.timedelta(hours=12), None),  # its visit empties it first
+        (60, 15, NOW + dt.timedelta(days=2, hours=20), 0),  # the visit comes after it would pass its safe level
+    ],
+)
+def test_the_deadline_is_the_last_chance_before_the_bin_would_pass_its_safe_level(level, rate, next_visit_at, deadline):
+    found = rules.collect_by(outlook=outlook(level, rate), mark=80, chances=CHANCES, next_visit_at=next_visit_at)
+    assert found == deadline
+    # Over two chances it is the rule that collects now.
+    forecast_now, visit = outlook(level, rate), next_visit_at
+    collect = rules.should_collect(outlook=forecast_now, mark=80, next_visit_at=visit, next_chance_at=CHANCES[1])
+    assert collect is (rules.collect_by(outlook=forecast_now, mark=80, chances=CHANCES[:2], next_visit_at=visit) == 0)

@@ -116,3 +116,26 @@ def test_a_day_is_routed_within_windows_and_capacity(city):
     assert sorted(b for r in solution.routes for b in r.stop_ids) == sorted(loads)
     problem = policies.day_problem(city, loads, hauler=0)
     assert check(problem, solution, backend=backend) == []  # the router's own check: windows, shifts, capacity
+
+
+def test_a_bin_due_a_day_later_joins_tomorrows_stop_next_to_it_not_one_far_away(city):
+    tuesday = dt.date(2026, 3, 24)
+    now = dt.datetime(2026, 3, 23, 16, tzinfo=city_model.TZ)
+    base = dataclasses.replace(city[0], window=city_model.ALL_DAY, weekday=4)
+    place = [(0.0, 0.0), (0.001, 0.0), (0.0, 0.045)]  # a stop, one 110 m north of it, one 4.5 km east
+    bins = [
+        dataclasses.replace(base, index=k, lat=base.lat + north, lng=base.lng + east)
+        for k, (north, east) in enumerate(place)
+    ]
+    assert len({policies.nearest_depot(item) for item in bins}) == 1  # one hauler's day
+    sensors = policies.Sensors(3)
+    rising(sensors, 0, now=now, level=65, per_day=25)  # past its safe level by Wednesday: Tuesday it is
+    # 80% by Tuesday 17:00, 90% by Wednesday's, past 95% by Thursday's: due by Wednesday, at its mark Tuesday.
+    rising(sensors, 1, now=now, level=70, per_day=10)
+    rising(sensors, 2, now=now, level=70, per_day=10)
+    chosen = policies.decide("forecast", bins, sensors, now=now, day=tuesday, flagged=set())
+    assert chosen == {0, 1}  # bin 2 waits for Wednesday, emptied fuller
+    quiet = policies.Sensors(3)  # bin 0 sent nothing: no stop is booked beside bin 1
+    for b in (1, 2):
+        rising(quiet, b, now=now, level=70, per_day=10)
+    assert policies.decide("forecast", bins, quiet, now=now, day=tuesday, flagged=set()) == set()
