@@ -172,20 +172,30 @@ def battery_low(device: Device, *, now: dt.datetime) -> Verdict:
     return Verdict(device.pk, Alarm.Kind.BATTERY_LOW, True, detail)
 
 
-def temperature(device: Device, reading: Reading | None) -> Verdict:
-    """The latest reading is hot enough to be a fire."""
+# An open fire or tilt alarm closes only this far back under its threshold: a reading hovering at the line
+# (a hot afternoon, a bin leaning on a kerb) would otherwise open and close it, telling people each time.
+TEMPERATURE_CLEARS_BELOW = 5
+TILT_CLEARS_BELOW = 10
+
+
+def _holds(value, threshold, *, is_open: bool, clears_below) -> bool:
+    return value is not None and value >= (threshold - clears_below if is_open else threshold)
+
+
+def temperature(device: Device, reading: Reading | None, *, is_open: bool = False) -> Verdict:
+    """The latest reading is hot enough to be a fire (an open alarm holds until it is 5 °C under the line)."""
     degrees = reading.temperature_c if reading is not None else None
-    hot = degrees is not None and degrees >= settings.SENSOR_ALARM_TEMPERATURE_C
+    hot = _holds(degrees, settings.SENSOR_ALARM_TEMPERATURE_C, is_open=is_open, clears_below=TEMPERATURE_CLEARS_BELOW)
     detail = ""
     if hot:
         detail = f"It read {degrees} °C at {local(reading.measured_at, device.location.timezone)}: a possible fire."
     return Verdict(device.pk, Alarm.Kind.TEMPERATURE, hot, detail, {"temperature_c": str(degrees) if hot else None})
 
 
-def tilt(device: Device, reading: Reading | None) -> Verdict:
-    """The latest reading says the bin is knocked over (or lifted and left)."""
+def tilt(device: Device, reading: Reading | None, *, is_open: bool = False) -> Verdict:
+    """The latest reading says the bin is knocked over, or lifted and left (an open alarm holds until 10° under)."""
     degrees = reading.tilt_degrees if reading is not None else None
-    tipped = degrees is not None and degrees >= settings.SENSOR_ALARM_TILT_DEGREES
+    tipped = _holds(degrees, settings.SENSOR_ALARM_TILT_DEGREES, is_open=is_open, clears_below=TILT_CLEARS_BELOW)
     detail = ""
     if tipped:
         at = local(reading.measured_at, device.location.timezone)
@@ -267,8 +277,8 @@ def sensor_verdicts(devices: list[Device], *, scope: QuerySet, alarms: OpenAlarm
         verdicts += [
             offline(device, now=now),
             battery_low(device, now=now),
-            temperature(device, reading),
-            tilt(device, reading),
+            temperature(device, reading, is_open=(device.pk, Alarm.Kind.TEMPERATURE) in alarms),
+            tilt(device, reading, is_open=(device.pk, Alarm.Kind.TILT) in alarms),
         ]
         verdict = impossible(device, alarms.get((device.pk, Alarm.Kind.IMPOSSIBLE_VALUE)), rising.get(device.pk, []))
         if verdict is not None:

@@ -107,6 +107,21 @@ def test_fire_and_tilt_come_from_the_latest_reading_only(device):
 
 
 @pytest.mark.django_db
+def test_an_open_fire_or_tilt_alarm_holds_until_well_under_its_line(device):
+    add(device, (1, 40), temperature_c=Decimal("67.0"), tilt_degrees=40)
+    assert not verdicts(device)[K.TEMPERATURE].active and not verdicts(device)[K.TILT].active  # none open yet
+
+    alarms.open_alarm(device=device, kind=K.TEMPERATURE, detail="It read 75 °C.", now=NOW)
+    alarms.open_alarm(device=device, kind=K.TILT, detail="It leaned 80°.", now=NOW)
+    found = verdicts(device)
+    assert found[K.TEMPERATURE].active and found[K.TILT].active  # 67 °C and 40° hover near 70 and 45
+
+    add(device, (0, 41), temperature_c=Decimal("64.9"), tilt_degrees=34)
+    found = verdicts(device)
+    assert not found[K.TEMPERATURE].active and not found[K.TILT].active
+
+
+@pytest.mark.django_db
 def test_fill_rising_faster_than_a_bin_can_fill_for_hours_is_an_impossible_value(device, settings):
     settings.SENSOR_ALARM_MAX_FILL_PER_HOUR = 30
     # Emptied (90% to 0%) two and a half hours ago, then 40 points an hour, read every half hour.
