@@ -41,7 +41,7 @@ from collections.abc import Sequence
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from core.enqueue import enqueue
@@ -80,18 +80,15 @@ def latest_reading(device: Device) -> Reading | None:
     return device.readings.order_by("-measured_at").first()
 
 
-def _open_pickup(device: Device, today: dt.date) -> Pickup | None:
-    return (
-        Pickup.objects.filter(
-            location_id=device.location_id,
-            waste_stream=device.waste_stream,
-            container=device.container,
-            status__in=OPEN,
-            service_date__gte=today,
-        )
-        .order_by("service_date")
-        .first()
+def pickups_of(device: Device) -> QuerySet[Pickup]:
+    """The pickups of the container a device watches: same location, stream and container."""
+    return Pickup.objects.filter(
+        location_id=device.location_id, waste_stream=device.waste_stream, container=device.container
     )
+
+
+def _open_pickup(device: Device, today: dt.date) -> Pickup | None:
+    return pickups_of(device).filter(status__in=OPEN, service_date__gte=today).order_by("service_date").first()
 
 
 def next_visit(device: Device, *, after: dt.date) -> Pickup | None:

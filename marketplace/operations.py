@@ -364,13 +364,8 @@ def bin_detail(*, customer: Customer | None, device_id: int, now: dt.datetime) -
     visit = bins.next_visit(device, after=today)
     visit_at = visit_starts(visit.service_date, visit.window_start, zone) if visit else None
     history = list(
-        Pickup.objects.filter(
-            location_id=device.location_id,
-            waste_stream=device.waste_stream,
-            container=device.container,
-            status__in=PAST,
-            service_date__lte=today,
-        )
+        bins.pickups_of(device)
+        .filter(status__in=PAST, service_date__lte=today)
         .select_related("hauler")
         .order_by("-service_date", "-pk")[:HISTORY]
     )

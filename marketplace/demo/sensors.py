@@ -248,14 +248,9 @@ def _next_visit(plan: ServicePlan | None, now: dt.datetime) -> Pickup | None:
 
 def _completed_pickups(device: Device, start: dt.datetime, end: dt.datetime) -> list[dt.datetime]:
     return sorted(
-        Pickup.objects.filter(
-            location_id=device.location_id,
-            waste_stream=device.waste_stream,
-            container=device.container,
-            status=Pickup.Status.COMPLETED,
-            completed_at__gt=start,
-            completed_at__lte=end,
-        ).values_list("completed_at", flat=True)
+        bins.pickups_of(device)
+        .filter(status=Pickup.Status.COMPLETED, completed_at__gt=start, completed_at__lte=end)
+        .values_list("completed_at", flat=True)
     )
 
 
