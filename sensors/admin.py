@@ -18,6 +18,9 @@ from sensors.models import Alarm, Device, Integration, Reading
 RULES = ("collect_at_percent", "skip_below_percent", "auto_book", "use_forecast", "active")
 NETWORK = ("external_id", "model")
 HARDWARE = ("kind", "capacity_multiplier", "compactions_when_full", "reporting_interval_minutes")
+IDENTITY = ("serial", "location", "waste_stream", "container")
+# What ingest and the forecast keep on the row: shown, never edited.
+STATE = ("last_reading_at", "last_fill_percent", "full_at", "battery_empty_at")
 
 
 class DeviceAdminForm(forms.ModelForm):
@@ -51,10 +54,10 @@ class DeviceAddForm(DeviceAdminForm):
 
     class Meta:
         model = Device
-        fields = ("serial", "location", "waste_stream", "container", *RULES)
+        fields = (*IDENTITY, *RULES)
 
 
-ADD_FIELDS = ("serial", "location", "waste_stream", "container", *RULES)
+ADD_FIELDS = (*IDENTITY, *RULES)
 
 
 @admin.register(Device)
@@ -74,33 +77,8 @@ class DeviceAdmin(admin.ModelAdmin):
     list_filter = ("active", "auto_book", "waste_stream", "container")
     list_select_related = ("location",)
     search_fields = ("serial", "location__name", "location__customer__name")
-    fields = (
-        "serial",
-        "location",
-        "waste_stream",
-        "container",
-        *RULES,
-        *NETWORK,
-        *HARDWARE,
-        "token_hint",
-        "created_at",
-        "last_reading_at",
-        "last_fill_percent",
-        "full_at",
-        "battery_empty_at",
-    )
-    readonly_fields = (
-        "serial",
-        "location",
-        "waste_stream",
-        "container",
-        "token_hint",
-        "created_at",
-        "last_reading_at",
-        "last_fill_percent",
-        "full_at",
-        "battery_empty_at",
-    )
+    readonly_fields = (*IDENTITY, "token_hint", "created_at", *STATE)
+    fields = (*IDENTITY, *RULES, *NETWORK, *HARDWARE, "token_hint", "created_at", *STATE)
     raw_id_fields = ("location",)
     actions = ["rotate_tokens"]
 
