@@ -28,6 +28,7 @@ django.setup()
 import numpy as np  # noqa: E402
 from django.conf import settings  # noqa: E402
 
+from bench.common import STARTED, progress, report  # noqa: E402
 from marketplace.demo import city as city_model  # noqa: E402
 from marketplace.demo import city_policies  # noqa: E402
 from routing.distance import StraightLine  # noqa: E402
@@ -41,15 +42,6 @@ LABELS = {
     "forecast": "forecast + route",
     "forecast_plan": "forecast on the weekly plans",
 }
-STARTED = time.perf_counter()
-
-
-def progress(message: str) -> None:
-    print(f"[{time.perf_counter() - STARTED:7.1f}s] {message}", file=sys.stderr, flush=True)
-
-
-def report(name: str, value) -> None:
-    print(f"BENCH {name} {value}", flush=True)
 
 
 def main() -> int:

@@ -37,10 +37,8 @@ import django
 django.setup()
 
 from django.conf import settings  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test.utils import setup_databases, teardown_databases  # noqa: E402
 
-from config.celery import app as celery_app  # noqa: E402
+from bench.common import STARTED, progress, report, throwaway_database  # noqa: E402
 from core import geo  # noqa: E402
 from customers.models import Customer, ServiceLocation  # noqa: E402
 from haulers.models import Credential, DisposalSite, Hauler, Rate, ServiceZip, Truck  # noqa: E402
@@ -55,15 +53,6 @@ WINDOWS = [((7, 0), (17, 0))] * 2 + [((7, 0), (11, 0)), ((11, 0), (15, 0)), ((13
 CONTAINERS = ["dumpster_2yd", "dumpster_4yd", "dumpster_4yd", "dumpster_6yd", "cart_96gal"]
 # The east-side industrial ZIPs where hauling yards cluster (Montopolis, Del Valle, the airport, Springdale).
 DEPOT_ZIPS = ["78741", "78744", "78724", "78725", "78721", "78742", "78617"]
-STARTED = time.perf_counter()
-
-
-def progress(message: str) -> None:
-    print(f"[{time.perf_counter() - STARTED:7.1f}s] {message}", file=sys.stderr, flush=True)
-
-
-def report(name: str, value) -> None:
-    print(f"BENCH {name} {value}", flush=True)
 
 
 def austin_zips() -> list[geo.ZipInfo]:
@@ -175,16 +164,7 @@ def run_day(requests: list[tuple], *, route_aware: bool, booked: int) -> tuple[f
 
 
 def main() -> int:
-    if connection.vendor != "postgresql":
-        print("make bench needs PostgreSQL: set DATABASE_URL=postgres://...", file=sys.stderr)
-        return 2
-    settings.DEBUG = False
-    celery_app.conf.task_always_eager = False  # re-plans are run here, explicitly, not queued
-    celery_app.conf.broker_url = "memory://"
-    connection.settings_dict["TEST"]["NAME"] = BENCH_DATABASE
-    progress(f"creating and migrating {BENCH_DATABASE}")
-    old_config = setup_databases(verbosity=0, interactive=False, serialized_aliases=set())
-    try:
+    with throwaway_database(BENCH_DATABASE):  # re-plans are run here, explicitly, not queued
         rng = random.Random(SEED)
         requests = build_market(rng, austin_zips())
         results = {}
@@ -194,9 +174,6 @@ def main() -> int:
                 results[scenario, aware] = run_day(requests, route_aware=aware, booked=booked)
         progress("the book alone, to see what the new requests add")
         book_km, _ = run_day(requests[:BOOKED], route_aware=False, booked=BOOKED)
-    finally:
-        progress(f"dropping {BENCH_DATABASE}")
-        teardown_databases(old_config, verbosity=0)
     for scenario, label in (("book", f"{BOOKED} booked + {PICKUPS - BOOKED} new"), ("all_new", f"{PICKUPS} new")):
         (depot_km, depot_left), (aware_km, aware_left) = results[scenario, False], results[scenario, True]
         print(f"# {label}: depot distance {depot_km:.0f} km ({depot_left} unroutable), "

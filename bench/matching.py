@@ -55,6 +55,7 @@ from django.test.utils import CaptureQueriesContext, setup_databases, teardown_d
 from django.utils import timezone  # noqa: E402
 
 from bench import geography, market  # noqa: E402
+from bench.common import STARTED, progress, report, require_postgresql  # noqa: E402
 from bench.load import Loader  # noqa: E402
 from core import geo  # noqa: E402
 from marketplace import matching  # noqa: E402
@@ -66,15 +67,6 @@ QUERIES = 200
 MIN_HAULERS_PER_QUERY_ZIP = 30
 REPEATS = 5
 ZIP_INDEX = "service_zip_unique_per_hauler"
-STARTED = time.perf_counter()
-
-
-def progress(message: str) -> None:
-    print(f"[{time.perf_counter() - STARTED:7.1f}s] {message}", file=sys.stderr, flush=True)
-
-
-def report(name: str, value) -> None:
-    print(f"BENCH {name} {value}", flush=True)
 
 
 @contextmanager
@@ -202,13 +194,8 @@ def plan_outline(plan: str) -> str:
 
 
 def main() -> int:
-    if connection.vendor != "postgresql":
-        print("make bench needs PostgreSQL: set DATABASE_URL=postgres://...", file=sys.stderr)
-        return 2
+    require_postgresql(BENCH_DATABASE)
     settings.DEBUG = False  # no query log on the timed path (CaptureQueriesContext forces it where it counts)
-    if connection.settings_dict["NAME"] == BENCH_DATABASE:
-        print(f"DATABASE_URL must not name {BENCH_DATABASE}, the bench's own throwaway database", file=sys.stderr)
-        return 2
     connection.settings_dict["TEST"]["NAME"] = BENCH_DATABASE
     builds, results, rows = {}, {}, {}
     with timed("create and migrate database", builds):

@@ -31,13 +31,12 @@ import django
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_databases, teardown_databases  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from config.celery import app as celery_app  # noqa: E402
+from bench.common import STARTED, progress, report, throwaway_database  # noqa: E402
 from core import geo  # noqa: E402
 from core.models import User  # noqa: E402
 from customers.models import Customer, ServiceLocation  # noqa: E402
@@ -56,15 +55,6 @@ STEP = dt.timedelta(hours=2)
 STREAMS = ["trash", "trash", "recycling", "cardboard", "organics"]
 CONTAINERS = ["cart_96gal", "dumpster_2yd", "dumpster_4yd", "dumpster_6yd", "dumpster_8yd"]
 ALARM_KINDS = [Alarm.Kind.OFFLINE, Alarm.Kind.BATTERY_LOW, Alarm.Kind.OVERFLOW_RISK, Alarm.Kind.TILT]
-STARTED = time.perf_counter()
-
-
-def progress(message: str) -> None:
-    print(f"[{time.perf_counter() - STARTED:7.1f}s] {message}", file=sys.stderr, flush=True)
-
-
-def report(name: str, value) -> None:
-    print(f"BENCH {name} {value}", flush=True)
 
 
 def austin() -> list[geo.ZipInfo]:
@@ -192,19 +182,7 @@ def time_the_map(client: Client, bins: int) -> tuple[float, float, float, int]:
 
 
 def main() -> int:
-    if connection.vendor != "postgresql":
-        print("make bench needs PostgreSQL: set DATABASE_URL=postgres://...", file=sys.stderr)
-        return 2
-    if connection.settings_dict["NAME"] == BENCH_DATABASE:
-        print(f"DATABASE_URL must not name {BENCH_DATABASE}, the bench's own throwaway database", file=sys.stderr)
-        return 2
-    settings.DEBUG = False  # no query log on the timed path
-    celery_app.conf.task_always_eager = False
-    celery_app.conf.broker_url = "memory://"
-    connection.settings_dict["TEST"]["NAME"] = BENCH_DATABASE
-    progress(f"creating and migrating {BENCH_DATABASE}")
-    old_config = setup_databases(verbosity=0, interactive=False, serialized_aliases=set())
-    try:
+    with throwaway_database(BENCH_DATABASE):
         rng = random.Random(14)
         now = timezone.now()
         Customer.objects.bulk_create(Customer(name=f"Bench business {n}") for n in range(BUSINESSES))
@@ -241,9 +219,6 @@ def main() -> int:
         business = Customer.objects.order_by("pk").first()
         plan = operations.bin_rows(customer=business, now=timezone.now()).explain(analyze=True)
         print(f"One business's bins ({GROWN // BUSINESSES}) (EXPLAIN ANALYZE):\n{plan}", file=sys.stderr)
-    finally:
-        progress(f"dropping {BENCH_DATABASE}")
-        teardown_databases(old_config, verbosity=0)
     if grown_queries != queries:
         print(f"the map ran {queries} queries at {BINS} bins but {grown_queries} at {GROWN}", file=sys.stderr)
         return 1

@@ -34,13 +34,12 @@ import django
 
 django.setup()
 
-from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_databases, teardown_databases  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from config.celery import app as celery_app  # noqa: E402
+from bench.common import STARTED, progress, report, throwaway_database  # noqa: E402
 from customers.models import Customer, ServiceLocation  # noqa: E402
 from sensors import integrations  # noqa: E402
 from sensors import services as sensor_services  # noqa: E402
@@ -55,15 +54,6 @@ FLEET = 1_000
 MULTI_BATCHES = 12
 MULTI_BATCH_SIZE = 5_000
 STEP = dt.timedelta(minutes=2)
-STARTED = time.perf_counter()
-
-
-def progress(message: str) -> None:
-    print(f"[{time.perf_counter() - STARTED:7.1f}s] {message}", file=sys.stderr, flush=True)
-
-
-def report(name: str, value) -> None:
-    print(f"BENCH {name} {value}", flush=True)
 
 
 def make_device(serial: str):
@@ -161,20 +151,8 @@ def post(client: Client, body: bytes, url: str = URL) -> dict:
 
 
 def main() -> int:
-    if connection.vendor != "postgresql":
-        print("make bench needs PostgreSQL: set DATABASE_URL=postgres://...", file=sys.stderr)
-        return 2
-    if connection.settings_dict["NAME"] == BENCH_DATABASE:
-        print(f"DATABASE_URL must not name {BENCH_DATABASE}, the bench's own throwaway database", file=sys.stderr)
-        return 2
-    settings.DEBUG = False  # no query log on the timed path
     # Rules are queued, not run here (see the module docstring), whatever REDIS_URL says.
-    celery_app.conf.task_always_eager = False
-    celery_app.conf.broker_url = "memory://"
-    connection.settings_dict["TEST"]["NAME"] = BENCH_DATABASE
-    progress(f"creating and migrating {BENCH_DATABASE}")
-    old_config = setup_databases(verbosity=0, interactive=False, serialized_aliases=set())
-    try:
+    with throwaway_database(BENCH_DATABASE):
         span = STEP * BATCHES * BATCH_SIZE
         start = timezone.now() - span - dt.timedelta(hours=1)
         assert span < sensor_services.MAX_AGE, "the readings must all be recent enough to be accepted"
@@ -207,9 +185,6 @@ def main() -> int:
         multi_stored = Reading.objects.filter(device__external_id__startswith="eui-bench-").count()
         newest = Device.objects.filter(external_id=external_ids[-1]).values_list("last_reading_at", flat=True).get()
         expected_newest = multi_start + STEP * (MULTI_BATCHES * (MULTI_BATCH_SIZE // FLEET) - 1)
-    finally:
-        progress(f"dropping {BENCH_DATABASE}")
-        teardown_databases(old_config, verbosity=0)
 
     if accepted != stored or stored != BATCHES * BATCH_SIZE:
         print(f"expected {BATCHES * BATCH_SIZE} readings stored, got {stored} ({accepted} accepted)", file=sys.stderr)
