@@ -11,7 +11,8 @@ from pathlib import Path
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
-from config import env
+from config import env, sentry
+from config.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -57,6 +58,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so every answer (a redirect to https too) carries the request id and its log line times it all.
+    "core.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -332,11 +335,21 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
     X_FRAME_OPTIONS = "DENY"
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env.choice("LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO")},
-    # The Stripe client logs every request at INFO; its errors reach us as exceptions anyway.
-    "loggers": {"stripe": {"level": "WARNING"}},
-}
+# --- Operations: logs, errors, metrics, the proxy in front (config/logging.py, sentry.py, metrics.py) ---------
+# One JSON object a line in production, with the request id that follows a request into its tasks.
+LOG_FORMAT = env.choice("LOG_FORMAT", ("json", "console"), "json" if PRODUCTION else "console")
+LOG_LEVEL = env.choice("LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
+# The worker and beat log as LOGGING says, not in Celery's own format (config/celery.py).
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Errors (web and tasks) to Sentry when set; without it the SDK is not even started.
+SENTRY_DSN = env.string("SENTRY_DSN", "")
+SENTRY_ENVIRONMENT = env.string("SENTRY_ENVIRONMENT", DJANGO_ENV)
+SENTRY_TRACES_SAMPLE_RATE = float(env.decimal("SENTRY_TRACES_SAMPLE_RATE", "0", minimum="0", maximum="1"))
+if SENTRY_DSN:
+    sentry.start(dsn=SENTRY_DSN, environment=SENTRY_ENVIRONMENT, traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE)
+# /metrics/ (Prometheus) answers a staff session or `Authorization: Bearer <METRICS_TOKEN>`; others get a 404.
+METRICS_TOKEN = env.string("METRICS_TOKEN", "")
+# The login rate limits (allauth) count the same client address as the API's (NUM_PROXIES above): the
+# X-Forwarded-For entry the nearest trusted proxy added (deploy/nginx: one proxy, so the last entry).
+ALLAUTH_TRUSTED_PROXY_COUNT = REST_FRAMEWORK["NUM_PROXIES"]

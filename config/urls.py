@@ -3,7 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from config import health
+from config import health, metrics
 
 admin.site.site_header = "HaulMatch administration"
 admin.site.site_title = "HaulMatch admin"
@@ -17,6 +17,7 @@ urlpatterns = [
     path("billing/", include("billing.urls")),
     path("healthz/", health.healthz, name="healthz"),
     path("readyz/", health.readyz, name="readyz"),
+    path("metrics/", metrics.metrics, name="metrics"),  # Prometheus: staff or METRICS_TOKEN
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("api/", include("marketplace.api.urls")),

@@ -12,10 +12,15 @@ from celery import current_app
 from celery.app.task import Task
 from django.db import transaction
 
+import core.request_id
+
 
 def enqueue(name: str, *args) -> None:
     """Send the task registered as `name` with `args` after the current transaction commits (at once outside one)."""
-    transaction.on_commit(functools.partial(registered(name).delay, *args))
+    # The id of the request (or task) enqueueing it goes with the message, so the task logs under it too.
+    request_id = core.request_id.current.get()
+    headers = {core.request_id.TASK_HEADER: request_id} if request_id else None
+    transaction.on_commit(functools.partial(registered(name).apply_async, args, headers=headers))
 
 
 def registered(name: str) -> Task:
