@@ -8,12 +8,13 @@ again, with the same key) and RequestRefused (a definite no; nothing was made). 
 elsewhere (the local stand-in in development and tests).
 """
 
-import json
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 import stripe
 from django.conf import settings
+
+from core import jsonlimits
 
 
 class PaymentDeclined(Exception):
@@ -358,7 +359,7 @@ def verify_event(*, payload: bytes, signature: str) -> dict:
         stripe.WebhookSignature.verify_header(
             payload.decode("utf-8"), signature, settings.STRIPE_WEBHOOK_SECRET, settings.STRIPE_WEBHOOK_TOLERANCE
         )
-        event = json.loads(payload)
+        event = jsonlimits.loads(payload)  # bounded nesting: a RecursionError would be a 500
     except (ValueError, stripe.SignatureVerificationError) as exc:
         raise BadSignature(str(exc)) from exc
     if not isinstance(event, dict) or not event.get("id") or not event.get("type"):

@@ -163,7 +163,8 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # Bounded JSON: size per view, nesting depth, finite numbers, no control characters (a 400, never a 500).
+    "DEFAULT_PARSER_CLASSES": ["marketplace.api.parsers.BoundedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     # Service errors (ValidationError, Conflict, NotFound) become 400, 409 and 404 here, once.
     "EXCEPTION_HANDLER": "marketplace.api.errors.exception_handler",

@@ -31,8 +31,14 @@ class CoordinateField(serializers.DecimalField):
         super().__init__(
             max_digits=9, decimal_places=6, min_value=-limit, max_value=limit, coerce_to_string=False, **kwargs
         )
+        self.limit = limit
 
     def validate_precision(self, value):
+        # The range first: rounding 1e300 to six places needs more digits than Decimal holds (a 500).
+        if value > self.limit:
+            self.fail("max_value", max_value=self.limit)
+        if value < -self.limit:
+            self.fail("min_value", min_value=-self.limit)
         return super().validate_precision(value.quantize(Decimal("0.000001"), rounding=ROUND_HALF_UP))
 
 

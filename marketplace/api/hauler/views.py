@@ -6,7 +6,6 @@ selector, serializes; errors rise to marketplace.api.errors.
 """
 
 from drf_spectacular.utils import extend_schema
-from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
@@ -15,6 +14,7 @@ from haulers.models import Hauler
 from marketplace import dispatch, selectors, services
 from marketplace.api.common import INVALID, NOT_JSON, UNAUTHENTICATED, PagedView, Pages, error_response
 from marketplace.api.hauler import serializers as h
+from marketplace.api.parsers import CheckedFormParser, CheckedMultiPartParser
 
 
 class IsHaulerMember(BasePermission):
@@ -165,7 +165,7 @@ class JobDetailView(HaulerView):
 class JobCompleteView(HaulerView):
     """Recording that a job was done."""
 
-    parser_classes = [MultiPartParser, FormParser]  # the photo is a file
+    parser_classes = [CheckedMultiPartParser, CheckedFormParser]  # the photo is a file
 
     @extend_schema(
         tags=["hauler jobs"],

@@ -1,0 +1,112 @@
+"""Reading JSON from strangers: bounded nesting, finite numbers, and text without control characters.
+
+The standard library's parser recurses once per level of nesting, so `"[" * 5000` exhausts the
+interpreter's stack (a RecursionError, not a ValueError) before any limit of ours could look at the
+result. The depth is therefore measured on the text first, without recursion: strings are blanked out,
+only brackets are kept, and innermost pairs are peeled off one level per pass (each pass is one regular
+expression over the remaining brackets, so the cost is a few linear scans in C, never a Python loop per
+character). Only text whose nesting is known to be shallow reaches `json.loads`.
+
+Control characters are refused in every string (keys too) because nothing a person or a sensor means
+to send holds them: a NUL inside a time slips past Python's ISO 8601 parser (any character may separate
+the date from the time), PostgreSQL refuses NUL in text columns (a 500 at save), and escape codes end up
+in logs and admin pages. A lone surrogate (`"\\ud800"`) is refused too: it is not text and cannot be
+encoded to UTF-8 for the database.
+"""
+
+import json
+import math
+import re
+from typing import Any
+
+# Far beyond any body the API documents (an uplink message is about 5 deep), far below the stack.
+MAX_DEPTH = 64
+
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_INNERMOST = re.compile(r"\[\]|\{\}")
+# C0 controls except tab, newline and carriage return; DEL; lone surrogates.
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+# Raw JSON cannot hold a C0 control unescaped (json.loads refuses it), so a body without one of these
+# escapes (or a raw DEL) has no string to walk; the walk runs only when one appears.
+_MAY_HOLD_CONTROL = re.compile(r"\\u00[01]|\\u007[fF]|\\[uU][dD][89a-fA-F]|\\[bf]|\x7f")
+
+
+class JSONRefused(ValueError):
+    """Text that is not JSON we take: malformed, too deeply nested, or with a number no machine holds."""
+
+
+def nesting_exceeds(text: str, limit: int = MAX_DEPTH) -> bool:
+    """Whether the arrays and objects in JSON text nest deeper than `limit`, found without recursion.
+
+    Unbalanced brackets count as too deep: the parser would recurse into them before finding the fault.
+    """
+    brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
+    for _ in range(limit):
+        if not brackets:
+            return False
+        brackets, peeled = _INNERMOST.subn("", brackets)
+        if not peeled:
+            return True
+    return bool(brackets)
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e400 parses to infinity, which no field can hold
+        raise JSONRefused(f"The number {text[:20]} is too large.")
+    return value
+
+
+def _no_constant(name: str):
+    raise JSONRefused(f"{name} is not a JSON number.")
+
+
+def loads(text: str | bytes, *, max_depth: int = MAX_DEPTH) -> Any:
+    """Parse JSON text nested at most `max_depth` deep, refusing NaN, Infinity and numbers too large for a float."""
+    if isinstance(text, bytes | bytearray):
+        text = text.decode("utf-8")  # a UnicodeDecodeError is a ValueError, as a parse error is
+    if nesting_exceeds(text, max_depth):
+        raise JSONRefused(f"Arrays and objects may nest at most {max_depth} deep (or the brackets do not match).")
+    return json.loads(text, parse_float=_finite, parse_constant=_no_constant)
+
+
+def _where(path: list) -> str:
+    shown = ""
+    for step in path:
+        shown += f"[{step}]" if type(step) is int else (f".{step}" if shown else str(step))
+    return shown
+
+
+def control_character(data: Any, *, text: str | None = None) -> tuple[list, str] | None:
+    """The first string (or key) in parsed JSON holding a control character: (its path, a sentence), else None.
+
+    Given the raw `text`, the walk is skipped when the text cannot hold one (the common case, and a
+    5,000-reading batch has tens of thousands of strings).
+    """
+    if text is not None and not _MAY_HOLD_CONTROL.search(text):
+        return None
+    stack: list[tuple[list, Any]] = [([], data)]
+    while stack:
+        path, value = stack.pop()
+        if type(value) is str:
+            found = _CONTROL.search(value)
+            if found:
+                return path, _sentence(path, found.group())
+        elif type(value) is dict:
+            for key in value:
+                found = _CONTROL.search(key)
+                if found:
+                    return path, _sentence([*path, key.encode("unicode_escape").decode()], found.group())
+            # Pushed last to first, so the walk meets them in order and names the first one.
+            stack.extend(([*path, key], value[key]) for key in reversed(value))
+        elif type(value) is list:
+            stack.extend(([*path, index], value[index]) for index in range(len(value) - 1, -1, -1))
+    return None
+
+
+def _sentence(path: list, character: str) -> str:
+    code = f"U+{ord(character):04X}"
+    what = "a lone surrogate" if 0xD800 <= ord(character) <= 0xDFFF else "a control character"
+    where = f" (at {_where(path)})" if len(path) > 1 else ""
+    return f"Holds {what} ({code}){where}; send plain text."
