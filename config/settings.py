@@ -221,6 +221,8 @@ CELERY_BEAT_SCHEDULE = {
     "retry-refunds": {"task": "billing.retry_refunds", "schedule": timedelta(minutes=15)},
     # Mondays 06:00 UTC: last week's paid jobs go out to haulers.
     "run-payouts": {"task": "billing.run_payouts", "schedule": crontab(minute=0, hour=6, day_of_week=1)},
+    # Outbound webhooks whose next attempt is due (a lost delivery task included).
+    "retry-webhooks": {"task": "marketplace.retry_webhooks", "schedule": timedelta(minutes=1)},
 }
 
 # --- Market -----------------------------------------------------------------------------
@@ -324,6 +326,22 @@ PAYMENT_FAILURES_BEFORE_PAUSE = env.integer("PAYMENT_FAILURES_BEFORE_PAUSE", 3, 
 INVOICE_GRACE = env.duration("INVOICE_GRACE", "2d")
 # A pickup the hauler missed credits the business this much (0 turns it off).
 MISSED_PICKUP_CREDIT_CENTS = env.integer("MISSED_PICKUP_CREDIT_CENTS", 2500, minimum=0)
+
+# --- Outbound webhooks ------------------------------------------------------------------
+# One attempt waits this long (seconds) for the receiver's answer.
+WEBHOOK_TIMEOUT_SECONDS = env.integer("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1, maximum=30)
+# A failed delivery is tried again after each of these delays (the last one repeating) ...
+WEBHOOK_RETRY_SCHEDULE = [
+    env.duration(f"WEBHOOK_RETRY_{n}", d) for n, d in enumerate(("1m", "5m", "30m", "2h", "6h", "12h"), 1)
+]
+# ... until this long after the event (the last attempt falls exactly then); after that it has failed.
+WEBHOOK_RETRY_FOR = env.duration("WEBHOOK_RETRY_FOR", "1d")
+# After a secret is rotated, the old one keeps signing (a second v1 signature) this long by default.
+WEBHOOK_SECRET_OVERLAP = env.duration("WEBHOOK_SECRET_OVERLAP", "1d")
+# Private, loopback and reserved addresses are refused in production (a webhook must not reach the
+# platform's own network); development, tests and the demo deliver to 127.0.0.1.
+WEBHOOK_ALLOW_PRIVATE_URLS = env.boolean("WEBHOOK_ALLOW_PRIVATE_URLS", default=not PRODUCTION)
+WEBHOOK_REQUIRE_HTTPS = env.boolean("WEBHOOK_REQUIRE_HTTPS", default=PRODUCTION)
 
 # --- Security (production) --------------------------------------------------------------
 if PRODUCTION:

@@ -24,7 +24,7 @@ from core.transitions import history
 from customers.models import Membership as CustomerMembership
 from haulers.models import Credential
 from haulers.models import Membership as HaulerMembership
-from marketplace import sms
+from marketplace import sms, webhooks
 from marketplace.models import Delivery, Notification, NotificationPreference, Offer, Pickup, ServicePlan
 from sensors.models import Alarm, Reading
 
@@ -324,6 +324,7 @@ def send(kind: str, object_id: int) -> int:
     obj = spec.model.objects.filter(pk=object_id).first()
     if obj is None:
         return 0
+    webhooks.emit_notice(kind=kind, obj=obj)  # the same event, to the endpoints that subscribed to it
     subject = Template(spec.subject).render(Context({"obj": obj, "DAY": SUBJECT_DATE}, autoescape=False))
     url = spec.url(obj)
     why = spec.why(obj) if spec.why else ""

@@ -17,6 +17,7 @@ from billing import charges, refunds
 from billing.models import Payment
 from billing.stripe_gateway import GatewayError, configured
 from core.enqueue import enqueue
+from marketplace import webhooks
 from marketplace.models import Pickup
 
 
@@ -35,6 +36,7 @@ def _attempt(payment: Payment | None, *, now: dt.datetime | None = None) -> Paym
         return payment  # Stripe unreachable: the retry sweep tries again
     if payment.status == Payment.Status.FAILED and payment.attempts > declines:
         enqueue("marketplace.notify", "payment_failed", payment.pk)
+    webhooks.emit_payment(payment=payment)  # succeeded, or this attempt failed (once per attempt)
     return payment
 
 
@@ -103,6 +105,7 @@ def issue_invoices(*, today: dt.date | None = None) -> list:
         invoice = charges.issue_invoice(customer=group[0].customer, month=last_month, lines=lines)
         if invoice is not None:
             invoices.append(invoice)
+            webhooks.emit_invoice(invoice=invoice)
             _attempt(Payment.objects.filter(invoice=invoice).first())
     return invoices
 

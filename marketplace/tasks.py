@@ -23,6 +23,7 @@ from marketplace import (
     plans,
     reliability,
     routes,
+    webhooks,
 )
 from sensors import state as sensor_state
 
@@ -172,3 +173,22 @@ def plan_day(hauler_id: int, day: str) -> int:
     """Re-plan a hauler's day after it changed (solves within ROUTE_SOLVE_SECONDS); returns the km planned."""
     plan = routes.plan_day(hauler_id=hauler_id, day=dt.date.fromisoformat(day))
     return round(plan.distance_m / 1000)
+
+
+# --- Outbound webhooks ---
+
+
+@shared_task(name="marketplace.deliver_webhook")
+def deliver_webhook(delivery_id: int) -> str:
+    """Send one webhook delivery if it is due (claimed under its row lock); returns its status."""
+    delivery = webhooks.deliver(delivery_id=delivery_id)
+    return delivery.status if delivery else "not due"
+
+
+@shared_task(name="marketplace.retry_webhooks")
+def retry_webhooks() -> int:
+    """Beat, every minute: each webhook delivery due a (re)try gets a task of its own."""
+    due = webhooks.due_delivery_ids()
+    for delivery_id in due:
+        deliver_webhook.delay(delivery_id)
+    return len(due)

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from marketplace.api import auth, docs, integrations, sensors
+from marketplace.api import webhooks as webhook_api
 from marketplace.api.business import views as business
 from marketplace.api.hauler import fleet
 from marketplace.api.hauler import routes as hauler_routes
@@ -45,5 +46,21 @@ urlpatterns += [
         "v1/integrations/things-stack/uplink/",
         integrations.ThingsStackUplinkView.as_view(),
         name="integration-things-stack-uplink",
+    ),
+]
+# Outbound webhooks: a business's or a hauler's endpoints, their secrets, test events and delivery logs.
+urlpatterns += [
+    path("v1/webhooks/endpoints/", webhook_api.EndpointListView.as_view(), name="webhook-endpoints"),
+    path("v1/webhooks/endpoints/<int:id>/", webhook_api.EndpointDetailView.as_view(), name="webhook-endpoint"),
+    path(
+        "v1/webhooks/endpoints/<int:id>/rotate-secret/",
+        webhook_api.EndpointRotateView.as_view(),
+        name="webhook-endpoint-rotate",
+    ),
+    path("v1/webhooks/endpoints/<int:id>/test/", webhook_api.EndpointTestView.as_view(), name="webhook-endpoint-test"),
+    path(
+        "v1/webhooks/endpoints/<int:id>/deliveries/",
+        webhook_api.DeliveryListView.as_view(),
+        name="webhook-endpoint-deliveries",
     ),
 ]

@@ -1,4 +1,4 @@
-"""The market's records: quotes, pickups and their offers and proof, plans, routes, notifications."""
+"""The market's records: quotes, pickups and their offers and proof, plans, routes, notifications, webhooks."""
 
 from marketplace.models.notifications import Delivery, Notification, NotificationPreference
 from marketplace.models.pickups import (
@@ -14,6 +14,7 @@ from marketplace.models.pickups import (
 )
 from marketplace.models.plans import PlanPause, ServicePlan
 from marketplace.models.routes import DayPlan, Route, RouteStop
+from marketplace.models.webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "MAX_QUANTITY",
@@ -32,5 +33,7 @@ __all__ = [
     "ServicePlan",
     "ServiceProof",
     "UnmetDemand",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "proof_upload_path",
 ]

@@ -2,6 +2,7 @@
 
 from django.urls import include, path
 
+from marketplace.web import webhooks
 from marketplace.web.accounts import views as accounts
 from marketplace.web.business import bins
 from marketplace.web.business import views as business
@@ -24,6 +25,10 @@ urlpatterns = [
     path("notifications/", accounts.notification_list, name="notifications"),
     path("notifications/preferences/", accounts.notification_preferences, name="notification_preferences"),
     path("locations/<int:location_id>/sensors/", bins.location_sensors, name="location_sensors"),
+    # Outbound webhooks (the hauler's are under /hauler/webhooks/).
+    path("webhooks/", webhooks.business_webhooks, name="webhooks"),
+    path("webhooks/<int:endpoint_id>/", webhooks.business_webhook, name="webhook"),
+    path("webhooks/<int:endpoint_id>/<str:action>/", webhooks.business_webhook_action, name="webhook_action"),
     path("hauler/", include("marketplace.web.hauler.urls")),
     path("operations/", operations.operations_map, name="operations_map"),
     path("operations/bins.json", operations.operations_bins, name="operations_bins"),

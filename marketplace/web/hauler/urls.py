@@ -3,6 +3,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
+from marketplace.web import webhooks
 from marketplace.web.hauler import area, day, dispatcher, trucks, views
 
 urlpatterns = [
@@ -33,4 +34,8 @@ urlpatterns = [
     path("routes/replan/", dispatcher.replan, name="hauler_route_replan"),
     path("routes/assign/", dispatcher.assign, name="hauler_route_assign"),
     path("routes/<int:truck_id>/sheet/", dispatcher.route_sheet, name="hauler_route_sheet"),
+    # Outbound webhooks (marketplace/web/webhooks.py serves both sides).
+    path("webhooks/", webhooks.hauler_webhooks, name="hauler_webhooks"),
+    path("webhooks/<int:endpoint_id>/", webhooks.hauler_webhook, name="hauler_webhook"),
+    path("webhooks/<int:endpoint_id>/<str:action>/", webhooks.hauler_webhook_action, name="hauler_webhook_action"),
 ]

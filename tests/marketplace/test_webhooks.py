@@ -1,0 +1,489 @@
+"""Outbound webhooks: signed, retried on a schedule, rotated with an overlap, emitted once, refused where they must
+not go, and each organisation's own. Deliveries go to a real HTTP server on loopback (tests/webhook_receiver.py)."""
+
+import datetime as dt
+import json
+import re
+from pathlib import Path
+
+import pytest
+import time_machine
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from billing.models import Invoice, Payment
+from marketplace import notifications, webhooks
+from marketplace.models import WebhookDelivery, WebhookEndpoint
+from tests import factories
+from tests.webhook_receiver import serving
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+ENDPOINTS = "/api/v1/webhooks/endpoints/"
+
+
+def readme_verify():
+    """The verification snippet exactly as the README prints it."""
+    code = re.search(r"```python\n(import hashlib.*?def verify\(.*?)```", README.read_text(), re.S).group(1)
+    assert len(code.strip().splitlines()) <= 10
+    namespace = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    return namespace["verify"]
+
+
+def api_for(user) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    return client
+
+
+def endpoint_for(owner, url: str, events=("pickup.completed",)) -> WebhookEndpoint:
+    return webhooks.create_endpoint(owner=owner, url=url, events=list(events), by=None)
+
+
+def sent(delivery: WebhookDelivery) -> WebhookDelivery:
+    delivery.refresh_from_db()
+    return delivery
+
+
+@pytest.fixture
+def receiver():
+    with serving() as running:
+        yield running
+
+
+@pytest.fixture
+def business(customer):
+    return customer
+
+
+@pytest.fixture
+def pickup(business, location, in_area_hauler):
+    return factories.PickupFactory(customer=business, location=location, hauler=in_area_hauler)
+
+
+# --- Signing and verifying ------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_readme_snippet_verifies_a_real_delivery_and_refuses_a_forgery(business, receiver, run_on_commit):
+    endpoint = endpoint_for(business, receiver.url, events=["bin.full"])
+
+    deliveries = run_on_commit(
+        webhooks.emit, event_type="bin.full", owner=business, data={"bin": {"fill_percent": 91}}, key="reading:7"
+    )
+
+    (request,) = receiver.wait_for(1)
+    verify = readme_verify()
+    header = request.headers["HaulMatch-Signature"]
+    assert re.fullmatch(r"t=\d+,v1=[0-9a-f]{64}", header)
+    assert verify(request.body, header, endpoint.secret)
+    assert not verify(request.body, header, "whsec_someone_else")
+    assert not verify(request.body.replace(b"91", b"19"), header, endpoint.secret)
+    assert not verify(request.body, header.replace("t=", "t=1"), endpoint.secret)  # another time, another MAC
+    body = json.loads(request.body)
+    assert body == {
+        "id": deliveries[0].event_id,
+        "type": "bin.full",
+        "created": body["created"],
+        "data": {"bin": {"fill_percent": 91}},
+    }
+    assert body["created"].endswith("Z")
+    assert request.headers["HaulMatch-Event-Id"] == body["id"]
+    assert request.headers["Content-Type"] == "application/json"
+    assert sent(deliveries[0]).status == WebhookDelivery.Status.DELIVERED
+    assert deliveries[0].response_code == 200
+    assert deliveries[0].response_excerpt == '{"received": true}'
+
+
+@pytest.mark.django_db
+def test_an_old_signature_is_refused_by_the_snippet(business, receiver, run_on_commit):
+    endpoint = endpoint_for(business, receiver.url)
+    with time_machine.travel(timezone.now() - dt.timedelta(minutes=10), tick=False):
+        run_on_commit(webhooks.emit, event_type="pickup.completed", owner=business, data={}, key="1")
+    (request,) = receiver.wait_for(1)
+    assert not readme_verify()(request.body, request.headers["HaulMatch-Signature"], endpoint.secret)
+
+
+# --- Retries ----------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_failing_endpoint_is_retried_on_the_schedule_for_a_day_then_given_up(business, receiver, run_on_commit):
+    receiver.answers = [500]
+    endpoint_for(business, receiver.url)
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as clock:
+        (delivery,) = run_on_commit(webhooks.emit, event_type="pickup.completed", owner=business, data={}, key="9")
+        offsets = []
+        while sent(delivery).status == WebhookDelivery.Status.PENDING:
+            offsets.append(delivery.next_attempt_at - start)
+            clock.move_to(delivery.next_attempt_at)
+            assert webhooks.due_delivery_ids() == [delivery.pk]
+            webhooks.deliver(delivery_id=delivery.pk)
+
+    minutes = [offset.total_seconds() / 60 for offset in offsets]
+    # first try at once; then after 1 min, 5, 30, 2 h, 6 h, 12 h; the last try a day after the event
+    assert minutes == [1, 6, 36, 156, 516, 1236, 1440]
+    assert delivery.status == WebhookDelivery.Status.FAILED
+    assert delivery.attempts == 8 == len(receiver.requests)
+    assert delivery.next_attempt_at is None
+    assert delivery.response_code == 500
+    assert delivery.error == "The endpoint answered 500; only a 2xx answer counts as received."
+    assert delivery.response_excerpt == "Internal trouble? here"  # a NUL is not kept
+    # every attempt carried the same event and body
+    assert len({r.headers["HaulMatch-Event-Id"] for r in receiver.requests}) == 1
+    assert len({r.body for r in receiver.requests}) == 1
+    assert [r.headers["HaulMatch-Attempt"] for r in receiver.requests] == [str(n) for n in range(1, 9)]
+
+
+@pytest.mark.django_db
+def test_a_retry_that_is_answered_delivers_and_a_delivered_one_is_not_sent_again(business, receiver, run_on_commit):
+    receiver.answers = [503, 204]
+    endpoint_for(business, receiver.url)
+    (delivery,) = run_on_commit(webhooks.emit, event_type="pickup.completed", owner=business, data={}, key="3")
+    assert sent(delivery).status == WebhookDelivery.Status.PENDING
+    assert webhooks.deliver(delivery_id=delivery.pk) is None  # not due for a minute
+
+    with time_machine.travel(delivery.next_attempt_at + dt.timedelta(seconds=1)):
+        webhooks.deliver(delivery_id=delivery.pk)
+        assert webhooks.deliver(delivery_id=delivery.pk) is None
+
+    assert sent(delivery).status == WebhookDelivery.Status.DELIVERED
+    assert (delivery.attempts, delivery.response_code, delivery.error) == (2, 204, "")
+    assert len(receiver.requests) == 2
+
+
+@pytest.mark.django_db
+def test_a_redirect_is_not_followed_and_a_silent_endpoint_times_out(business, receiver, run_on_commit, settings):
+    settings.WEBHOOK_TIMEOUT_SECONDS = 1
+    receiver.answers = [302, (200, 2.5)]
+    endpoint_for(business, receiver.url)
+    (first,) = run_on_commit(webhooks.emit, event_type="pickup.completed", owner=business, data={}, key="r")
+    assert sent(first).error == "The endpoint answered 302; only a 2xx answer counts as received."
+
+    (second,) = run_on_commit(webhooks.emit, event_type="pickup.completed", owner=business, data={}, key="s")
+    assert sent(second).status == WebhookDelivery.Status.PENDING
+    assert second.error == "No answer within 1 seconds."
+    assert second.response_code is None
+    assert len(receiver.requests) == 2  # the redirect's target was never asked
+
+
+@pytest.mark.django_db
+def test_nothing_listening_is_a_failed_attempt_in_words(business, run_on_commit):
+    endpoint_for(business, "http://127.0.0.1:9/hooks")  # the discard port: nothing answers
+    (delivery,) = run_on_commit(webhooks.emit, event_type="pickup.completed", owner=business, data={}, key="x")
+    assert sent(delivery).status == WebhookDelivery.Status.PENDING
+    assert delivery.error.startswith("Could not connect: ")
+
+
+# --- Rotation -------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_after_a_rotation_both_secrets_sign_until_the_overlap_ends(business, receiver, run_on_commit):
+    endpoint = endpoint_for(business, receiver.url)
+    old = endpoint.secret
+    endpoint = webhooks.rotate_secret(endpoint=endpoint, by=None, overlap=dt.timedelta(hours=2))
+    new = endpoint.secret
+    assert new != old and new.startswith("whsec_")
+    verify = readme_verify()
+
+    run_on_commit(webhooks.emit, event_type="pickup.completed", owner=business, data={}, key="a")
+    during = receiver.wait_for(1)[0]
+    assert during.headers["HaulMatch-Signature"].count("v1=") == 2
+    assert verify(during.body, during.headers["HaulMatch-Signature"], old)
+    assert verify(during.body, during.headers["HaulMatch-Signature"], new)
+
+    with time_machine.travel(timezone.now() + dt.timedelta(hours=2, seconds=1)):
+        run_on_commit(webhooks.emit, event_type="pickup.completed", owner=business, data={}, key="b")
+        after = receiver.wait_for(2)[1]
+        assert after.headers["HaulMatch-Signature"].count("v1=") == 1
+        assert verify(after.body, after.headers["HaulMatch-Signature"], new)
+        assert not verify(after.body, after.headers["HaulMatch-Signature"], old)
+
+
+@pytest.mark.django_db
+def test_a_rotation_without_overlap_retires_the_old_secret_at_once(business, receiver, run_on_commit):
+    endpoint = endpoint_for(business, receiver.url)
+    old = endpoint.secret
+    webhooks.rotate_secret(endpoint=endpoint, by=None, overlap=dt.timedelta(0))
+    run_on_commit(webhooks.emit, event_type="pickup.completed", owner=business, data={}, key="a")
+    (request,) = receiver.wait_for(1)
+    assert not readme_verify()(request.body, request.headers["HaulMatch-Signature"], old)
+
+
+# --- Emission -------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_emitting_the_same_happening_twice_records_and_sends_it_once(business, receiver, run_on_commit):
+    endpoint_for(business, receiver.url)
+    first = run_on_commit(webhooks.emit, event_type="pickup.completed", owner=business, data={"n": 1}, key="p:5")
+    again = run_on_commit(webhooks.emit, event_type="pickup.completed", owner=business, data={"n": 2}, key="p:5")
+    assert [d.pk for d in first] == [d.pk for d in again]
+    assert WebhookDelivery.objects.count() == 1
+    assert len(receiver.wait_for(1)) == 1
+    assert json.loads(receiver.requests[0].body)["data"] == {"n": 1}
+
+
+@pytest.mark.django_db
+def test_only_active_endpoints_subscribed_to_the_event_get_it(business, receiver, run_on_commit, other_business):
+    endpoint_for(business, receiver.url, events=["pickup.completed"])
+    endpoint_for(business, receiver.url + "?other", events=["payment.failed"])
+    off = endpoint_for(business, receiver.url + "?off", events=["pickup.completed"])
+    webhooks.update_endpoint(endpoint=off, by=None, active=False)
+    endpoint_for(other_business, receiver.url + "?theirs", events=["pickup.completed"])
+
+    deliveries = run_on_commit(webhooks.emit, event_type="pickup.completed", owner=business, data={}, key="1")
+
+    assert len(deliveries) == 1
+    assert [r.path for r in receiver.wait_for(1)] == ["/hooks/haulmatch"]
+
+
+@pytest.mark.django_db
+def test_a_rolled_back_change_sends_nothing(business, receiver, django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    endpoint_for(business, receiver.url)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(RuntimeError), transaction.atomic():
+        webhooks.emit(event_type="pickup.completed", owner=business, data={}, key="1")
+        raise RuntimeError("the booking failed")
+    assert WebhookDelivery.objects.count() == 0
+    assert receiver.requests == []
+
+
+@pytest.mark.django_db
+def test_the_market_s_notices_emit_their_events_to_the_business_and_the_hauler(
+    business, pickup, in_area_hauler, receiver, run_on_commit
+):
+    endpoint_for(business, receiver.url + "?business", events=["pickup.completed", "pickup.booked"])
+    endpoint_for(in_area_hauler, receiver.url + "?hauler", events=["pickup.completed"])
+    pickup.completed_at = timezone.now()
+    pickup.save()
+
+    run_on_commit(notifications.send, "pickup_completed", pickup.pk)
+    run_on_commit(notifications.send, "pickup_completed", pickup.pk)  # a retried notify task: nothing new
+
+    requests = {r.path.split("?")[1]: json.loads(r.body) for r in receiver.wait_for(2)}
+    assert len(receiver.requests) == 2
+    mine, theirs = requests["business"]["data"]["pickup"], requests["hauler"]["data"]["pickup"]
+    assert requests["business"]["type"] == requests["hauler"]["type"] == "pickup.completed"
+    assert mine["id"] == theirs["id"] == pickup.pk
+    assert mine["status"] == "scheduled"  # the factory's status: the payload is the row as it was sent
+    assert mine["price_cents"] == 3_000 and "payout_cents" not in mine
+    assert theirs["payout_cents"] == 2_400 and "price_cents" not in theirs
+    assert theirs["location"]["street"] == pickup.location.street and "street" not in mine["location"]
+    assert mine["hauler"] == {"id": in_area_hauler.pk, "name": in_area_hauler.name}
+    assert mine["window_start"].endswith("Z") and mine["completed_at"].endswith("Z")
+    assert mine["service_date"] == pickup.service_date.isoformat()
+    assert mine["url"].endswith(f"/pickups/{pickup.pk}/")
+
+
+@pytest.mark.django_db
+def test_payments_and_invoices_emit_with_money_in_cents(business, receiver, run_on_commit):
+    endpoint_for(business, receiver.url, events=["payment.succeeded", "payment.failed", "invoice.issued"])
+    invoice = Invoice.objects.create(
+        customer=business, month=dt.date(2026, 11, 1), number="HM-2026-11-0001", subtotal_cents=9_000, total_cents=9_000
+    )
+    payment = Payment.objects.create(
+        customer=business, invoice=invoice, description="November", amount_cents=9_000, status="failed", attempts=1
+    )
+    run_on_commit(webhooks.emit_payment, payment=payment)
+    run_on_commit(webhooks.emit_payment, payment=payment)  # the same attempt: once
+    payment.attempts, payment.status, payment.paid_at = 2, Payment.Status.SUCCEEDED, timezone.now()
+    run_on_commit(webhooks.emit_payment, payment=payment)
+    run_on_commit(webhooks.emit_invoice, invoice=invoice)
+
+    bodies = [json.loads(r.body) for r in receiver.wait_for(3)]
+    assert [b["type"] for b in bodies] == ["payment.failed", "payment.succeeded", "invoice.issued"]
+    assert bodies[0]["data"]["payment"]["amount_cents"] == 9_000
+    assert bodies[0]["data"]["payment"]["invoice"] == invoice.pk
+    assert bodies[1]["data"]["payment"]["paid_at"].endswith("Z")
+    assert bodies[2]["data"]["invoice"] | {"issued_at": None, "url": None} == {
+        "id": invoice.pk,
+        "number": "HM-2026-11-0001",
+        "month": "2026-11",
+        "status": "open",
+        "subtotal_cents": 9_000,
+        "credit_cents": 0,
+        "total_cents": 9_000,
+        "currency": "usd",
+        "issued_at": None,
+        "url": None,
+    }
+
+
+# --- Where webhooks may go ------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8000/hook",
+        "http://localhost/hook",
+        "http://10.1.2.3/hook",
+        "http://192.168.0.10/hook",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]/hook",
+        "http://[fd00::1]/hook",
+        "http://0.0.0.0/hook",
+    ],
+)
+def test_private_and_loopback_addresses_are_refused_in_production(customer_owner, settings, url):
+    settings.WEBHOOK_ALLOW_PRIVATE_URLS = False
+    answer = api_for(customer_owner).post(ENDPOINTS, {"url": url, "events": ["pickup.completed"]}, format="json")
+    assert answer.status_code == 400, answer.content
+    assert "public addresses only" in answer.json()["url"][0]
+    assert WebhookEndpoint.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_production_wants_https_and_no_credentials_in_the_url(customer_owner, settings):
+    settings.WEBHOOK_REQUIRE_HTTPS = True
+    api = api_for(customer_owner)
+    plain = api.post(ENDPOINTS, {"url": "http://93.184.215.14/hook", "events": ["bin.full"]}, format="json")
+    assert plain.status_code == 400 and "https://" in plain.json()["url"][0]
+    creds = api.post(ENDPOINTS, {"url": "https://me:pw@93.184.215.14/hook", "events": ["bin.full"]}, format="json")
+    assert creds.status_code == 400 and "password" in creds.json()["url"][0]
+    ok = api.post(ENDPOINTS, {"url": "https://93.184.215.14/hook", "events": ["bin.full"]}, format="json")
+    assert ok.status_code == 201
+
+
+@pytest.mark.django_db
+def test_an_endpoint_that_later_points_inward_is_not_sent_to(business, receiver, run_on_commit, settings):
+    endpoint_for(business, receiver.url)  # allowed when registered (development)
+    settings.WEBHOOK_ALLOW_PRIVATE_URLS = False
+    (delivery,) = run_on_commit(webhooks.emit, event_type="pickup.completed", owner=business, data={}, key="1")
+    assert "public addresses only" in sent(delivery).error
+    assert receiver.requests == []
+
+
+# --- The API: who may, and whose ------------------------------------------------------
+
+
+@pytest.fixture
+def other_business(db):
+    return factories.CustomerMembershipFactory(customer__name="Rival Diner").customer
+
+
+@pytest.mark.django_db
+def test_the_api_registers_shows_the_secret_once_changes_tests_logs_and_removes(customer_owner, receiver):
+    api = api_for(customer_owner)
+    created = api.post(
+        ENDPOINTS, {"url": receiver.url, "events": ["pickup.missed", "bin.full"], "description": "ERP"}, format="json"
+    )
+    assert created.status_code == 201, created.content
+    endpoint = created.json()
+    assert endpoint["secret"].startswith("whsec_") and endpoint["events"] == ["pickup.missed", "bin.full"]
+    path = f"{ENDPOINTS}{endpoint['id']}/"
+    shown = api.get(path).json()
+    assert "secret" not in shown and shown["secret_hint"] == "whsec_…" + endpoint["secret"][-4:]
+    assert api.get(ENDPOINTS).json()["results"][0]["id"] == endpoint["id"]
+
+    assert api.patch(path, {"events": ["alarm.opened"]}, format="json").json()["events"] == ["alarm.opened"]
+    assert api.patch(path, {"events": ["pickup.teleported"]}, format="json").status_code == 400
+    assert api.patch(path, {"events": []}, format="json").json() == {"events": ["Choose at least one event."]}
+
+    rotated = api.post(f"{path}rotate-secret/", {"overlap_hours": 1}, format="json")
+    assert rotated.status_code == 200 and rotated.json()["secret"] != endpoint["secret"]
+    assert rotated.json()["previous_secret_expires_at"] is not None
+    assert api.post(f"{path}rotate-secret/", {"overlap_hours": 1000}, format="json").status_code == 400
+
+    tested = api.post(f"{path}test/")
+    assert tested.status_code == 202
+    assert tested.json()["event_type"] == "webhook.test" and tested.json()["status"] == "delivered"
+    (request,) = receiver.wait_for(1)
+    assert readme_verify()(request.body, request.headers["HaulMatch-Signature"], rotated.json()["secret"])
+    log = api.get(f"{path}deliveries/").json()["results"]
+    assert [(d["event_type"], d["status"], d["response_code"]) for d in log] == [("webhook.test", "delivered", 200)]
+    assert api.get(f"{path}deliveries/?status=failed").json()["results"] == []
+
+    assert api.patch(path, {"active": False}, format="json").json()["active"] is False
+    assert api.post(f"{path}test/").status_code == 409
+    assert api.delete(path).status_code == 204
+    assert api.get(path).status_code == 404
+
+
+@pytest.mark.django_db
+def test_another_organisation_s_endpoint_is_a_404_everywhere(customer_owner, other_business, receiver):
+    theirs = endpoint_for(other_business, receiver.url)
+    api = api_for(customer_owner)
+    path = f"{ENDPOINTS}{theirs.pk}/"
+    answers = [
+        api.get(path),
+        api.patch(path, {"active": False}, format="json"),
+        api.delete(path),
+        api.post(f"{path}rotate-secret/", {}, format="json"),
+        api.post(f"{path}test/"),
+        api.get(f"{path}deliveries/"),
+    ]
+    assert [a.status_code for a in answers] == [404] * 6
+    assert api.get(ENDPOINTS).json()["results"] == []
+    theirs.refresh_from_db()
+    assert theirs.active and receiver.requests == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("side", "role", "allowed"),
+    [
+        ("customer", "owner", True),
+        ("customer", "manager", True),
+        ("customer", "member", False),
+        ("hauler", "owner", True),
+        ("hauler", "dispatcher", False),
+        ("hauler", "driver", False),
+    ],
+)
+def test_only_owners_and_managers_set_up_webhooks(side, role, allowed):
+    factory = factories.CustomerMembershipFactory if side == "customer" else factories.HaulerMembershipFactory
+    membership = factory(role=role)
+    api = api_for(membership.user)
+    created = api.post(ENDPOINTS, {"url": "http://127.0.0.1:9/x", "events": ["pickup.completed"]}, format="json")
+    listed = api.get(ENDPOINTS)
+    if allowed:
+        assert (created.status_code, listed.status_code) == (201, 200)
+        return
+    assert (created.status_code, listed.status_code) == (403, 403)
+    assert created.json()["code"] == "forbidden_role"
+    assert "can set up webhooks" in created.json()["detail"]
+    assert WebhookEndpoint.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_the_service_itself_refuses_a_member(db):
+    from django.core.exceptions import PermissionDenied
+
+    membership = factories.CustomerMembershipFactory(role="member")
+    with pytest.raises(PermissionDenied):
+        webhooks.create_endpoint(
+            owner=membership.customer, url="http://127.0.0.1:9/", events=["bin.full"], by=membership.user
+        )
+
+
+@pytest.mark.django_db
+def test_a_hauler_picks_only_its_job_events(db):
+    hauler_owner = factories.HaulerMembershipFactory(role="owner").user
+    api = api_for(hauler_owner)
+    answer = api.post(ENDPOINTS, {"url": "http://127.0.0.1:9/", "events": ["payment.succeeded"]}, format="json")
+    assert answer.status_code == 400
+    assert answer.json() == {"events": ["Not an event you can receive: payment.succeeded."]}
+
+
+@pytest.mark.django_db
+def test_an_account_of_neither_side_is_refused(db):
+    api = api_for(factories.UserFactory())
+    assert api.get(ENDPOINTS).status_code == 403
+    assert APIClient().get(ENDPOINTS).status_code == 401
+
+
+@pytest.mark.django_db
+def test_there_is_a_limit_to_endpoints(customer_owner):
+    api = api_for(customer_owner)
+    for n in range(webhooks.MAX_ENDPOINTS):
+        body = {"url": f"http://127.0.0.1:9/{n}", "events": ["bin.full"]}
+        assert api.post(ENDPOINTS, body, format="json").status_code == 201
+    answer = api.post(ENDPOINTS, {"url": "http://127.0.0.1:9/x", "events": ["bin.full"]}, format="json")
+    assert answer.status_code == 409

@@ -1,0 +1,68 @@
+"""A real HTTP server on loopback that receives webhooks: it records each request and answers as told."""
+
+import contextlib
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict
+    body: bytes
+
+
+@dataclass
+class Receiver:
+    url: str
+    requests: list[Received] = field(default_factory=list)
+    # Answers to give, in order (the last one repeats): a status code, or (status code, seconds to wait first).
+    answers: list = field(default_factory=lambda: [200])
+    arrived: threading.Event = field(default_factory=threading.Event)
+
+    def wait_for(self, count: int, timeout: float = 30) -> list[Received]:
+        deadline = time.monotonic() + timeout
+        while len(self.requests) < count and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(self.requests) >= count, f"{len(self.requests)} of {count} webhooks arrived"
+        return self.requests
+
+
+def _handler(receiver: Receiver):
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            answer = receiver.answers[min(len(receiver.requests), len(receiver.answers) - 1)]
+            code, delay = answer if isinstance(answer, tuple) else (answer, 0)
+            receiver.requests.append(Received(self.path, dict(self.headers), body))
+            time.sleep(delay)
+            self.send_response(code)
+            if code in (301, 302, 307, 308):
+                self.send_header("Location", "http://127.0.0.1:9/elsewhere")
+            payload = b'{"received": true}' if code < 300 else b"Internal trouble\x00 here"
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+
+        def log_message(self, *args):  # quiet
+            pass
+
+    return Handler
+
+
+@contextlib.contextmanager
+def serving() -> Iterator[Receiver]:
+    """A webhook receiver on 127.0.0.1 at a free port, in a thread, while the block runs."""
+    holder = Receiver(url="")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(holder))
+    holder.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/haulmatch"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield holder
+    finally:
+        server.shutdown()
+        server.server_close()
