@@ -3,11 +3,12 @@
 Every query is scoped to one business or one hauler; another tenant's row is NotFound.
 """
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from billing import charges, ledger
 from billing import stripe_gateway as gateway
-from billing.models import BillingAccount, Invoice, LedgerEntry, Payment, Payout, PayoutAccount
+from billing.models import BillingAccount, Invoice, LedgerEntry, Payment, Payout, PayoutAccount, Refund
 from core.errors import NotFound
 
 # The billing page lists this many of the latest payments and invoices.
@@ -73,3 +74,34 @@ def payout_statement(*, hauler, payout_id) -> dict:
         raise NotFound("No such payout.")
     lines = list(payout.entries.all())
     return {"payout": payout, "lines": lines, "total_cents": sum(line.amount_cents for line in lines)}
+
+
+# --- The API's reads: lists with what each row shows joined, so a page costs the same queries at any length ---
+
+
+def _refunded_cents():
+    refunds = Refund.objects.filter(payment=OuterRef("pk")).values("payment").annotate(total=Sum("amount_cents"))
+    return Coalesce(Subquery(refunds.values("total")), 0)
+
+
+def payment_list(*, customer) -> QuerySet[Payment]:
+    """A business's payments, newest first, each with `refunded_cents` (what has been given back on it)."""
+    return (
+        Payment.objects.filter(customer=customer)
+        .select_related("invoice")
+        .annotate(refunded_cents=_refunded_cents())
+        .order_by("-created_at", "-id")
+    )
+
+
+def payment_of(*, customer, payment_id) -> Payment:
+    """One of the business's payments with `refunded_cents`, or NotFound (another business's included)."""
+    payment = payment_list(customer=customer).select_related("customer").filter(pk=payment_id).first()
+    if payment is None:
+        raise NotFound("No such payment.")
+    return payment
+
+
+def invoice_list(*, customer) -> QuerySet[Invoice]:
+    """A business's invoices, latest month first (one a month, so the order is total), with their payments."""
+    return invoices_of(customer=customer).select_related("payment")

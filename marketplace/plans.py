@@ -319,3 +319,32 @@ def change_weekdays(*, plan: ServicePlan, customer: Customer, weekdays: int, fro
     if successor.status == ServicePlan.Status.ACTIVE:
         enqueue("marketplace.generate_plan_visits", successor.pk)
     return successor
+
+
+@transaction.atomic
+def skip_visit(*, plan: ServicePlan, customer: Customer, date: dt.date, by=None) -> PlanPause:
+    """Skip the one visit the plan has on a date (its nominal date): a pause of that day."""
+    plan = _own(plan, customer)
+    if not scheduling.expand(recurrence_of(plan), date_from=date, date_to=date):
+        raise ValidationError({"date": "The plan has no visit on that day."})
+    return pause_plan(plan=plan, customer=customer, start=date, end=date, by=by, reason="Skipped")
+
+
+@transaction.atomic
+def resume_plan(*, plan: ServicePlan, customer: Customer, from_date: dt.date | None = None, by=None) -> ServicePlan:
+    """Lift the plan's pauses from a date on (today by default); visits from then are generated as usual.
+
+    Visits a pause already skipped or cancelled stay so: their hauler may have planned its day without them.
+    """
+    plan = _own(plan, customer)
+    today = scheduling.local_today(plan.location.timezone)
+    from_date = from_date or today
+    if from_date < today:
+        raise ValidationError({"from_date": "That is in the past."})
+    if not plan.pauses.filter(end_date__gte=from_date).exists():
+        raise Conflict("The plan is not paused on or after that day.")
+    plan.pauses.filter(start_date__gte=from_date).delete()
+    plan.pauses.filter(end_date__gte=from_date).update(end_date=from_date - dt.timedelta(days=1))
+    if plan.status == ServicePlan.Status.ACTIVE:
+        enqueue("marketplace.generate_plan_visits", plan.pk)
+    return plan

@@ -3,9 +3,11 @@
 import datetime as dt
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, F, Prefetch, QuerySet, Sum
+from django.db.models import Count, F, OuterRef, Prefetch, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from billing import selectors as billing_selectors
+from billing.models import Refund
 from core.errors import NotFound
 from core.models import StatusChange
 from core.transitions import history
@@ -196,3 +198,15 @@ def earnings_of(*, hauler: Hauler) -> dict:
         "recent": completed.select_related("location").order_by("-completed_at", "-id")[:50],
         **billing_selectors.payout_summary(hauler=hauler),
     }
+
+
+# --- Payment status on pickups (the API's pickup lists and details) ---
+
+
+def with_payment_status(pickups: QuerySet[Pickup]) -> QuerySet[Pickup]:
+    """The pickups with their payment joined (the charge, or the invoice line and its invoice's payment) and
+    `refunded_cents`, so a list shows each pickup's payment in the same queries at any length."""
+    refunds = Refund.objects.filter(pickup=OuterRef("pk")).values("pickup").annotate(total=Sum("amount_cents"))
+    return pickups.select_related("payment", "invoice_line__invoice__payment").annotate(
+        refunded_cents=Coalesce(Subquery(refunds.values("total")), 0)
+    )
