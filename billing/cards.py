@@ -12,6 +12,7 @@ from billing import stripe_gateway as gateway
 from billing.models import BillingAccount, Payment
 from billing.stripe_gateway import GatewayError, PaymentDeclined
 from core.errors import Conflict
+from core.permissions import require
 
 
 def account_of(*, customer) -> BillingAccount:
@@ -45,8 +46,9 @@ def ensure_stripe_customer(*, customer) -> BillingAccount:
     return account
 
 
-def start_card_setup(*, customer) -> tuple[str, str]:
+def start_card_setup(*, customer, by) -> tuple[str, str]:
     """A SetupIntent for the card page: (id, client secret). A new one per visit; unused ones simply lapse."""
+    require(user=by, organisation=customer, action="billing")  # owners and managers; `by=None` is the platform
     account = ensure_stripe_customer(customer=customer)
     with transaction.atomic():
         account = locked_account(customer)
@@ -58,8 +60,9 @@ def start_card_setup(*, customer) -> tuple[str, str]:
     )
 
 
-def save_card(*, customer, setup_intent_id: str) -> BillingAccount:
+def save_card(*, customer, setup_intent_id: str, by) -> BillingAccount:
     """Keep the card a confirmed SetupIntent saved; a fixed card lifts a booking pause and clears the failure count."""
+    require(user=by, organisation=customer, action="billing")  # owners and managers; `by=None` is the platform
     account = ensure_stripe_customer(customer=customer)
     try:
         card = gateway.saved_card(setup_intent_id=setup_intent_id, customer_id=account.stripe_customer_id)
@@ -79,18 +82,19 @@ def save_card(*, customer, setup_intent_id: str) -> BillingAccount:
     return account
 
 
-def save_test_card(*, customer, number: str, exp_month: int, exp_year: int, cvc: str) -> BillingAccount:
+def save_test_card(*, customer, number: str, exp_month: int, exp_year: int, cvc: str, by) -> BillingAccount:
     """Development and tests only (a local Stripe stand-in): save a raw test card number via a SetupIntent."""
+    require(user=by, organisation=customer, action="billing")
     if not gateway.test_cards_allowed():
         raise Conflict("Card numbers are never sent through this server; use the secure card form.")
-    setup_intent_id, _ = start_card_setup(customer=customer)
+    setup_intent_id, _ = start_card_setup(customer=customer, by=by)
     try:
         gateway.confirm_setup_intent_with_test_card(
             setup_intent_id=setup_intent_id, number=number, exp_month=exp_month, exp_year=exp_year, cvc=cvc
         )
     except (PaymentDeclined, GatewayError) as exc:
         raise ValidationError({"number": str(exc)}) from exc
-    return save_card(customer=customer, setup_intent_id=setup_intent_id)
+    return save_card(customer=customer, setup_intent_id=setup_intent_id, by=by)
 
 
 def booking_block(*, customer) -> str | None:

@@ -13,6 +13,7 @@ from billing import ledger
 from billing import stripe_gateway as gateway
 from billing.models import LedgerEntry, Payout, PayoutAccount
 from billing.stripe_gateway import GatewayError, RequestRefused
+from core.permissions import require
 
 Kind = LedgerEntry.Kind
 # Stripe's codes for a transfer refused only for now (the platform's balance is short until charges settle): the
@@ -24,8 +25,9 @@ def payout_account_of(*, hauler) -> PayoutAccount | None:
     return PayoutAccount.objects.filter(hauler=hauler).first()
 
 
-def start_payout_onboarding(*, hauler, email: str, refresh_url: str, return_url: str) -> str:
+def start_payout_onboarding(*, hauler, by, email: str, refresh_url: str, return_url: str) -> str:
     """The Stripe-hosted onboarding page for the hauler's Express account (the account is created once)."""
+    require(user=by, organisation=hauler, action="payouts")  # owners only; `by=None` is the platform
     account = payout_account_of(hauler=hauler)
     if account is None:
         account_id = gateway.create_express_account(

@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,8 +16,8 @@ from billing.models import BillingAccount
 from billing.stripe_gateway import BadSignature, GatewayError, verify_event
 from core.enqueue import enqueue
 from core.errors import Conflict
-from core.models import Role
-from core.views import apply_errors, business_required, hauler_required
+from core.permissions import require
+from core.views import apply_errors, business_required, hauler_required, role_required
 
 PAYMENTS_OFF = "Payments are not set up on this installation."
 
@@ -55,6 +55,7 @@ def _card_page(request, customer, *, mode: str, status: int = 200, **context):
 
 
 @business_required
+@role_required("billing")
 @require_http_methods(["GET", "POST"])
 def card(request, customer):
     """Add or change the card: Stripe's Payment Element, or against a local Stripe stand-in, a test-card form."""
@@ -68,7 +69,7 @@ def card(request, customer):
         problem = "The card form cannot load: no Stripe publishable key is configured."
         return _card_page(request, customer, mode="unavailable", problem=problem, status=503)
     try:
-        _, client_secret = cards.start_card_setup(customer=customer)
+        _, client_secret = cards.start_card_setup(customer=customer, by=request.user)
     except GatewayError as error:
         return _card_page(request, customer, mode="unavailable", problem=str(error), status=503)
     stripe_config = {
@@ -83,7 +84,7 @@ def _test_card(request, customer):
     form = TestCardForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            account = cards.save_test_card(customer=customer, **form.cleaned_data)
+            account = cards.save_test_card(customer=customer, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             apply_errors(form, error)
         except (Conflict, GatewayError) as error:
@@ -95,6 +96,7 @@ def _test_card(request, customer):
 
 
 @business_required
+@role_required("billing")
 @require_GET
 def card_return(request, customer):
     """Where Stripe sends the browser after the Payment Element confirmed (or failed to confirm) a card."""
@@ -105,7 +107,7 @@ def card_return(request, customer):
         messages.error(request, "The card was not saved: the card form did not finish. Try again.")
     else:
         try:
-            account = cards.save_card(customer=customer, setup_intent_id=setup_intent_id)
+            account = cards.save_card(customer=customer, setup_intent_id=setup_intent_id, by=request.user)
         except ValidationError as error:
             messages.error(request, f"The card was not saved: {' '.join(error.messages)}")
         except (Conflict, GatewayError) as error:
@@ -139,8 +141,7 @@ def _payment_of(invoice):
 
 
 def _owner(request, hauler) -> None:
-    if request.user.hauler_membership.role != Role.OWNER:
-        raise PermissionDenied(f"Only an owner of {hauler.name} can set up payouts.")
+    require(user=request.user, organisation=hauler, action="payouts")
 
 
 @hauler_required
@@ -156,6 +157,7 @@ def payout_connect(request, hauler):
     try:
         url = payouts.start_payout_onboarding(
             hauler=hauler,
+            by=request.user,
             email=request.user.email,
             refresh_url=request.build_absolute_uri(reverse("payout_connect")),
             return_url=request.build_absolute_uri(reverse("payout_return")),
@@ -167,6 +169,7 @@ def payout_connect(request, hauler):
 
 
 @hauler_required
+@role_required("payouts")
 @require_GET
 def payout_return(request, hauler):
     """Back from Stripe's onboarding: ask Stripe whether payouts are on now."""
@@ -189,6 +192,7 @@ def payout_return(request, hauler):
 
 
 @hauler_required
+@role_required("see")
 @require_GET
 def payout_detail(request, hauler, payout_id: int):
     """A payout statement: the transfer and each job it paid for."""

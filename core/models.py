@@ -55,11 +55,6 @@ class User(AbstractBaseUser, PermissionsMixin):
         self.email = self.email.lower()
 
 
-class Role(models.TextChoices):
-    OWNER = "owner", "Owner"
-    MEMBER = "member", "Member"
-
-
 def new_token() -> str:
     return secrets.token_urlsafe(32)
 
@@ -67,12 +62,12 @@ def new_token() -> str:
 class MembershipBase(models.Model):
     """A user's seat in an organisation, or an invitation to one while `user` is empty.
 
-    Concrete models add the organisation foreign key and a one-to-one `user`
-    (a user belongs to at most one organisation of each kind).
+    Concrete models add the organisation foreign key, a one-to-one `user` (a user belongs to at most one
+    organisation of each kind), their `role` choices and the PERMISSIONS table core.permissions reads.
     """
 
     email = models.EmailField(help_text="The address invited; the member's login once accepted.")
-    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    role = models.CharField(max_length=10)  # each side declares its own roles (and their choices) on its model
     token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -5,6 +5,8 @@ from functools import wraps
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 
+from core.permissions import require
+
 
 def membership_required(kind: str, *, refused: str):
     """Signed in and a member of a `kind` ("customer" or "hauler"); the view gets it as its second argument."""
@@ -25,6 +27,23 @@ def membership_required(kind: str, *, refused: str):
 
 business_required = membership_required("customer", refused="This page is for businesses.")
 hauler_required = membership_required("hauler", refused="This page is for haulers.")
+
+
+def role_required(action: str, *, post: str | None = None):
+    """Under business_required or hauler_required: the user's role must allow `action` (`post` for a POST).
+
+    A refusal is a 403 page saying which roles may; the service behind a POST checks again on its own."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(request, organisation, *args, **kwargs):
+            wanted = post if post and request.method == "POST" else action
+            require(user=request.user, organisation=organisation, action=wanted)
+            return view(request, organisation, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
 
 
 def apply_errors(form, error: ValidationError) -> None:

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 
 from core.models import MembershipBase
+from core.permissions import rule
 
 zip_code_format = RegexValidator(r"^\d{5}$", "Enter a 5-digit ZIP code.")
 
@@ -82,7 +83,36 @@ class Customer(models.Model):
         return self.name
 
 
+class BusinessRole(models.TextChoices):
+    OWNER = "owner", "Owner"
+    MANAGER = "manager", "Manager"
+    MEMBER = "member", "Member"
+
+
+BUSINESS_ROLE_DESCRIPTIONS = {
+    BusinessRole.OWNER: "Everything a manager can do, and makes or removes owners.",
+    BusinessRole.MANAGER: "Runs the account: the card and billing, the business's details, its locations and its team.",
+    BusinessRole.MEMBER: "Books pickups and sees the schedule, proof of service and invoices.",
+}
+
+_ANYONE = (BusinessRole.OWNER, BusinessRole.MANAGER, BusinessRole.MEMBER)
+_MANAGERS = (BusinessRole.OWNER, BusinessRole.MANAGER)
+
+
 class Membership(MembershipBase):
+    # Who may do what at a business; core.permissions.require() reads it, the services call that.
+    PERMISSIONS = {
+        "see": rule(*_ANYONE, what="see the business's pickups and invoices"),
+        "book": rule(*_ANYONE, what="book, move or cancel pickups"),
+        "billing": rule(*_MANAGERS, what="replace the card or change billing"),
+        "company": rule(*_MANAGERS, what="change the business's details"),
+        "sites": rule(*_MANAGERS, what="add, change or archive locations and their sensors"),
+        "team": rule(*_MANAGERS, what="invite people, remove them or change their roles"),
+        "integrations": rule(*_MANAGERS, what="set up webhooks and integrations"),
+        "ownership": rule(BusinessRole.OWNER, what="make someone an owner or remove an owner"),
+    }
+
+    role = models.CharField(max_length=10, choices=BusinessRole.choices, default=BusinessRole.MEMBER)
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="memberships")
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -97,7 +127,9 @@ class Membership(MembershipBase):
         ordering = ["customer", "email"]
         constraints = [
             models.UniqueConstraint(fields=["customer", "email"], name="customer_membership_unique_email"),
-            models.CheckConstraint(condition=Q(role__in=["owner", "member"]), name="customer_membership_role_valid"),
+            models.CheckConstraint(
+                condition=Q(role__in=["owner", "manager", "member"]), name="customer_membership_role_valid"
+            ),
         ]
 
     def __str__(self):

@@ -1,4 +1,7 @@
-"""Use cases for businesses: create one, invite people, manage service locations."""
+"""Use cases for businesses: create one, its team and roles, its details and service locations.
+
+Every change takes `by`, the person acting (None for the platform), and checks their role first
+(core.permissions; the table is customers.models.Membership.PERMISSIONS)."""
 
 from decimal import Decimal
 from zoneinfo import available_timezones
@@ -8,7 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from core import geo, memberships
-from customers.models import Customer, Membership, ServiceLocation, USState
+from core.permissions import require
+from customers.models import BusinessRole, Customer, Membership, ServiceLocation, USState
 
 
 @transaction.atomic
@@ -23,7 +27,7 @@ def create_customer(*, owner, name: str, phone: str = "") -> Customer:
 
 
 def invite_member(*, customer: Customer, email: str, role: str, invited_by) -> Membership:
-    """Invite `email` to join `customer` with `role`."""
+    """Invite `email` to join `customer` with `role` (owners and managers; only owners invite owners)."""
     return memberships.invite(
         membership_model=Membership,
         organisation="customer",
@@ -39,9 +43,21 @@ def accept_invitation(*, token: str, user) -> Membership:
     return memberships.accept(membership_model=Membership, organisation="customer", token=token, user=user)
 
 
-def remove_member(*, membership: Membership) -> None:
-    """Remove a member or withdraw an invitation (never the last owner)."""
-    memberships.remove(membership=membership, organisation="customer")
+def remove_member(*, membership: Membership, by) -> None:
+    """Remove a member or withdraw an invitation (never the last owner; only owners remove owners)."""
+    memberships.remove(membership=membership, organisation="customer", by=by)
+
+
+def change_role(*, membership: Membership, role: str, by) -> Membership:
+    """Give a member or an invitation another role (only owners make or unmake owners)."""
+    return memberships.change_role(membership=membership, organisation="customer", role=role, by=by)
+
+
+def transfer_ownership(*, membership: Membership, by) -> Membership:
+    """The owner `by` makes `membership` the owner and becomes a manager."""
+    return memberships.transfer_ownership(
+        membership=membership, organisation="customer", by=by, former_owner_role=BusinessRole.MANAGER
+    )
 
 
 def validate_address(*, street: str, city: str, state: str, zip_code: str) -> geo.ZipInfo:
@@ -71,6 +87,7 @@ def validate_address(*, street: str, city: str, state: str, zip_code: str) -> ge
 def add_location(
     *,
     customer: Customer,
+    by,
     name: str,
     street: str,
     city: str,
@@ -82,6 +99,7 @@ def add_location(
     timezone_name: str | None = None,
 ) -> ServiceLocation:
     """Add a service location; coordinates and timezone default to the ZIP's."""
+    require(user=by, organisation=customer, action="sites")
     info = validate_address(street=street, city=city, state=state, zip_code=zip_code)
     if (latitude is None) != (longitude is None):
         raise ValidationError({"latitude": "Give both latitude and longitude, or neither."})
@@ -104,8 +122,9 @@ def add_location(
     return location
 
 
-def update_location(*, location: ServiceLocation, **changes) -> ServiceLocation:
+def update_location(*, location: ServiceLocation, by, **changes) -> ServiceLocation:
     """Change a location's details; a new ZIP re-derives coordinates and timezone."""
+    require(user=by, organisation=location.customer, action="sites")
     address = {key: changes.get(key, getattr(location, key)) for key in ("street", "city", "state", "zip_code")}
     info = validate_address(**address)
     for key, value in changes.items():
@@ -119,24 +138,29 @@ def update_location(*, location: ServiceLocation, **changes) -> ServiceLocation:
     return location
 
 
-def archive_location(*, location: ServiceLocation) -> ServiceLocation:
+def archive_location(*, location: ServiceLocation, by) -> ServiceLocation:
     """Hide a location from booking while keeping its history."""
+    require(user=by, organisation=location.customer, action="sites")
     if location.archived_at is None:
         location.archived_at = timezone.now()
         location.save(update_fields=["archived_at"])
     return location
 
 
-def restore_location(*, location: ServiceLocation) -> ServiceLocation:
+def restore_location(*, location: ServiceLocation, by) -> ServiceLocation:
     """Make an archived location bookable again."""
+    require(user=by, organisation=location.customer, action="sites")
     if location.archived_at is not None:
         location.archived_at = None
         location.save(update_fields=["archived_at"])
     return location
 
 
-def update_company(*, customer: Customer, name: str, phone: str = "", contact_name: str = "", contact_phone: str = ""):
-    """Change a business's name, phone and on-site pickup contact."""
+def update_company(
+    *, customer: Customer, by, name: str, phone: str = "", contact_name: str = "", contact_phone: str = ""
+) -> Customer:
+    """Change a business's name, phone and on-site pickup contact (owners and managers)."""
+    require(user=by, organisation=customer, action="company")
     if not name.strip():
         raise ValidationError({"name": "Enter the business's name."})
     customer.name, customer.phone = name.strip(), phone.strip()

@@ -7,10 +7,20 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core import permissions
 from core.views import apply_errors, business_required
 from customers import services
 from customers.forms import CompanyForm, LocationForm
 from customers.models import ServiceLocation
+
+
+def _may(request, customer, action: str) -> bool:
+    return permissions.may(user=request.user, organisation=customer, action=action)
+
+
+def _refuse_unless(request, customer, action: str) -> None:
+    # The form pages are refused whole (a GET too): the service would refuse the POST anyway.
+    permissions.require(user=request.user, organisation=customer, action=action)
 
 
 def _own_location(customer, location_id) -> ServiceLocation:
@@ -23,16 +33,18 @@ def _own_location(customer, location_id) -> ServiceLocation:
 @business_required
 def location_list(request, customer):
     locations = customer.locations.order_by(F("archived_at").asc(nulls_first=True), "name", "id")
-    return render(request, "customers/location_list.html", {"locations": locations, "customer": customer})
+    context = {"locations": locations, "customer": customer, "may_edit": _may(request, customer, "sites")}
+    return render(request, "customers/location_list.html", context)
 
 
 @business_required
 @require_http_methods(["GET", "POST"])
 def location_add(request, customer):
+    _refuse_unless(request, customer, "sites")
     form = LocationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            location = services.add_location(customer=customer, **form.cleaned_data)
+            location = services.add_location(customer=customer, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -46,10 +58,11 @@ def location_add(request, customer):
 @require_http_methods(["GET", "POST"])
 def location_edit(request, customer, location_id: int):
     location = _own_location(customer, location_id)
+    _refuse_unless(request, customer, "sites")
     form = LocationForm.for_location(location, data=request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.update_location(location=location, **form.cleaned_data)
+            services.update_location(location=location, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -64,7 +77,7 @@ def location_edit(request, customer, location_id: int):
 @require_POST
 def location_archive(request, customer, location_id: int):
     location = _own_location(customer, location_id)
-    services.archive_location(location=location)
+    services.archive_location(location=location, by=request.user)
     messages.success(request, f"Archived {location.name}. Its pickups and history are kept.")
     return redirect("location_list")
 
@@ -73,7 +86,7 @@ def location_archive(request, customer, location_id: int):
 @require_POST
 def location_restore(request, customer, location_id: int):
     location = _own_location(customer, location_id)
-    services.restore_location(location=location)
+    services.restore_location(location=location, by=request.user)
     messages.success(request, f"Restored {location.name}.")
     return redirect("location_list")
 
@@ -81,10 +94,17 @@ def location_restore(request, customer, location_id: int):
 @business_required
 @require_http_methods(["GET", "POST"])
 def company(request, customer):
+    """The business's details: owners and managers change them, everyone else reads them."""
+    may_edit = _may(request, customer, "company")
+    if request.method == "POST":
+        _refuse_unless(request, customer, "company")
     form = CompanyForm(request.POST or None, instance=customer)
     if request.method == "POST" and form.is_valid():
-        services.update_company(customer=customer, **form.cleaned_data)
+        services.update_company(customer=customer, by=request.user, **form.cleaned_data)
         messages.success(request, "Saved your business details.")
         return redirect("company")
+    if not may_edit:
+        for field in form.fields.values():
+            field.disabled = True
     status = 400 if request.method == "POST" else 200
-    return render(request, "customers/company.html", {"form": form}, status=status)
+    return render(request, "customers/company.html", {"form": form, "may_edit": may_edit}, status=status)

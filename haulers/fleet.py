@@ -1,4 +1,6 @@
-"""A hauler's fleet: its trucks (what each serves, carries and works), the disposal sites they tip at, and drivers."""
+"""A hauler's fleet: its trucks (what each serves, carries and works), the disposal sites they tip at, and drivers.
+
+Each change takes `by`, the person acting (None for the platform): owners and dispatchers keep the fleet."""
 
 import datetime as dt
 
@@ -7,6 +9,7 @@ from django.db import IntegrityError, transaction
 
 from core import geo
 from core.catalog import Container, WasteStream, is_roll_off
+from core.permissions import require
 from haulers.models import DisposalSite, DriverAssignment, Hauler, Membership, Truck
 
 MAX_CAPACITY_PER_TRIP = 200  # cubic yards (a transfer trailer holds about 120) or roll-off boxes
@@ -50,8 +53,9 @@ def _sites_of(hauler: Hauler, site_ids) -> list[DisposalSite]:
 
 
 @transaction.atomic
-def add_truck(*, hauler: Hauler, disposal_site_ids=(), **fields) -> Truck:
+def add_truck(*, hauler: Hauler, by, disposal_site_ids=(), **fields) -> Truck:
     """Add a truck, based at the hauler's depot, tipping at the given sites of its own."""
+    require(user=by, organisation=hauler, action="fleet")
     fields["containers"] = _check_truck(**{name: fields.get(name) for name in TRUCK_FIELDS})
     fields["name"] = fields["name"].strip()
     sites = _sites_of(hauler, disposal_site_ids)
@@ -69,8 +73,9 @@ def add_truck(*, hauler: Hauler, disposal_site_ids=(), **fields) -> Truck:
 
 
 @transaction.atomic
-def update_truck(*, truck: Truck, disposal_site_ids=(), active: bool = True, **fields) -> Truck:
+def update_truck(*, truck: Truck, by, disposal_site_ids=(), active: bool = True, **fields) -> Truck:
     """Change a truck's work, capacity, shift and sites; an inactive truck takes no new work."""
+    require(user=by, organisation=truck.hauler, action="fleet")
     fields["containers"] = _check_truck(**{name: fields.get(name) for name in TRUCK_FIELDS})
     fields["name"] = fields["name"].strip()
     sites = _sites_of(truck.hauler, disposal_site_ids)
@@ -110,8 +115,11 @@ def _check_site(*, name: str, kind: str, zip_code: str, opens_at: dt.time, close
     return info
 
 
-def add_disposal_site(*, hauler: Hauler, address: str = "", latitude=None, longitude=None, **fields) -> DisposalSite:
+def add_disposal_site(
+    *, hauler: Hauler, by, address: str = "", latitude=None, longitude=None, **fields
+) -> DisposalSite:
     """Add a disposal site (its street address is for people); placed at its ZIP's centre unless coordinates given."""
+    require(user=by, organisation=hauler, action="fleet")
     fields["address"] = (address or "").strip()
     info = _check_site(**{name: fields.get(name) for name in SITE_FIELDS})
     if len(fields["address"]) > 300:
@@ -125,9 +133,10 @@ def add_disposal_site(*, hauler: Hauler, address: str = "", latitude=None, longi
 
 
 def update_disposal_site(
-    *, site: DisposalSite, address: str = "", latitude=None, longitude=None, **fields
+    *, site: DisposalSite, by, address: str = "", latitude=None, longitude=None, **fields
 ) -> DisposalSite:
     """Change a disposal site's details; a new ZIP moves it to that ZIP's centre unless coordinates are given."""
+    require(user=by, organisation=site.hauler, action="fleet")
     fields["address"] = (address or "").strip()
     info = _check_site(**{name: fields.get(name) for name in SITE_FIELDS})
     moved = fields["zip_code"] != site.zip_code
@@ -143,8 +152,9 @@ def update_disposal_site(
     return site
 
 
-def assign_driver(*, truck: Truck, day: dt.date, driver: Membership | None) -> DriverAssignment | None:
+def assign_driver(*, truck: Truck, day: dt.date, driver: Membership | None, by) -> DriverAssignment | None:
     """Put a member of the hauler behind the wheel of a truck for a day (None: nobody assigned)."""
+    require(user=by, organisation=truck.hauler, action="dispatch")
     with transaction.atomic():
         DriverAssignment.objects.filter(truck=truck, day=day).delete()
         if driver is None:

@@ -10,6 +10,7 @@ from django.db.models import F, Q
 
 from core.catalog import Container, WasteStream
 from core.models import MembershipBase
+from core.permissions import rule
 
 zip_code_format = RegexValidator(r"^\d{5}$", "Enter a 5-digit ZIP code.")
 
@@ -85,7 +86,40 @@ class Hauler(models.Model):
         return [name for day, name in enumerate(WEEKDAY_NAMES) if self.works_on(day)]
 
 
+class HaulerRole(models.TextChoices):
+    OWNER = "owner", "Owner"
+    DISPATCHER = "dispatcher", "Dispatcher"
+    DRIVER = "driver", "Driver"
+
+
+HAULER_ROLE_DESCRIPTIONS = {
+    HaulerRole.OWNER: "Everything: rates, service area, company details, credentials, payouts and the team.",
+    HaulerRole.DISPATCHER: "Answers offers, plans the routes, assigns drivers and keeps the trucks and sites.",
+    HaulerRole.DRIVER: "Works their own day's route: completes its jobs with proof, or reports why not.",
+}
+
+_EVERYONE = (HaulerRole.OWNER, HaulerRole.DISPATCHER, HaulerRole.DRIVER)
+_DISPATCH = (HaulerRole.OWNER, HaulerRole.DISPATCHER)
+
+
 class Membership(MembershipBase):
+    # Who may do what at a hauler; core.permissions.require() reads it, the services call that. Rates and the
+    # service area are the company's commercial terms, so they are the owner's, like payouts and the team.
+    PERMISSIONS = {
+        "day": rule(*_EVERYONE, what="work a day's route and close its jobs"),
+        "offers": rule(*_DISPATCH, what="answer offers"),
+        "dispatch": rule(*_DISPATCH, what="see every job, plan routes and assign drivers"),
+        "fleet": rule(*_DISPATCH, what="change trucks and disposal sites"),
+        "see": rule(*_DISPATCH, what="see the company's details, rates, service area and earnings"),
+        "commercial": rule(HaulerRole.OWNER, what="change rates or the service area"),
+        "company": rule(HaulerRole.OWNER, what="change the company's details or credentials"),
+        "payouts": rule(HaulerRole.OWNER, what="set up the payout account"),
+        "team": rule(HaulerRole.OWNER, what="invite people, remove them or change their roles"),
+        "integrations": rule(HaulerRole.OWNER, what="set up webhooks and integrations"),
+        "ownership": rule(HaulerRole.OWNER, what="make someone an owner or remove an owner"),
+    }
+
+    role = models.CharField(max_length=10, choices=HaulerRole.choices, default=HaulerRole.DRIVER)
     hauler = models.ForeignKey(Hauler, on_delete=models.CASCADE, related_name="memberships")
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -100,7 +134,9 @@ class Membership(MembershipBase):
         ordering = ["hauler", "email"]
         constraints = [
             models.UniqueConstraint(fields=["hauler", "email"], name="hauler_membership_unique_email"),
-            models.CheckConstraint(condition=Q(role__in=["owner", "member"]), name="hauler_membership_role_valid"),
+            models.CheckConstraint(
+                condition=Q(role__in=["owner", "dispatcher", "driver"]), name="hauler_membership_role_valid"
+            ),
         ]
 
     def __str__(self):

@@ -1,4 +1,8 @@
-"""Use cases for haulers: register, verify, suspend, service area, rates, credentials."""
+"""Use cases for haulers: register, verify, suspend, the team and its roles, service area, rates, credentials.
+
+A change a hauler's people make takes `by`, the person acting (None for the platform), and checks their role
+first (core.permissions; the table is haulers.models.Membership.PERMISSIONS). Staff actions (verify, suspend)
+are the platform's and take `by` for the record only."""
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -6,6 +10,7 @@ from django.utils import timezone
 
 from core import geo, memberships
 from core.catalog import Container, WasteStream
+from core.permissions import require
 from core.transitions import transition
 from core.uploads import DOCUMENT_TYPES, check_upload
 from haulers.models import (
@@ -13,6 +18,7 @@ from haulers.models import (
     WEEKDAYS_MONDAY_TO_FRIDAY,
     Credential,
     Hauler,
+    HaulerRole,
     Membership,
     Rate,
     ServiceZip,
@@ -61,8 +67,9 @@ def register_hauler(
     return hauler
 
 
-def update_operations(*, hauler: Hauler, name: str, phone: str, depot_zip: str, working_days: int) -> Hauler:
-    """Change the company's name, phone, depot and working days (capacity is its trucks')."""
+def update_operations(*, hauler: Hauler, by, name: str, phone: str, depot_zip: str, working_days: int) -> Hauler:
+    """Change the company's name, phone, depot and working days (capacity is its trucks'); owners only."""
+    require(user=by, organisation=hauler, action="company")
     _check_operations(name=name, working_days=working_days)
     depot = _depot(depot_zip)
     hauler.name, hauler.phone = name.strip(), phone.strip()
@@ -111,14 +118,27 @@ def accept_invitation(*, token: str, user) -> Membership:
     return memberships.accept(membership_model=Membership, organisation="hauler", token=token, user=user)
 
 
-def remove_member(*, membership: Membership) -> None:
-    """Remove a member or withdraw an invitation (never the last owner)."""
-    memberships.remove(membership=membership, organisation="hauler")
+def remove_member(*, membership: Membership, by) -> None:
+    """Remove a member or withdraw an invitation (never the last owner); anyone may leave."""
+    memberships.remove(membership=membership, organisation="hauler", by=by)
+
+
+def change_role(*, membership: Membership, role: str, by) -> Membership:
+    """Give a member or an invitation another role (owners only)."""
+    return memberships.change_role(membership=membership, organisation="hauler", role=role, by=by)
+
+
+def transfer_ownership(*, membership: Membership, by) -> Membership:
+    """The owner `by` makes `membership` the owner and becomes a dispatcher."""
+    return memberships.transfer_ownership(
+        membership=membership, organisation="hauler", by=by, former_owner_role=HaulerRole.DISPATCHER
+    )
 
 
 @transaction.atomic
-def set_service_zips(*, hauler: Hauler, zip_codes: list[str]) -> list[str]:
+def set_service_zips(*, hauler: Hauler, by, zip_codes: list[str]) -> list[str]:
     """Replace the hauler's service area with these ZIPs; unknown ZIPs are refused, not dropped."""
+    require(user=by, organisation=hauler, action="commercial")
     wanted = sorted({code.strip() for code in zip_codes if code.strip()})
     unknown = [code for code in wanted if geo.lookup(code) is None]
     if unknown:
@@ -131,18 +151,20 @@ def set_service_zips(*, hauler: Hauler, zip_codes: list[str]) -> list[str]:
     return wanted
 
 
-def set_service_radius(*, hauler: Hauler, centre_zip: str, radius_miles: float) -> list[str]:
+def set_service_radius(*, hauler: Hauler, by, centre_zip: str, radius_miles: float) -> list[str]:
     """Serve every ZIP whose centroid lies within radius_miles of centre_zip (expanded once, now)."""
+    require(user=by, organisation=hauler, action="commercial")
     if not 1 <= radius_miles <= 100:
         raise ValidationError({"radius_miles": "Choose a radius between 1 and 100 miles."})
     _depot(centre_zip)
-    return set_service_zips(hauler=hauler, zip_codes=geo.zips_within(centre_zip, radius_miles))
+    return set_service_zips(hauler=hauler, by=by, zip_codes=geo.zips_within(centre_zip, radius_miles))
 
 
 def set_rate(
-    *, hauler: Hauler, waste_stream: str, container: str, price_cents: int, extra_container_cents: int = 0
+    *, hauler: Hauler, by, waste_stream: str, container: str, price_cents: int, extra_container_cents: int = 0
 ) -> Rate:
-    """Create or change the hauler's price for (stream, container)."""
+    """Create or change the hauler's price for (stream, container); owners only (a commercial term)."""
+    require(user=by, organisation=hauler, action="commercial")
     errors = {}
     if waste_stream not in WasteStream.values:
         errors["waste_stream"] = "Choose a waste stream."
@@ -164,9 +186,10 @@ def set_rate(
 
 
 @transaction.atomic
-def set_rate_card(*, hauler: Hauler, rows: list[dict]) -> list[Rate]:
+def set_rate_card(*, hauler: Hauler, by, rows: list[dict]) -> list[Rate]:
     """Replace the hauler's rates with these rows ({waste_stream, container, price_cents, extra_container_cents});
     a row without a price removes that service. All rows are valid or nothing changes."""
+    require(user=by, organisation=hauler, action="commercial")
     errors, keep = {}, []
     seen = set()
     for index, row in enumerate(rows):
@@ -178,7 +201,7 @@ def set_rate_card(*, hauler: Hauler, rows: list[dict]) -> list[Rate]:
         if row.get("price_cents") in (None, ""):
             continue
         try:
-            keep.append(set_rate(hauler=hauler, **row))
+            keep.append(set_rate(hauler=hauler, by=by, **row))
         except ValidationError as error:
             errors[f"rows.{index}"] = "; ".join(error.messages)
     if errors:
@@ -189,9 +212,10 @@ def set_rate_card(*, hauler: Hauler, rows: list[dict]) -> list[Rate]:
 
 
 def add_credential(
-    *, hauler: Hauler, kind: str, number: str, issuer: str, valid_from, expires_on, document=None
+    *, hauler: Hauler, by, kind: str, number: str, issuer: str, valid_from, expires_on, document=None
 ) -> Credential:
-    """Record a licence or insurance certificate (unverified until staff check it)."""
+    """Record a licence or insurance certificate (unverified until staff check it); owners only."""
+    require(user=by, organisation=hauler, action="company")
     credential = Credential(
         hauler=hauler,
         kind=kind,

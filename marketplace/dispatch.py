@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from core.enqueue import enqueue
 from core.errors import Conflict, NotFound
+from core.permissions import require
 from core.transitions import transition
 from haulers.models import Hauler
 from marketplace import matching, plans, pricing, routes, scheduling
@@ -92,6 +93,7 @@ def _offer_for(offer_id: int, hauler: Hauler) -> Offer:
 
 def accept_offer(*, offer_id: int, hauler: Hauler, by=None) -> Pickup:
     """The hauler takes the job. Of haulers accepting at once exactly one wins; the rest get Conflict."""
+    require(user=by, organisation=hauler, action="offers")  # owners and dispatchers, not drivers
     pickup_id = _offer_for(offer_id, hauler).pickup_id
     with transaction.atomic():
         pickup = locked_pickup(pickup_id)
@@ -127,6 +129,7 @@ def accept_offer(*, offer_id: int, hauler: Hauler, by=None) -> Pickup:
 
 def decline_offer(*, offer_id: int, hauler: Hauler, reason: str = "", by=None) -> Offer:
     """The hauler says no; the cascade moves on to the next hauler."""
+    require(user=by, organisation=hauler, action="offers")
     pickup_id = _offer_for(offer_id, hauler).pickup_id
     with transaction.atomic():
         pickup = locked_pickup(pickup_id)

@@ -4,7 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -12,7 +12,6 @@ from billing import cards
 from core.catalog import Container, WasteStream
 from core.enqueue import enqueue
 from core.errors import Conflict, NotFound
-from core.models import Role
 from core.transitions import actor, transition
 from core.uploads import PHOTO_TYPES, check_upload
 from customers import services as customer_services
@@ -282,10 +281,8 @@ def has_team(*, user, kind: str) -> bool:
 
 
 def invite_to_team(*, user, kind: str, email: str, role: str):
-    """An owner invites `email` into their business or hauler; the invitation is emailed."""
+    """An owner or manager invites `email` into their business or hauler; the invitation is emailed."""
     mine = team_of(user=user, kind=kind)
-    if mine.role != Role.OWNER:
-        raise PermissionDenied("Only an owner can invite people.")
     _, leaf_services, organisation = TEAMS[kind]
     membership = leaf_services.invite_member(
         **{organisation: getattr(mine, organisation)}, email=email, role=role, invited_by=user
@@ -294,18 +291,34 @@ def invite_to_team(*, user, kind: str, email: str, role: str):
     return membership
 
 
-def remove_from_team(*, user, kind: str, membership_id: int) -> None:
-    """An owner removes a member or withdraws an invitation; anyone may leave themselves."""
+def _teammate(*, user, kind: str, membership_id: int):
+    """The user's own seat, and another seat (or invitation) in the same organisation, or NotFound."""
     mine = team_of(user=user, kind=kind)
-    membership_model, leaf_services, organisation = TEAMS[kind]
+    membership_model, _, organisation = TEAMS[kind]
     target = membership_model.objects.filter(
         pk=membership_id, **{f"{organisation}_id": getattr(mine, f"{organisation}_id")}
     ).first()
     if target is None:
         raise NotFound("No such member.")
-    if mine.role != Role.OWNER and target.pk != mine.pk:
-        raise PermissionDenied("Only an owner can remove other people.")
-    leaf_services.remove_member(membership=target)
+    return target
+
+
+def remove_from_team(*, user, kind: str, membership_id: int) -> None:
+    """Remove a member or withdraw an invitation (the role table decides who may); anyone may leave."""
+    target = _teammate(user=user, kind=kind, membership_id=membership_id)
+    TEAMS[kind][1].remove_member(membership=target, by=user)
+
+
+def change_team_role(*, user, kind: str, membership_id: int, role: str):
+    """Give a teammate (or an invitation) another role (the role table decides who may)."""
+    target = _teammate(user=user, kind=kind, membership_id=membership_id)
+    return TEAMS[kind][1].change_role(membership=target, role=role, by=user)
+
+
+def transfer_team_ownership(*, user, kind: str, membership_id: int):
+    """The owner hands ownership to a teammate and steps down (to manager or dispatcher)."""
+    target = _teammate(user=user, kind=kind, membership_id=membership_id)
+    return TEAMS[kind][1].transfer_ownership(membership=target, by=user)
 
 
 def change_pickup_date(*, pickup: Pickup, service_date, by=None) -> Pickup:

@@ -9,7 +9,8 @@ from django.utils import timezone
 from billing.models import BillingAccount
 from core import geo
 from core.catalog import ROLL_OFFS, Container
-from core.models import Role, User
+from core.models import User
+from core.permissions import OWNER
 from customers.models import Customer, ServiceLocation
 from customers.models import Membership as CustomerMembership
 from haulers.models import Credential, DisposalSite, Hauler, Rate, ServiceZip, Truck
@@ -49,7 +50,7 @@ class CustomerMembershipFactory(factory.django.DjangoModelFactory):
     customer = factory.SubFactory(CustomerFactory)
     user = factory.SubFactory(UserFactory)
     email = factory.LazyAttribute(lambda m: m.user.email)
-    role = Role.OWNER
+    role = OWNER
     accepted_at = factory.LazyFunction(timezone.now)
 
 
@@ -159,7 +160,7 @@ class HaulerMembershipFactory(factory.django.DjangoModelFactory):
     hauler = factory.SubFactory(HaulerFactory)
     user = factory.SubFactory(UserFactory)
     email = factory.LazyAttribute(lambda m: m.user.email)
-    role = Role.OWNER
+    role = OWNER
     accepted_at = factory.LazyFunction(timezone.now)
 
 

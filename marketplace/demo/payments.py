@@ -29,7 +29,9 @@ def seed_payments(*, today: dt.date | None = None) -> dict:
     carded = set(BillingAccount.objects.exclude(payment_method_id="").values_list("customer_id", flat=True))
     saved = 0
     for customer in Customer.objects.exclude(pk__in=carded).order_by("pk"):
-        cards.save_test_card(customer=customer, number=TEST_CARD, exp_month=12, exp_year=today.year + 3, cvc="123")
+        cards.save_test_card(
+            customer=customer, by=None, number=TEST_CARD, exp_month=12, exp_year=today.year + 3, cvc="123"
+        )
         saved += 1
     cafe = Customer.objects.filter(name=BUSINESS_NAME).first()
     hauler = Hauler.objects.filter(name=HAULER_NAME).first()

@@ -262,6 +262,7 @@ def _seed_business(plan: BusinessPlan) -> bool:
     for location in plan.locations:
         customer_services.add_location(
             customer=customer,
+            by=owner,
             name=location.name,
             street=location.street,
             city="Austin",
@@ -287,16 +288,24 @@ def _seed_hauler(plan: HaulerPlan, *, staff: User) -> bool:
     hauler.reliability_score = plan.reliability_score
     hauler.save(update_fields=["reliability_score"])
     if plan.radius_miles is not None:
-        hauler_services.set_service_radius(hauler=hauler, centre_zip=plan.depot_zip, radius_miles=plan.radius_miles)
+        hauler_services.set_service_radius(
+            hauler=hauler, by=owner, centre_zip=plan.depot_zip, radius_miles=plan.radius_miles
+        )
     else:
-        hauler_services.set_service_zips(hauler=hauler, zip_codes=plan.zip_codes)
+        hauler_services.set_service_zips(hauler=hauler, by=owner, zip_codes=plan.zip_codes)
     for stream, container, price, extra in plan.rates:
         hauler_services.set_rate(
-            hauler=hauler, waste_stream=stream, container=container, price_cents=price, extra_container_cents=extra
+            hauler=hauler,
+            by=owner,
+            waste_stream=stream,
+            container=container,
+            price_cents=price,
+            extra_container_cents=extra,
         )
     for item in plan.credentials:
         credential = hauler_services.add_credential(
             hauler=hauler,
+            by=owner,
             kind=item.kind,
             number=item.number,
             issuer=item.issuer,
@@ -306,7 +315,7 @@ def _seed_hauler(plan: HaulerPlan, *, staff: User) -> bool:
         # A pending hauler's documents are what staff have yet to check.
         if plan.status != Hauler.Status.PENDING:
             hauler_services.verify_credential(credential=credential, by=staff)
-    _seed_fleet(hauler, plan)
+    _seed_fleet(hauler, plan, by=owner)
     if plan.status != Hauler.Status.PENDING:
         hauler_services.verify_hauler(hauler=hauler, by=staff)
     if plan.status == Hauler.Status.SUSPENDED:
@@ -314,13 +323,14 @@ def _seed_hauler(plan: HaulerPlan, *, staff: User) -> bool:
     return True
 
 
-def _seed_fleet(hauler: Hauler, plan: HaulerPlan) -> None:
+def _seed_fleet(hauler: Hauler, plan: HaulerPlan, *, by: User) -> None:
     """A truck for each kind of work the hauler prices, tipping at a landfill and a transfer station.
 
     The demo hauler runs two collection trucks, so its day is split and routed between them.
     """
     sites = [
-        fleet.add_disposal_site(hauler=hauler, open_days=0b0111111, waste_streams=[], **site) for site in DISPOSAL_SITES
+        fleet.add_disposal_site(hauler=hauler, by=by, open_days=0b0111111, waste_streams=[], **site)
+        for site in DISPOSAL_SITES
     ]
     priced = {container for _, container, _, _ in plan.rates}
     collected = [c for c in Container.values if c in priced and not is_roll_off(c)]
@@ -334,6 +344,7 @@ def _seed_fleet(hauler: Hauler, plan: HaulerPlan) -> None:
     for name, kind, containers, capacity in trucks:
         fleet.add_truck(
             hauler=hauler,
+            by=by,
             name=name,
             kind=kind,
             containers=containers,

@@ -36,5 +36,7 @@ urlpatterns = [
     path("invitations/<str:token>/", accounts.invitation, name="invitation"),
     path("team/", accounts.team, name="team"),
     path("team/<str:kind>/<int:membership_id>/remove/", accounts.remove_member, name="remove_member"),
+    path("team/<str:kind>/<int:membership_id>/role/", accounts.change_role, name="change_role"),
+    path("team/<str:kind>/<int:membership_id>/make-owner/", accounts.transfer_ownership, name="transfer_ownership"),
     path("accounts/signup/", accounts.SignupView.as_view(), name="account_signup"),
 ]

@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -126,7 +127,7 @@ def test_billing_page_queries_do_not_grow_with_payments(
 def test_card_page_in_production_mounts_stripes_payment_element(owner_client, customer, payments_on, monkeypatch):
     started = []
     monkeypatch.setattr(
-        cards, "start_card_setup", lambda *, customer: started.append(customer) or ("seti_1", "seti_1_secret_2")
+        cards, "start_card_setup", lambda *, customer, by: started.append(customer) or ("seti_1", "seti_1_secret_2")
     )
 
     response = owner_client.get(reverse("billing_card"))
@@ -134,7 +135,8 @@ def test_card_page_in_production_mounts_stripes_payment_element(owner_client, cu
     assert response.status_code == 200
     page = response.content.decode()
     assert '<script src="https://js.stripe.com/v3/"></script>' in page
-    assert "confirmSetup" in page and 'id="payment-element"' in page
+    assert 'src="/static/card.js"' in page and 'id="payment-element"' in page
+    assert "confirmSetup" in (settings.BASE_DIR / "static/card.js").read_text()
     config = response.context["stripe_config"]
     assert config == {
         "publishableKey": "pk_test_x",
@@ -173,7 +175,9 @@ def test_stripe_unreachable_on_the_card_page_is_a_message(owner_client, payments
     assert "js.stripe.com" not in response.content.decode()
 
 
-def test_test_card_form_has_a_banner_and_saves_through_the_service(owner_client, customer, test_cards_on, monkeypatch):
+def test_test_card_form_has_a_banner_and_saves_through_the_service(
+    owner_client, customer_owner, customer, test_cards_on, monkeypatch
+):
     saved = []
 
     def save_test_card(**kwargs):
@@ -192,7 +196,14 @@ def test_test_card_form_has_a_banner_and_saves_through_the_service(owner_client,
     assert response["Location"] == reverse("billing")
     assert _messages(response) == [f"Saved your card: Visa ending 4242, expires 12/{timezone.localdate().year + 3}."]
     assert saved == [
-        {"customer": customer, "number": "4242424242424242", "exp_month": 12, "exp_year": year, "cvc": "123"}
+        {
+            "customer": customer,
+            "by": customer_owner,
+            "number": "4242424242424242",
+            "exp_month": 12,
+            "exp_year": year,
+            "cvc": "123",
+        }
     ]
 
 
@@ -246,7 +257,7 @@ def test_return_from_stripe_saves_the_card(owner_client, customer, payments_on, 
     monkeypatch.setattr(
         cards,
         "save_card",
-        lambda *, customer, setup_intent_id: factories.BillingAccountFactory(customer=customer, card_last4="1881"),
+        lambda *, customer, setup_intent_id, by: factories.BillingAccountFactory(customer=customer, card_last4="1881"),
     )
 
     response = owner_client.get(reverse("billing_card_return"), {"setup_intent": "seti_123", "redirect_status": "x"})
@@ -310,7 +321,8 @@ def test_printable_invoice_stands_alone(owner_client, customer, invoice):
 
     assert response.status_code == 200
     page = response.content.decode()
-    assert "@media print" in page
+    assert "invoice-print.css" in page
+    assert "@media print" in (settings.BASE_DIR / "static/invoice-print.css").read_text()
     assert 'aria-label="Main"' not in page  # no site navigation
     assert customer.name in page and "accounts@congress.example" in page
     assert "<strong>HaulMatch</strong>" in page

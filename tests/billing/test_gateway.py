@@ -29,7 +29,9 @@ def test_a_test_card_is_refused_before_anything_reaches_stripe_when_not_allowed(
     settings.STRIPE_SECRET_KEY, settings.STRIPE_API_BASE = "sk_live_x", ""
     customer = factories.CustomerFactory()
     with pytest.raises(Conflict, match="never sent through this server"):
-        cards.save_test_card(customer=customer, number="4242424242424242", exp_month=12, exp_year=2030, cvc="1")
+        cards.save_test_card(
+            by=None, customer=customer, number="4242424242424242", exp_month=12, exp_year=2030, cvc="1"
+        )
     assert not hasattr(customer, "billing") or not customer.billing.stripe_customer_id
     with pytest.raises(stripe_gateway.GatewayError):
         stripe_gateway.confirm_setup_intent_with_test_card(

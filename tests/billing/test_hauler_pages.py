@@ -7,7 +7,7 @@ from django.urls import reverse
 from billing import payouts
 from billing.models import Payout, PayoutAccount
 from billing.stripe_gateway import GatewayError
-from core.models import Role
+from haulers.models import HaulerRole
 from tests import factories
 from tests.billing.support import completed_pickup, paid_payment, payout_for
 
@@ -72,9 +72,9 @@ def test_earnings_show_the_payout_account_status(hauler_client, in_area_hauler, 
     assert "No payouts yet." in page
 
 
-def test_a_member_who_is_not_an_owner_cannot_set_up_payouts(client, in_area_hauler, payments_on, monkeypatch):
+def test_a_dispatcher_sees_earnings_but_cannot_set_up_payouts(client, in_area_hauler, payments_on, monkeypatch):
     monkeypatch.setattr(payouts, "start_payout_onboarding", lambda **kwargs: pytest.fail("a member started it"))
-    member = factories.HaulerMembershipFactory(hauler=in_area_hauler, role=Role.MEMBER).user
+    member = factories.HaulerMembershipFactory(hauler=in_area_hauler, role=HaulerRole.DISPATCHER).user
     client.force_login(member)
 
     page = client.get(reverse("hauler_earnings")).content.decode()
@@ -176,6 +176,7 @@ def test_connect_sends_the_owner_to_stripe_with_absolute_return_links(
     assert calls == [
         {
             "hauler": in_area_hauler,
+            "by": hauler_owner,
             "email": hauler_owner.email,
             "refresh_url": "http://testserver/billing/payouts/connect/",
             "return_url": "http://testserver/billing/payouts/return/",

@@ -294,7 +294,7 @@ def test_saving_a_card_while_a_failed_payment_settles_does_not_deadlock(monkeypa
 
     def save_card():  # the business saves a new card at that moment
         try:
-            cards.save_card(customer=customer, setup_intent_id="seti_new")
+            cards.save_card(by=None, customer=customer, setup_intent_id="seti_new")
         except Exception as error:
             errors.append(error)
         finally:

@@ -13,7 +13,7 @@ GOOD = {"name": "Main store", "street": "600 Congress Ave", "city": "Austin", "s
 
 @pytest.mark.django_db
 def test_a_location_takes_its_coordinates_and_timezone_from_the_zip(customer):
-    location = add_location(customer=customer, **GOOD)
+    location = add_location(by=None, customer=customer, **GOOD)
 
     assert location.latitude == Decimal("30.2713")
     assert location.longitude == Decimal("-97.7426")
@@ -23,6 +23,7 @@ def test_a_location_takes_its_coordinates_and_timezone_from_the_zip(customer):
 @pytest.mark.django_db
 def test_given_coordinates_and_timezone_are_kept(customer):
     location = add_location(
+        by=None,
         customer=customer,
         **GOOD,
         latitude=Decimal("30.2672"),
@@ -55,7 +56,7 @@ def test_given_coordinates_and_timezone_are_kept(customer):
 def test_bad_addresses_are_refused_with_a_message_and_nothing_saved(customer, changes, field, message):
     before = ServiceLocation.objects.count()
     with pytest.raises(ValidationError) as raised:
-        add_location(customer=customer, **{**GOOD, **changes})
+        add_location(by=None, customer=customer, **{**GOOD, **changes})
     errors = raised.value.message_dict
     assert field in errors
     assert message.lower() in " ".join(errors[field]).lower()
@@ -75,7 +76,7 @@ def test_the_database_refuses_a_malformed_zip_even_past_the_service(customer):
 
 @pytest.mark.django_db
 def test_changing_the_zip_rederives_coordinates(location):
-    update_location(location=location, zip_code="78746", street="1 Westlake Dr")
+    update_location(by=None, location=location, zip_code="78746", street="1 Westlake Dr")
     location.refresh_from_db()
     assert location.zip_code == "78746"
     assert location.latitude != Decimal("30.2713")
@@ -85,15 +86,15 @@ def test_changing_the_zip_rederives_coordinates(location):
 @pytest.mark.django_db
 def test_an_update_with_a_bad_zip_changes_nothing(location):
     with pytest.raises(ValidationError):
-        update_location(location=location, zip_code="99999")
+        update_location(by=None, location=location, zip_code="99999")
     location.refresh_from_db()
     assert location.zip_code == "78701"
 
 
 @pytest.mark.django_db
 def test_archiving_keeps_the_row(location):
-    archive_location(location=location)
+    archive_location(by=None, location=location)
     first = location.archived_at
-    archive_location(location=location)
+    archive_location(by=None, location=location)
     location.refresh_from_db()
     assert location.archived_at == first is not None

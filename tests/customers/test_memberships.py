@@ -4,9 +4,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from core.models import Role
 from customers import services as customers
-from customers.models import Membership
+from customers.models import BusinessRole, Membership
 from haulers import services as haulers
 from tests import factories
 
@@ -28,7 +27,9 @@ def test_a_person_cannot_own_two_businesses(customer_owner):
 def test_the_database_refuses_a_second_business_membership(customer_owner):
     other = factories.CustomerFactory()
     with pytest.raises(IntegrityError), transaction.atomic():
-        Membership.objects.create(customer=other, user=customer_owner, email=customer_owner.email, role=Role.MEMBER)
+        Membership.objects.create(
+            customer=other, user=customer_owner, email=customer_owner.email, role=BusinessRole.MEMBER
+        )
 
 
 @pytest.mark.django_db
@@ -70,14 +71,14 @@ def test_accepting_twice_is_harmless(customer):
 def test_the_last_owner_cannot_be_removed_but_a_member_can(customer_owner, customer):
     owner_seat = customer_owner.customer_membership
     with pytest.raises(ValidationError, match="at least one owner"):
-        customers.remove_member(membership=owner_seat)
+        customers.remove_member(membership=owner_seat, by=None)
 
-    member = factories.CustomerMembershipFactory(customer=customer, role=Role.MEMBER)
-    customers.remove_member(membership=member)
+    member = factories.CustomerMembershipFactory(customer=customer, role=BusinessRole.MEMBER)
+    customers.remove_member(membership=member, by=None)
     assert not Membership.objects.filter(pk=member.pk).exists()
 
-    second_owner = factories.CustomerMembershipFactory(customer=customer, role=Role.OWNER)
-    customers.remove_member(membership=owner_seat)
+    second_owner = factories.CustomerMembershipFactory(customer=customer, role=BusinessRole.OWNER)
+    customers.remove_member(membership=owner_seat, by=None)
     assert list(customer.memberships.all()) == [second_owner]
 
 
@@ -86,8 +87,8 @@ def test_hauler_invitations_work_the_same_way():
     owner = factories.UserFactory()
     hauler = haulers.register_hauler(owner=owner, name="Eastside Haul", depot_zip="78702")
     driver = factories.UserFactory(email="driver@eastside.example")
-    invitation = haulers.invite_member(hauler=hauler, email=driver.email, role="member", invited_by=owner)
+    invitation = haulers.invite_member(hauler=hauler, email=driver.email, role="driver", invited_by=owner)
     haulers.accept_invitation(token=invitation.token, user=driver)
     assert driver.hauler_membership.hauler == hauler
     with pytest.raises(ValidationError):
-        haulers.remove_member(membership=owner.hauler_membership)
+        haulers.remove_member(membership=owner.hauler_membership, by=None)

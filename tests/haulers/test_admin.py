@@ -10,6 +10,7 @@ from haulers import services
 @pytest.mark.django_db
 def test_the_admin_links_credential_documents_to_the_private_view(staff_client, in_area_hauler):
     credential = services.add_credential(
+        by=None,
         hauler=in_area_hauler, kind="licence", number="LIC-9", issuer="City of Austin",
         valid_from="2026-01-01", expires_on="2027-12-31",
         document=SimpleUploadedFile("licence.pdf", b"%PDF-1.7 test document"),

@@ -89,7 +89,7 @@ def test_another_business_location_is_not_found(customer, in_area_hauler):
 def test_an_archived_location_cannot_be_quoted(customer, location, in_area_hauler):
     from customers.services import archive_location
 
-    archive_location(location=location)
+    archive_location(by=None, location=location)
     with pytest.raises(ValidationError) as raised:
         quote_for(customer, location)
     assert "archived" in raised.value.message_dict["location"][0]
@@ -171,7 +171,7 @@ def test_a_quote_for_a_location_archived_since_cannot_be_booked(customer, locati
     from customers.services import archive_location
 
     quote = quote_for(customer, location)
-    archive_location(location=location)
+    archive_location(by=None, location=location)
     with pytest.raises(Conflict, match="archived"):
         services.book_quote(quote=quote, customer=customer)
     assert not Pickup.objects.exists()

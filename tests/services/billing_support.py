@@ -29,7 +29,7 @@ WEBHOOK_URL = "/billing/stripe/webhook/"
 
 
 def save_card(customer, number=VISA, *, exp_year=2030):
-    return cards.save_test_card(customer=customer, number=number, exp_month=12, exp_year=exp_year, cvc="123")
+    return cards.save_test_card(by=None, customer=customer, number=number, exp_month=12, exp_year=exp_year, cvc="123")
 
 
 def scheduled_pickup(customer, hauler, *, price=3_000, payout=2_400, service_date=None, **fields) -> Pickup:
@@ -78,6 +78,7 @@ def open_without_redirect(url: str) -> tuple[int, str]:
 def onboard(hauler) -> None:
     """The hauler goes through the stand-in's hosted onboarding; payouts are on afterwards."""
     url = payouts.start_payout_onboarding(
+        by=None,
         hauler=hauler,
         email=f"payouts{hauler.pk}@example.com",
         refresh_url="http://testserver/billing/payouts/connect/",

@@ -70,6 +70,7 @@ def test_a_charge_and_an_onboarding_come_back_as_signed_events_that_are_handled(
     assert kind_totals(pickup=pickup)["charge"] == 3_000  # the event settled nothing a second time
 
     url = payouts.start_payout_onboarding(
+        by=None,
         hauler=hauler, email="owner@hauler.example", refresh_url="http://x.example/r", return_url="http://x.example/"
     )
     assert open_without_redirect(url)[0] == 302

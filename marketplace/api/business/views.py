@@ -89,7 +89,7 @@ class LocationListView(BusinessView):
         form.is_valid(raise_exception=True)
         values = dict(form.validated_data)
         location = customer_services.add_location(
-            customer=self.customer, timezone_name=values.pop("timezone", None), **values
+            customer=self.customer, by=request.user, timezone_name=values.pop("timezone", None), **values
         )
         return Response(s.LocationSerializer(location).data, status=status.HTTP_201_CREATED)
 
@@ -123,11 +123,11 @@ class LocationDetailView(BusinessView):
         location = selectors.location_of(customer=self.customer, location_id=id)
         with transaction.atomic():
             if changes:
-                location = customer_services.update_location(location=location, **changes)
+                location = customer_services.update_location(location=location, by=request.user, **changes)
             if archive:
-                location = customer_services.archive_location(location=location)
+                location = customer_services.archive_location(location=location, by=request.user)
             elif archive is False:
-                location = customer_services.restore_location(location=location)
+                location = customer_services.restore_location(location=location, by=request.user)
         return Response(s.LocationSerializer(location).data)
 
 

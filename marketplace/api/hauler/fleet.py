@@ -101,6 +101,8 @@ def _truck_fields(values: dict) -> dict:
 class TruckListView(HaulerView):
     """Your trucks: list them, or add one."""
 
+    actions = {"GET": "see", "POST": "fleet"}
+
     pagination_class = Pages  # read by the schema generator
 
     @extend_schema(
@@ -122,12 +124,14 @@ class TruckListView(HaulerView):
     def post(self, request):
         form = TruckCreateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        truck = fleet.add_truck(hauler=self.hauler, **_truck_fields(form.validated_data))
+        truck = fleet.add_truck(hauler=self.hauler, by=request.user, **_truck_fields(form.validated_data))
         return _truck(self.hauler, truck, code=status.HTTP_201_CREATED)
 
 
 class TruckDetailView(HaulerView):
     """One of your trucks."""
+
+    actions = {"GET": "see", "PUT": "fleet"}
 
     @extend_schema(
         tags=["hauler fleet"],
@@ -151,7 +155,8 @@ class TruckDetailView(HaulerView):
         truck = _truck_of(self.hauler, id)
         form = TruckUpdateSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        return _truck(self.hauler, fleet.update_truck(truck=truck, **_truck_fields(form.validated_data)))
+        truck = fleet.update_truck(truck=truck, by=request.user, **_truck_fields(form.validated_data))
+        return _truck(self.hauler, truck)
 
 
 # --- Disposal sites -------------------------------------------------------------------
@@ -214,6 +219,8 @@ def _site_of(hauler: Hauler, site_id: int) -> DisposalSite:
 class DisposalSiteListView(HaulerView):
     """The landfills, transfer stations and recycling facilities your trucks tip at."""
 
+    actions = {"GET": "see", "POST": "fleet"}
+
     pagination_class = Pages  # read by the schema generator
 
     @extend_schema(
@@ -234,12 +241,14 @@ class DisposalSiteListView(HaulerView):
     def post(self, request):
         form = DisposalSiteInputSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        site = fleet.add_disposal_site(hauler=self.hauler, **form.validated_data)
+        site = fleet.add_disposal_site(hauler=self.hauler, by=request.user, **form.validated_data)
         return Response(DisposalSiteSerializer(site).data, status=status.HTTP_201_CREATED)
 
 
 class DisposalSiteDetailView(HaulerView):
     """One of the disposal sites your trucks tip at."""
+
+    actions = {"GET": "see", "PUT": "fleet"}
 
     @extend_schema(
         tags=["hauler fleet"],
@@ -263,4 +272,5 @@ class DisposalSiteDetailView(HaulerView):
         site = _site_of(self.hauler, id)
         form = DisposalSiteInputSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        return Response(DisposalSiteSerializer(fleet.update_disposal_site(site=site, **form.validated_data)).data)
+        site = fleet.update_disposal_site(site=site, by=request.user, **form.validated_data)
+        return Response(DisposalSiteSerializer(site).data)

@@ -106,6 +106,8 @@ def _today(hauler: Hauler):
 class RouteDayView(HaulerView):
     """Your trucks' routes for a day."""
 
+    actions = {"GET": "dispatch"}
+
     @extend_schema(
         tags=["hauler routes"],
         summary="The day's routes, truck by truck",
@@ -135,6 +137,8 @@ class RouteDayView(HaulerView):
 
 class RouteMoveView(HaulerView):
     """Putting a job on a truck of your choice."""
+
+    actions = {"POST": "dispatch"}
 
     @extend_schema(
         tags=["hauler routes"],

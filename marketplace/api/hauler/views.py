@@ -15,6 +15,7 @@ from marketplace import dispatch, selectors, services
 from marketplace.api.common import INVALID, NOT_JSON, UNAUTHENTICATED, PagedView, Pages, error_response
 from marketplace.api.hauler import serializers as h
 from marketplace.api.parsers import CheckedFormParser, CheckedMultiPartParser
+from marketplace.api.roles import RoleAllows
 
 
 class IsHaulerMember(BasePermission):
@@ -25,7 +26,11 @@ class IsHaulerMember(BasePermission):
         return selectors.hauler_of(request.user) is not None
 
 
-NOT_A_HAULER = error_response("The account is not part of a hauler (`not_a_hauler`), or a session without CSRF.")
+NOT_A_HAULER = error_response(
+    "The account is not part of a hauler (`not_a_hauler`), its role does not allow this (`permission_denied`: "
+    "drivers work their jobs, dispatchers also offers, trucks and routes, owners everything), or a session "
+    "without CSRF."
+)
 NOT_FOUND = error_response("No such object among yours (another hauler's objects included).")
 AUTHENTICATED = {401: UNAUTHENTICATED, 403: NOT_A_HAULER}
 
@@ -33,11 +38,16 @@ AUTHENTICATED = {401: UNAUTHENTICATED, 403: NOT_A_HAULER}
 class HaulerView(PagedView):
     # For the people of one hauler, who see only that hauler's offers and jobs.
 
-    permission_classes = [IsAuthenticated, IsHaulerMember]
+    permission_classes = [IsAuthenticated, IsHaulerMember, RoleAllows]
+    actions: dict[str, str] = {}  # what the role must allow, per method (marketplace.api.roles)
 
     @property
     def hauler(self) -> Hauler:
         return selectors.hauler_of(self.request.user)  # the permission has checked there is one
+
+    @property
+    def organisation(self) -> Hauler:
+        return self.hauler
 
     def job(self, pickup_id: int) -> Response:
         return Response(h.JobDetailSerializer(selectors.job_of(hauler=self.hauler, pickup_id=pickup_id)).data)
@@ -56,6 +66,8 @@ def _rate_card(hauler: Hauler) -> Response:
 
 class OfferListView(HaulerView):
     """Jobs offered to you."""
+
+    actions = {"GET": "offers"}
 
     pagination_class = Pages  # read by the schema generator
 
@@ -76,6 +88,8 @@ class OfferListView(HaulerView):
 
 class OfferAcceptView(HaulerView):
     """Taking an offered job."""
+
+    actions = {"POST": "offers"}
 
     @extend_schema(
         tags=["hauler offers"],
@@ -98,6 +112,8 @@ class OfferAcceptView(HaulerView):
 
 class OfferDeclineView(HaulerView):
     """Turning an offered job down."""
+
+    actions = {"POST": "offers"}
 
     @extend_schema(
         tags=["hauler offers"],
@@ -127,6 +143,8 @@ class OfferDeclineView(HaulerView):
 
 class JobListView(HaulerView):
     """The jobs you hold."""
+
+    actions = {"GET": "dispatch"}
 
     pagination_class = Pages  # read by the schema generator
 
@@ -222,6 +240,8 @@ class JobExceptionView(HaulerView):
 class ServiceAreaView(HaulerView):
     """The ZIP codes you serve."""
 
+    actions = {"GET": "see", "PUT": "commercial"}
+
     @extend_schema(
         tags=["hauler settings"],
         summary="Your service area",
@@ -245,16 +265,23 @@ class ServiceAreaView(HaulerView):
         form.is_valid(raise_exception=True)
         values = form.validated_data
         if "zip_codes" in values:
-            zip_codes = hauler_services.set_service_zips(hauler=self.hauler, zip_codes=values["zip_codes"])
+            zip_codes = hauler_services.set_service_zips(
+                hauler=self.hauler, by=request.user, zip_codes=values["zip_codes"]
+            )
         else:
             zip_codes = hauler_services.set_service_radius(
-                hauler=self.hauler, centre_zip=values["centre_zip"], radius_miles=values["radius_miles"]
+                hauler=self.hauler,
+                by=request.user,
+                centre_zip=values["centre_zip"],
+                radius_miles=values["radius_miles"],
             )
         return _service_area(zip_codes)
 
 
 class RatesView(HaulerView):
     """Your rate card: what you charge for each waste stream and container."""
+
+    actions = {"GET": "see", "PUT": "commercial"}
 
     @extend_schema(
         tags=["hauler settings"],
@@ -277,5 +304,5 @@ class RatesView(HaulerView):
     def put(self, request):
         form = h.RateSerializer(data=request.data, many=True, max_length=h.MAX_RATE_ROWS)
         form.is_valid(raise_exception=True)
-        hauler_services.set_rate_card(hauler=self.hauler, rows=form.validated_data)
+        hauler_services.set_rate_card(hauler=self.hauler, by=request.user, rows=form.validated_data)
         return _rate_card(self.hauler)

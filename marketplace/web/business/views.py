@@ -66,8 +66,8 @@ def onboarding(request, customer):
     if request.method == "POST" and company.is_valid() and location.is_valid():
         try:
             with transaction.atomic():
-                customer_services.update_company(customer=customer, **company.cleaned_data)
-                customer_services.add_location(customer=customer, **location.cleaned_data)
+                customer_services.update_company(customer=customer, by=request.user, **company.cleaned_data)
+                customer_services.add_location(customer=customer, by=request.user, **location.cleaned_data)
         except ValidationError as error:
             apply_errors(location, error)
         else:

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from core import geo
-from core.views import apply_errors, hauler_required
+from core.views import apply_errors, hauler_required, role_required
 from haulers import services as hauler_services
 from haulers.models import Hauler
 from marketplace.web.hauler.forms import RadiusForm, ZipListForm
@@ -20,12 +20,12 @@ PLOT_SIZE = 320
 PLOT_PADDING = 14
 
 
-def _save_area(hauler: Hauler, mode: str, data: dict, *, dry_run: bool) -> list[str]:
+def _save_area(hauler: Hauler, mode: str, data: dict, *, dry_run: bool, by) -> list[str]:
     def apply() -> list[str]:
         if mode == "list":
-            return hauler_services.set_service_zips(hauler=hauler, zip_codes=data["zip_codes"])
+            return hauler_services.set_service_zips(hauler=hauler, by=by, zip_codes=data["zip_codes"])
         return hauler_services.set_service_radius(
-            hauler=hauler, centre_zip=data["depot_zip"], radius_miles=data["radius_miles"]
+            hauler=hauler, by=by, centre_zip=data["depot_zip"], radius_miles=data["radius_miles"]
         )
 
     if not dry_run:
@@ -73,6 +73,7 @@ def _area_summary(hauler: Hauler, zip_codes: list[str]) -> dict:
 
 
 @hauler_required
+@role_required("see", post="commercial")
 @require_http_methods(["GET", "POST"])
 def area(request, hauler):
     """Where the hauler works: a pasted ZIP list or a radius, previewed before it is saved."""
@@ -89,7 +90,7 @@ def area(request, hauler):
     elif form is not None and form.is_valid():
         saving = "save" in request.POST
         try:
-            zip_codes = _save_area(hauler, mode, form.cleaned_data, dry_run=not saving)
+            zip_codes = _save_area(hauler, mode, form.cleaned_data, dry_run=not saving, by=request.user)
         except ValidationError as error:
             apply_errors(form, error)
         else:

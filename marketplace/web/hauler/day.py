@@ -1,8 +1,9 @@
 """The driver's day, phone first: the next stop big at the top, then the rest of the route, the map, and closing
 each job from the cab.
 
-A member sees the truck they are assigned to that day; an owner picks any truck. Completing or reporting a job
-is safe to repeat: a retried submit (a flaky connection, a double tap) finds the job already closed and says so.
+A driver sees the truck they are assigned to that day; an owner or a dispatcher picks any truck. Completing or
+reporting a job is safe to repeat: a retried submit (a flaky connection, a double tap) finds the job already
+closed and says so.
 """
 
 import datetime as dt
@@ -15,7 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import Conflict
-from core.models import Role
+from core.permissions import may
 from core.views import apply_errors, hauler_required
 from haulers.models import DriverAssignment, Hauler
 from marketplace import routes, scheduling, selectors, services
@@ -32,7 +33,7 @@ def day_url(day: dt.date, truck_id: int | None = None) -> str:
 def _truck_and_choices(hauler: Hauler, membership, plan, day: dt.date, wanted: int | None):
     """The truck shown, and (for an owner) the trucks to choose from: those with a route first."""
     routed = [route.truck for route in plan.routes.all()] if plan is not None else []
-    if membership.role != Role.OWNER:
+    if not may(user=membership.user, organisation=hauler, action="dispatch"):
         assignment = DriverAssignment.objects.filter(driver=membership, day=day).select_related("truck").first()
         return (assignment.truck if assignment else None), []
     idle = [truck for truck in hauler.trucks.filter(active=True) if truck.pk not in {t.pk for t in routed}]
@@ -65,7 +66,7 @@ def _render_day(request, hauler, params, *, focus=None, complete_form=None, exce
         "today": scheduling.local_today(str(tz)),
         "previous_url": day_url(day - dt.timedelta(days=1), truck.pk if truck and choices else None),
         "next_url": day_url(day + dt.timedelta(days=1), truck.pk if truck and choices else None),
-        "is_owner": membership.role == Role.OWNER,
+        "is_owner": may(user=request.user, organisation=hauler, action="dispatch"),
         "truck": truck,
         "choices": [{"truck": t, "url": day_url(day, t.pk), "current": t == truck} for t in choices],
         "summary": mine,

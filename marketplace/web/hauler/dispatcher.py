@@ -1,5 +1,5 @@
-"""The dispatcher's day (owners): every truck's route side by side, one map, the jobs no truck could take;
-moving a job to another truck, assigning drivers, re-planning; and a printable sheet per truck.
+"""The dispatcher's day (owners and dispatchers): every truck's route side by side, one map, the jobs no truck
+could take; moving a job to another truck, assigning drivers, re-planning; and a printable sheet per truck.
 
 A page never solves a route: a move or "re-plan now" queues the re-plan (routes.replan_later), which a
 worker runs within ROUTE_SOLVE_SECONDS (in-process at commit under eager tasks).
@@ -9,14 +9,14 @@ import datetime as dt
 from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import Conflict
-from core.models import Role
+from core.permissions import require
 from core.views import hauler_required
 from haulers import fleet
 from haulers.models import DriverAssignment, Truck
@@ -26,8 +26,7 @@ from marketplace.web.hauler.forms import AssignDriverForm, MoveStopForm, ReplanF
 
 
 def _owner_only(request) -> None:
-    if request.user.hauler_membership.role != Role.OWNER:
-        raise PermissionDenied("Only your company's owners plan the routes.")
+    require(user=request.user, organisation=request.user.hauler_membership.hauler, action="dispatch")
 
 
 def driver_name(membership) -> str:
@@ -154,7 +153,7 @@ def assign(request, hauler):
             messages.error(request, "Choose one of your team.")
             return redirect(_day_posted(request, form))
     try:
-        fleet.assign_driver(truck=truck, day=form.cleaned_data["day"], driver=driver)
+        fleet.assign_driver(truck=truck, day=form.cleaned_data["day"], driver=driver, by=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

@@ -1,16 +1,16 @@
 """The fleet pages: trucks (what each serves, carries and works) and the disposal sites they tip at.
 
-Every member sees them; only owners change them.
+Owners and dispatchers see and change them; drivers work from their day instead.
 """
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from core.catalog import Container, WasteStream
-from core.models import Role
+from core.permissions import may, require
 from core.views import apply_errors, hauler_required
 from haulers.models import WEEKDAY_NAMES
 from marketplace import fleet
@@ -22,12 +22,13 @@ STREAM_NAMES = dict(WasteStream.choices)
 
 
 def _may_edit(request) -> bool:
-    return request.user.hauler_membership.role == Role.OWNER
+    return may(user=request.user, organisation=request.user.hauler_membership.hauler, action="fleet")
 
 
 def _refuse_unless_owner(request) -> None:
-    if request.method == "POST" and not _may_edit(request):
-        raise PermissionDenied("Only your company's owners change the fleet.")
+    # Drivers do not see the fleet pages; dispatchers and owners see and change them (the services check again).
+    hauler = request.user.hauler_membership.hauler
+    require(user=request.user, organisation=hauler, action="fleet" if request.method == "POST" else "see")
 
 
 def _truck_row(truck) -> dict:
@@ -48,7 +49,7 @@ def trucks(request, hauler):
     form = TruckForm(request.POST if request.method == "POST" else None, hauler=hauler, sites=sites)
     if request.method == "POST" and form.is_valid():
         try:
-            truck = fleet.add_truck(hauler=hauler, **form.truck_arguments())
+            truck = fleet.add_truck(hauler=hauler, by=request.user, **form.truck_arguments())
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -76,7 +77,7 @@ def truck_detail(request, hauler, truck_id: int):
     form = TruckEditForm.for_truck(truck, data=request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            fleet.update_truck(truck=truck, **form.truck_arguments())
+            fleet.update_truck(truck=truck, by=request.user, **form.truck_arguments())
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -108,7 +109,7 @@ def disposal_sites(request, hauler):
     form = DisposalSiteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            site = fleet.add_disposal_site(hauler=hauler, **form.site_arguments())
+            site = fleet.add_disposal_site(hauler=hauler, by=request.user, **form.site_arguments())
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -134,7 +135,7 @@ def disposal_site_detail(request, hauler, site_id: int):
     form = DisposalSiteForm.for_site(site, data=request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            fleet.update_disposal_site(site=site, **form.site_arguments())
+            fleet.update_disposal_site(site=site, by=request.user, **form.site_arguments())
         except ValidationError as error:
             apply_errors(form, error)
         else:

@@ -13,9 +13,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core import geo
-from core.models import Role
+from core.permissions import may
 from core.uploads import sniff
-from core.views import apply_errors, hauler_required
+from core.views import apply_errors, hauler_required, role_required
 from haulers import services as hauler_services
 from haulers.models import Credential, Hauler
 from marketplace import dispatch, fleet, scheduling, selectors, services
@@ -68,13 +68,14 @@ def _checklist(hauler: Hauler, today: dt.date) -> list[dict]:
 
 
 @hauler_required
+@role_required("see", post="company")
 @require_http_methods(["GET", "POST"])
 def company(request, hauler):
     """The company's details and operations, its verification status and what is left to set up."""
     form = CompanyForm.for_hauler(hauler, data=request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            fleet.update_operations(hauler=hauler, **form.operations())
+            fleet.update_operations(hauler=hauler, by=request.user, **form.operations())
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -102,13 +103,14 @@ def _credential_rows(hauler: Hauler, today: dt.date) -> list[dict]:
 
 
 @hauler_required
+@role_required("see", post="company")
 @require_http_methods(["GET", "POST"])
 def credentials(request, hauler):
     """The hauler's licences and insurance certificates, with a form to add one."""
     form = CredentialForm(request.POST, request.FILES) if request.method == "POST" else CredentialForm()
     if request.method == "POST" and form.is_valid():
         try:
-            credential = hauler_services.add_credential(hauler=hauler, **form.cleaned_data)
+            credential = hauler_services.add_credential(hauler=hauler, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -124,7 +126,12 @@ def credential_document(request, credential_id: int):
     """The credential's file, to the hauler's own people and to staff only (it is never at a public URL)."""
     credential = Credential.objects.filter(pk=credential_id).first()
     membership = getattr(request.user, "hauler_membership", None)
-    own = membership is not None and credential is not None and membership.hauler_id == credential.hauler_id
+    own = (
+        membership is not None
+        and credential is not None
+        and membership.hauler_id == credential.hauler_id
+        and may(user=request.user, organisation=membership.hauler, action="see")
+    )
     if credential is None or not (own or request.user.is_staff) or not credential.document:
         raise Http404("No such document.")
     try:
@@ -146,6 +153,7 @@ def credential_document(request, credential_id: int):
 
 
 @hauler_required
+@role_required("see", post="commercial")
 @require_http_methods(["GET", "POST"])
 def rates(request, hauler):
     """The price of one pickup, and of each extra container, per waste stream and container."""
@@ -153,7 +161,7 @@ def rates(request, hauler):
     if request.method == "POST" and form.is_valid():
         rows = form.rows()
         try:
-            saved = hauler_services.set_rate_card(hauler=hauler, rows=rows)
+            saved = hauler_services.set_rate_card(hauler=hauler, by=request.user, rows=rows)
         except ValidationError as error:
             for key, problems in error.message_dict.items():
                 index = key.removeprefix("rows.")
@@ -192,6 +200,7 @@ def _offers_context(hauler: Hauler) -> dict:
 
 
 @hauler_required
+@role_required("offers")
 @require_GET
 def offers(request, hauler):
     """Pending offers, each with what the hauler needs to decide (not who the customer is)."""
@@ -199,6 +208,7 @@ def offers(request, hauler):
 
 
 @hauler_required
+@role_required("offers")
 @require_GET
 def offer_list(request, hauler):
     """htmx: just the list, polled so it stays current."""
@@ -206,6 +216,7 @@ def offer_list(request, hauler):
 
 
 @hauler_required
+@role_required("offers")
 @require_POST
 def offer_accept(request, hauler, offer_id: int):
     pickup = dispatch.accept_offer(offer_id=offer_id, hauler=hauler, by=request.user)
@@ -214,6 +225,7 @@ def offer_accept(request, hauler, offer_id: int):
 
 
 @hauler_required
+@role_required("offers")
 @require_POST
 def offer_decline(request, hauler, offer_id: int):
     selectors.offer_for(hauler=hauler, offer_id=offer_id)  # another hauler's offer is a 404, whatever was posted
@@ -230,6 +242,7 @@ def offer_decline(request, hauler, offer_id: int):
 
 
 @hauler_required
+@role_required("dispatch")
 @require_GET
 def jobs(request, hauler):
     """Scheduled jobs: any left open from past days, today's, and the rest of the week."""
@@ -309,12 +322,13 @@ def job_exception(request, hauler, pickup_id: int):
 
 
 @hauler_required
+@role_required("see")
 @require_GET
 def earnings(request, hauler):
     """Completed jobs and what they earned; the payout account, what is not yet paid out, and payouts."""
     context = {
         "hauler": hauler,
-        "can_set_up_payouts": request.user.hauler_membership.role == Role.OWNER,
+        "can_set_up_payouts": may(user=request.user, organisation=hauler, action="payouts"),
         **selectors.earnings_of(hauler=hauler),
     }
     return render(request, "haulers/earnings.html", context)

@@ -39,7 +39,7 @@ def test_a_business_lists_its_own_locations(api, location, other_customer):
 @pytest.mark.django_db
 def test_archived_locations_are_listed_only_when_asked(api, customer, location):
     old = factories.LocationFactory(customer=customer, name="Old depot")
-    archive_location(location=old)
+    archive_location(by=None, location=old)
 
     assert [row["id"] for row in api.get(URL).json()["results"]] == [location.pk]
     everything = api.get(URL, {"include_archived": "true"}).json()["results"]

@@ -7,8 +7,7 @@ import pytest
 from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 
-from core.models import Role
-from haulers.models import DisposalSite, Truck
+from haulers.models import DisposalSite, HaulerRole, Truck
 from marketplace import services
 from marketplace.models import Offer, Pickup
 from tests import factories
@@ -60,7 +59,7 @@ def hauler_api(hauler_owner):
 @pytest.fixture
 def member_api(hauler):
     """A member of `hauler` who is not an owner."""
-    return client_for(factories.HaulerMembershipFactory(hauler=hauler, role=Role.MEMBER).user)
+    return client_for(factories.HaulerMembershipFactory(hauler=hauler, role=HaulerRole.DRIVER).user)
 
 
 @pytest.fixture(scope="module")

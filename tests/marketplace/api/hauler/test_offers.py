@@ -274,9 +274,16 @@ def test_a_decline_that_is_not_json_is_415(hauler_api, book):
 
 
 @pytest.mark.django_db
-def test_any_member_of_the_hauler_answers_its_offers(hauler, book):
-    member = factories.HaulerMembershipFactory(hauler=hauler, role="member").user
+def test_a_dispatcher_answers_the_haulers_offers_and_a_driver_cannot(hauler, book):
     offer = book().offers.get()
-    assert accept(client_for(member), offer).status_code == 200
+    driver = factories.HaulerMembershipFactory(hauler=hauler, role="driver").user
+    refused = accept(client_for(driver), offer)
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "permission_denied"
+    assert "Only an owner or a dispatcher" in refused.json()["detail"]
+    offer.refresh_from_db()
+    assert offer.status == Offer.Status.PENDING
+    dispatcher = factories.HaulerMembershipFactory(hauler=hauler, role="dispatcher").user
+    assert accept(client_for(dispatcher), offer).status_code == 200
     offer.refresh_from_db()
     assert offer.status == Offer.Status.ACCEPTED

@@ -7,8 +7,8 @@ from allauth.account.models import EmailAddress
 from django.core import mail
 from django.urls import reverse
 
-from core.models import Role, User
-from customers.models import Customer
+from core.models import User
+from customers.models import BusinessRole, Customer
 from customers.models import Membership as CustomerMembership
 from haulers.models import Hauler
 from tests import factories
@@ -29,7 +29,7 @@ def test_signup_as_a_business_creates_the_business_with_the_user_as_owner(client
     user = User.objects.get(email="owner@cafe.example")
     membership = user.customer_membership
     assert membership.customer.name == "Congress Avenue Café"
-    assert membership.role == Role.OWNER
+    assert membership.role == BusinessRole.OWNER
     assert membership.accepted_at is not None
     assert not Hauler.objects.exists()
     # development sends the verification email to the console backend
@@ -134,7 +134,7 @@ def test_an_invited_person_signs_up_into_the_inviting_business(client, customer_
     from customers.services import invite_member
 
     invitation = invite_member(
-        customer=customer, email="Colleague@Cafe.example", role=Role.MEMBER, invited_by=customer_owner
+        customer=customer, email="Colleague@Cafe.example", role=BusinessRole.MEMBER, invited_by=customer_owner
     )
     page = client.get(reverse("invitation", args=[invitation.token]))
     assert page.status_code == 200
@@ -145,7 +145,7 @@ def test_an_invited_person_signs_up_into_the_inviting_business(client, customer_
     assert response.status_code == 302
     invitation.refresh_from_db()
     assert invitation.user.email == "colleague@cafe.example"
-    assert invitation.role == Role.MEMBER
+    assert invitation.role == BusinessRole.MEMBER
     assert Customer.objects.count() == 1  # joined, did not create another business
 
 

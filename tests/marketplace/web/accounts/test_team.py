@@ -4,8 +4,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
-from core.models import Role
-from customers.models import Membership
+from customers.models import BusinessRole, Membership
 from tests import factories
 
 
@@ -19,7 +18,7 @@ def test_an_owner_invites_someone_and_the_invitation_is_emailed(
         )
     assert response.status_code == 302
     invitation = Membership.objects.get(email="new@cafe.example")
-    assert (invitation.customer, invitation.role, invitation.user) == (customer, Role.MEMBER, None)
+    assert (invitation.customer, invitation.role, invitation.user) == (customer, BusinessRole.MEMBER, None)
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["new@cafe.example"]
     assert f"/invitations/{invitation.token}/" in mail.outbox[0].body
@@ -53,7 +52,7 @@ def test_inviting_a_member_twice_is_refused(owner_client, customer_owner):
 
 @pytest.mark.django_db
 def test_a_member_cannot_invite_or_remove_others_but_can_leave(client, customer, customer_owner):
-    seat = factories.CustomerMembershipFactory(customer=customer, role=Role.MEMBER)
+    seat = factories.CustomerMembershipFactory(customer=customer, role=BusinessRole.MEMBER)
     client.force_login(seat.user)
     assert "Send invitation" not in client.get(reverse("team")).content.decode()
     response = client.post(

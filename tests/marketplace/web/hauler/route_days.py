@@ -6,9 +6,8 @@ from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
-from core.models import Role
 from haulers import fleet
-from haulers.models import Hauler, Truck
+from haulers.models import Hauler, HaulerRole, Truck
 from marketplace import routes, scheduling
 from marketplace.models import Pickup, RouteStop
 from marketplace.web.formatting import clock
@@ -83,6 +82,6 @@ def planned_day(*, jobs: int = 6, day: dt.date | None = None, stops_per_shift: i
     created = add_jobs(hauler, day, jobs, **job_fields)
     routes.plan_day(hauler_id=hauler.pk, day=day)
     owner = factories.HaulerMembershipFactory(hauler=hauler, user__full_name="Olga Owner").user
-    driver = factories.HaulerMembershipFactory(hauler=hauler, role=Role.MEMBER, user__full_name="Dan Driver")
-    fleet.assign_driver(truck=trucks[0], day=day, driver=driver)
+    driver = factories.HaulerMembershipFactory(hauler=hauler, role=HaulerRole.DRIVER, user__full_name="Dan Driver")
+    fleet.assign_driver(by=None, truck=trucks[0], day=day, driver=driver)
     return Day(hauler=hauler, day=day, trucks=trucks, jobs=created, owner=owner, driver=driver.user)

@@ -142,6 +142,7 @@ def test_a_credential_document_is_for_the_haulers_people_and_staff_only(
     client, member, other_member, customer_owner, staff_user, in_area_hauler
 ):
     credential = hauler_services.add_credential(
+        by=None,
         hauler=in_area_hauler, kind="licence", number="TX-1", issuer="City of Austin",
         valid_from=dt.date(2025, 1, 1), expires_on=dt.date(2030, 1, 1),
         document=SimpleUploadedFile("licence.pdf", b"%PDF-1.4 the licence", content_type="application/pdf"),

@@ -68,8 +68,8 @@ def test_the_driver_sees_the_next_stop_of_their_truck_first(client, planned):
     ]  # fmt: skip
 
 
-def test_a_member_with_no_truck_that_day_is_told_so(client, planned):
-    client.force_login(factories.HaulerMembershipFactory(hauler=planned.hauler, role="member").user)
+def test_a_driver_with_no_truck_that_day_is_told_so(client, planned):
+    client.force_login(factories.HaulerMembershipFactory(hauler=planned.hauler, role="driver").user)
     page = client.get(day_url(planned)).content.decode()
     assert "You are not assigned to a truck on" in page
     assert "Next stop" not in page

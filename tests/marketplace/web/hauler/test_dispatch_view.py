@@ -5,8 +5,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from core.models import Role
-from haulers.models import DriverAssignment
+from haulers.models import DriverAssignment, HaulerRole
 from marketplace import routes
 from marketplace.models import DayPlan, Pickup
 from marketplace.web.formatting import miles
@@ -154,7 +153,9 @@ def test_assigning_a_driver_for_the_day(client, planned):
     client.post(reverse("hauler_route_assign"), {**form, "driver": ""})
     assert not DriverAssignment.objects.filter(day=planned.day).exists()
 
-    pending = factories.HaulerMembershipFactory(hauler=planned.hauler, role=Role.MEMBER, user=None, email="x@e.com")
+    pending = factories.HaulerMembershipFactory(
+        hauler=planned.hauler, role=HaulerRole.DRIVER, user=None, email="x@e.com"
+    )
     page = client.post(reverse("hauler_route_assign"), {**form, "driver": pending.pk}, follow=True).content.decode()
     assert "Choose one of your team who has joined." in page
 

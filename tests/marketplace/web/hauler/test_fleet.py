@@ -5,8 +5,7 @@ import datetime as dt
 import pytest
 from django.urls import reverse
 
-from core.models import Role
-from haulers.models import DisposalSite, Truck
+from haulers.models import DisposalSite, HaulerRole, Truck
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +24,7 @@ def owner_client(client, hauler):
 
 @pytest.fixture
 def member_client(client, hauler):
-    client.force_login(factories.HaulerMembershipFactory(hauler=hauler, role=Role.MEMBER).user)
+    client.force_login(factories.HaulerMembershipFactory(hauler=hauler, role=HaulerRole.DRIVER).user)
     return client
 
 
@@ -117,13 +116,12 @@ def test_a_bad_edit_saves_nothing(owner_client, hauler):
     assert (truck.stops_per_shift, truck.containers[0]) == (10, "cart_96gal")
 
 
-def test_members_see_the_fleet_but_cannot_change_it(member_client, hauler):
+def test_a_driver_neither_sees_nor_changes_the_fleet(member_client, hauler):
     truck = factories.TruckFactory(hauler=hauler, name="Truck 1")
-    page = member_client.get(reverse("hauler_trucks")).content.decode()
-    assert "Truck 1" in page and "Add the truck" not in page
-    assert "Your company's owners add and change trucks." in page
-    detail = member_client.get(reverse("hauler_truck", args=[truck.pk])).content.decode()
-    assert "Save the truck" not in detail and "disabled" in detail
+    refused = member_client.get(reverse("hauler_trucks"))
+    assert refused.status_code == 403
+    assert "Only an owner or a dispatcher of Eastside Hauling can" in refused.content.decode()
+    assert member_client.get(reverse("hauler_truck", args=[truck.pk])).status_code == 403
 
     assert member_client.post(reverse("hauler_trucks"), truck_form()).status_code == 403
     assert member_client.post(reverse("hauler_truck", args=[truck.pk]), truck_form()).status_code == 403
@@ -221,6 +219,16 @@ def test_the_portal_menu_has_the_day_and_the_fleet(owner_client):
         assert f'href="{reverse(url)}"' in page
 
 
-def test_a_members_menu_has_no_dispatching(member_client):
-    page = member_client.get(reverse("hauler_trucks")).content.decode()
-    assert f'href="{reverse("hauler_day")}"' in page and f'href="{reverse("hauler_routes")}"' not in page
+def test_a_dispatcher_changes_the_fleet(client, hauler):
+    client.force_login(factories.HaulerMembershipFactory(hauler=hauler, role=HaulerRole.DISPATCHER).user)
+    assert client.post(reverse("hauler_trucks"), truck_form())["Location"] == reverse("hauler_trucks")
+    assert client.post(reverse("hauler_disposal_sites"), site_form()).status_code == 302
+    assert list(hauler.trucks.values_list("name", flat=True)) == ["Truck 7"]
+    assert DisposalSite.objects.filter(hauler=hauler).count() == 1
+
+
+def test_a_drivers_menu_has_no_dispatching(member_client):
+    page = member_client.get(reverse("hauler_day")).content.decode()
+    assert f'href="{reverse("hauler_day")}"' in page
+    for office in ("hauler_routes", "hauler_offers", "hauler_rates", "hauler_trucks", "hauler_earnings"):
+        assert f'href="{reverse(office)}"' not in page
