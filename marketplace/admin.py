@@ -19,8 +19,17 @@ from django.utils import timezone
 from core.admin import ReadOnlyAdminMixin, StatusHistoryInline, dollars
 from core.errors import Conflict, NotFound
 from haulers.models import Hauler
-from marketplace import dispatch, matching, pricing
-from marketplace.models import Notification, Offer, Pickup, Quote, ServiceProof, UnmetDemand
+from marketplace import dispatch, matching, pricing, webhooks
+from marketplace.models import (
+    Notification,
+    Offer,
+    Pickup,
+    Quote,
+    ServiceProof,
+    UnmetDemand,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 ASSIGN_TEMPLATE = "admin/marketplace/pickup/assign_hauler.html"
 # Marks the POST from the assign page, as against the changelist's POST that opens it.
@@ -362,3 +371,40 @@ class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_select_related = ("user",)
     search_fields = ("user__email", "title")
     date_hierarchy = "created_at"
+
+
+# --- Outbound webhooks: looked at, not edited (owners manage their endpoints); staff may turn one off or resend ---
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    """Where businesses and haulers receive events. The secrets are never shown here."""
+
+    list_display = ("url", "customer", "hauler", "active", "created_at")
+    list_filter = ("active",)
+    list_select_related = ("customer", "hauler")
+    search_fields = ("url", "customer__name", "hauler__name")
+    fields = ("customer", "hauler", "url", "description", "events", "active", "previous_secret_expires_at")
+    readonly_fields = tuple(name for name in fields if name != "active")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Each event sent to each endpoint: attempts, the receiver's last answer, what is next."""
+
+    list_display = ("created_at", "event_type", "endpoint", "status", "attempts", "response_code", "next_attempt_at")
+    list_filter = ("status", "event_type")
+    list_select_related = ("endpoint",)
+    search_fields = ("event_id", "endpoint__url")
+    date_hierarchy = "created_at"
+    actions = ["retry_now"]
+
+    @admin.action(description="Retry now (one more attempt, even after giving up)")
+    def retry_now(self, request, queryset):
+        ids = list(queryset.values_list("pk", flat=True))
+        for delivery_id in ids:
+            webhooks.retry_now(delivery_id=delivery_id)
+        self.message_user(request, f"Sending {_count(len(ids), 'delivery')} again.", messages.SUCCESS)

@@ -14,7 +14,16 @@ from rest_framework.response import Response
 from core import permissions
 from core.errors import Forbidden
 from marketplace import webhooks
-from marketplace.api.common import INVALID, NOT_JSON, UNAUTHENTICATED, FlatListField, PagedView, Pages, error_response
+from marketplace.api.common import (
+    INVALID,
+    NOT_JSON,
+    UNAUTHENTICATED,
+    EnumField,
+    FlatListField,
+    PagedView,
+    Pages,
+    error_response,
+)
 from marketplace.models import WebhookDelivery, WebhookEndpoint
 from marketplace.webhook_events import EVENTS, TEST_EVENT
 
@@ -108,7 +117,7 @@ class DeliverySerializer(serializers.Serializer):
     id = serializers.IntegerField()
     event_id = serializers.CharField(help_text="The event's id: the same on every retry, to de-duplicate on.")
     event_type = serializers.CharField()
-    status = serializers.ChoiceField(choices=WebhookDelivery.Status.choices)
+    status = EnumField(WebhookDelivery.Status, name="WebhookDeliveryStatusEnum")
     attempts = serializers.IntegerField()
     next_attempt_at = serializers.DateTimeField(allow_null=True)
     last_attempt_at = serializers.DateTimeField(allow_null=True)
@@ -122,7 +131,7 @@ class DeliverySerializer(serializers.Serializer):
 
 
 class DeliveryFilterSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=WebhookDelivery.Status.choices, required=False)
+    status = EnumField(WebhookDelivery.Status, name="WebhookDeliveryStatusEnum", required=False)
 
 
 class WebhookView(PagedView):

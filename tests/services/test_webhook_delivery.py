@@ -1,0 +1,113 @@
+"""Webhooks as they run: a real Celery worker (through Redis, on PostgreSQL) POSTs to a receiver on loopback, a 500 is
+retried by the beat's sweep, and two workers claiming one delivery at once send it once."""
+
+import json
+import threading
+import time
+
+import pytest
+from django.db import connection
+
+from config.celery import app as celery_app
+from marketplace import webhooks
+from marketplace.models import WebhookDelivery
+from marketplace.tasks import retry_webhooks
+from tests import factories
+from tests.services.worker import Worker
+from tests.webhook_receiver import serving
+
+
+@pytest.fixture
+def receiver():
+    with serving() as running:
+        yield running
+
+
+@pytest.fixture
+def quick_retry_worker(redis_url, tmp_path):
+    """A worker whose first retry comes a second after a failure (not a minute), so the test can wait for it."""
+    worker = Worker(redis_url, tmp_path / "worker.log", extra_env={"WEBHOOK_RETRY_1": "1s"})
+    previous = (celery_app.conf.task_always_eager, celery_app.conf.task_default_queue)
+    celery_app.conf.task_always_eager = False
+    celery_app.conf.task_default_queue = worker.queue
+    celery_app.conf.broker_url = redis_url
+    celery_app.conf.result_backend = redis_url
+    try:
+        yield worker
+    finally:
+        celery_app.conf.task_always_eager, celery_app.conf.task_default_queue = previous
+        worker.stop()
+
+
+def wait_until(delivery: WebhookDelivery, done, timeout: float = 30) -> WebhookDelivery:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        delivery.refresh_from_db()
+        if done(delivery):
+            return delivery
+        time.sleep(0.1)
+    raise AssertionError(f"delivery {delivery.pk}: {delivery.status} after {delivery.attempts} attempts")
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_delivers_a_signed_event_and_the_sweep_retries_a_500(postgres, quick_retry_worker, receiver):
+    receiver.answers = [500, 200]
+    customer = factories.CustomerFactory()
+    endpoint = webhooks.create_endpoint(owner=customer, url=receiver.url, events=["pickup.missed"], by=None)
+
+    (delivery,) = webhooks.emit(event_type="pickup.missed", owner=customer, data={"pickup": {"id": 4}}, key="4")
+
+    first = receiver.wait_for(1)[0]
+    delivery = wait_until(delivery, lambda d: d.attempts == 1)
+    assert delivery.status == WebhookDelivery.Status.PENDING
+    assert (delivery.attempts, delivery.response_code) == (1, 500)
+    assert (delivery.next_attempt_at - delivery.last_attempt_at).total_seconds() == pytest.approx(1, abs=0.01)
+
+    time.sleep(1.2)  # the retry is due: the beat's sweep finds it and a worker sends it
+    assert retry_webhooks.apply_async(queue=quick_retry_worker.queue).get(timeout=30) == 1
+    delivery = wait_until(delivery, lambda d: d.status == WebhookDelivery.Status.DELIVERED)
+
+    second = receiver.wait_for(2)[1]
+    assert (delivery.attempts, delivery.response_code) == (2, 200)
+    assert first.headers["HaulMatch-Event-Id"] == second.headers["HaulMatch-Event-Id"] == delivery.event_id
+    assert first.body == second.body and json.loads(second.body)["data"] == {"pickup": {"id": 4}}
+    timestamp = int(delivery.last_attempt_at.timestamp())
+    expected = webhooks.signature(body=second.body, secret=endpoint.secret, timestamp=timestamp)
+    assert second.headers["HaulMatch-Signature"] == f"t={timestamp},v1={expected}"
+    assert "marketplace.deliver_webhook" in quick_retry_worker.log_path.read_text()
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_claiming_one_delivery_send_it_once(postgres, receiver):
+    receiver.answers = [(200, 1.0)]  # a slow receiver: the second claim arrives while the first is sending
+    customer = factories.CustomerFactory()
+    webhooks.create_endpoint(owner=customer, url=receiver.url, events=["bin.full"], by=None)
+    delivery = WebhookDelivery.objects.create(
+        endpoint=customer.webhook_endpoints.get(),
+        event_id="evt_race",
+        event_type="bin.full",
+        payload={"id": "evt_race", "type": "bin.full", "created": "2026-12-01T00:00:00Z", "data": {}},
+        next_attempt_at="2026-01-01T00:00:00Z",
+    )
+    outcomes = []
+    start = threading.Barrier(2)
+
+    def claim():
+        try:
+            start.wait()
+            outcomes.append(webhooks.deliver(delivery_id=delivery.pk))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=claim) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(outcome is None for outcome in outcomes) == [False, True]
+    assert len(receiver.requests) == 1
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (WebhookDelivery.Status.DELIVERED, 1)
