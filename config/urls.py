@@ -22,3 +22,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("marketplace.api.urls")),
 ]
+
+# An API path that matches no URL answers in JSON, like every other API 404.
+handler404 = "marketplace.api.errors.page_not_found"

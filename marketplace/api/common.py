@@ -2,6 +2,7 @@
 
 from django.db import models
 from drf_spectacular.drainage import set_override
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import serializers
 from rest_framework.pagination import PageNumberPagination
@@ -41,6 +42,20 @@ class ClockField(serializers.TimeField):
 
     def __init__(self, **kwargs):
         super().__init__(input_formats=["%H:%M", "%H:%M:%S"], **kwargs)
+
+
+class LocalTimeScheme(OpenApiSerializerFieldExtension):
+    """Every time of day in the API is local to a place, without a UTC offset, where the schema's "time" format
+    (RFC 3339's full-time) demands one: so times are described by their pattern."""
+
+    target_class = "rest_framework.fields.TimeField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):
+        if isinstance(self.target, ClockField):
+            return {"type": "string", "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$", "example": "07:00"}
+        seconds = r"(:[0-5][0-9](\.[0-9]{1,6})?)?"
+        return {"type": "string", "pattern": rf"^([01][0-9]|2[0-3]):[0-5][0-9]{seconds}$", "example": "07:00:00"}
 
 
 class EnumField(serializers.ChoiceField):

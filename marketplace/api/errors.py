@@ -10,7 +10,8 @@ one of two shapes:
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.fields import get_error_detail
 from rest_framework.settings import api_settings
@@ -32,6 +33,14 @@ def exception_handler(exc, context):
     if response is not None and isinstance(exc, exceptions.APIException):
         response.data = _body(exc, response.data)
     return response
+
+
+def page_not_found(request, exception):
+    """The project's handler404: an API path no URL matches (`/api/v1/pickups/abc/`) answers in JSON, as
+    every API 404 does; the website's pages keep Django's page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found.", "code": "not_found"}, status=404)
+    return defaults.page_not_found(request, exception)
 
 
 def _translated(exc: Exception) -> Exception:
