@@ -11,6 +11,7 @@ from django.utils import timezone
 from billing import stripe_gateway as gateway
 from billing.models import BillingAccount, Payment
 from billing.stripe_gateway import GatewayError, PaymentDeclined
+from core.enqueue import enqueue
 from core.errors import Conflict
 from core.permissions import require
 
@@ -71,7 +72,11 @@ def save_card(*, customer, setup_intent_id: str, by) -> BillingAccount:
     with transaction.atomic():
         # Failed payments are due again now, with the new card. Their rows are locked before the account's, the
         # order a payment settling or failing takes them in: the other order deadlocks with it on PostgreSQL.
-        Payment.objects.filter(customer=customer, status=Payment.Status.FAILED).update(next_attempt_at=timezone.now())
+        failed = Payment.objects.filter(customer=customer, status=Payment.Status.FAILED)
+        if failed.update(next_attempt_at=timezone.now()):
+            # ... and tried at once, after commit, rather than at the next sweep. The market's task does it (one for
+            # them all): it also tells the business if the new card is declined too.
+            enqueue("marketplace.retry_failed_payments", customer.pk)
         account = locked_account(customer)
         account.payment_method_id = card.payment_method_id
         account.card_brand, account.card_last4 = card.brand, card.last4

@@ -176,9 +176,15 @@ def create_quote(
 
 
 def book_quote(*, quote: Quote, customer: Customer, by=None) -> Pickup:
-    """Turn a customer's own, unexpired quote into a requested pickup and start the cascade.
+    """Turn a customer's own, unexpired quote into a requested pickup; the same quote again gives the same pickup."""
+    return get_or_book_quote(quote=quote, customer=customer, by=by)[0]
 
-    Booking the same quote again returns the same pickup (Pickup.quote is unique).
+
+def get_or_book_quote(*, quote: Quote, customer: Customer, by=None) -> tuple[Pickup, bool]:
+    """Book a quote and start the cascade, or find its pickup: (pickup, created), created True for one caller only.
+
+    Pickup.quote is unique, so of any number of bookings of one quote, at once or one after another, exactly one
+    creates the pickup; every other one gets that pickup with created False.
     """
     if quote.customer_id != customer.pk:
         raise NotFound("No such quote.")
@@ -186,7 +192,7 @@ def book_quote(*, quote: Quote, customer: Customer, by=None) -> Pickup:
         raise Conflict("This quote is for recurring service; book it as a plan.")
     existing = Pickup.objects.filter(quote=quote).first()
     if existing is not None:
-        return existing
+        return existing, False
     blocked = cards.booking_block(customer=customer)
     if blocked:
         raise Conflict(blocked)
@@ -219,9 +225,9 @@ def book_quote(*, quote: Quote, customer: Customer, by=None) -> Pickup:
             )
             enqueue("marketplace.notify", "pickup_booked", pickup.pk)
             enqueue("marketplace.dispatch_pickup", pickup.pk)
-    except IntegrityError:  # the same quote booked at the same moment: the other booking won
-        return Pickup.objects.get(quote=quote)
-    return pickup
+    except IntegrityError:  # the same quote booked at the same moment: the other booking won and created it
+        return Pickup.objects.get(quote=quote), False
+    return pickup, True
 
 
 def cancel_pickup(*, pickup: Pickup, by=None, reason: str = "Cancelled by the customer") -> Pickup:

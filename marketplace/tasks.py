@@ -156,6 +156,12 @@ def attempt_payment(payment_id: int) -> str:
     return payments.attempt_payment(payment_id=payment_id).status
 
 
+@shared_task(name="marketplace.retry_failed_payments")
+def retry_failed_payments(customer_id: int) -> int:
+    """A business saved a new card: its failed payments are tried again at once, not at the next sweep."""
+    return payments.retry_failed_payments(customer_id=customer_id)
+
+
 @shared_task(name="marketplace.issue_invoices")
 def issue_invoices() -> int:
     """Beat, every six hours: last month's plan visits are invoiced (once) and charged, INVOICE_GRACE after it ends."""

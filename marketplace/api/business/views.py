@@ -173,7 +173,7 @@ class QuoteView(BusinessView):
 
 
 def _quote_of(*, customer: Customer, quote_id: int) -> Quote:
-    # With its pickup joined, to tell a first booking from a repeated one.
+    # With its location and pickup joined.
     quote = Quote.objects.filter(customer=customer, pk=quote_id).select_related("location", "pickup").first()
     if quote is None:
         raise NotFound("No such quote.")
@@ -221,9 +221,8 @@ class PickupListView(BusinessView):
         form = s.BookingSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         quote = _quote_of(customer=self.customer, quote_id=form.validated_data["quote"])
-        booked_before = getattr(quote, "pickup", None) is not None
-        pickup = services.book_quote(quote=quote, customer=self.customer, by=request.user)
-        return _detail(pickup, code=status.HTTP_200_OK if booked_before else status.HTTP_201_CREATED)
+        pickup, created = services.get_or_book_quote(quote=quote, customer=self.customer, by=request.user)
+        return _detail(pickup, code=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class PickupDetailView(BusinessView):

@@ -139,7 +139,7 @@ def book_quote(request, customer, quote_id: int):
         if quote.frequency != Frequency.ONCE:
             plan = plans.book_plan(quote=quote, customer=customer, by=request.user)
             return redirect(f"{reverse('plan_detail', args=[plan.pk])}?booked=1")
-        pickup = services.book_quote(quote=quote, customer=customer, by=request.user)
+        pickup, created = services.get_or_book_quote(quote=quote, customer=customer, by=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect("book")
@@ -149,7 +149,8 @@ def book_quote(request, customer, quote_id: int):
         # The card is what stands in the way: say so, and where to fix it.
         context = {"message": str(error), "fix_url": reverse("billing_card"), "fix_label": "Go to your payment card"}
         return render(request, "409.html", context, status=409)
-    return redirect(f"{reverse('pickup_detail', args=[pickup.pk])}?booked=1")
+    # A second click (or a second tab) lands on the pickup without being told it was booked again.
+    return redirect(f"{reverse('pickup_detail', args=[pickup.pk])}{'?booked=1' if created else ''}")
 
 
 @business_required
