@@ -55,10 +55,24 @@ class TruckCreateSerializer(serializers.Serializer):
         max_length=MAX_LIST,
         help_text="What it can serve: roll-off boxes for a roll-off truck, carts and dumpsters for the others.",
     )
+    # The service's range, here too so the schema states it (and with the service's sentence).
     capacity_per_trip = serializers.IntegerField(
-        help_text=f"Cubic yards it collects before it must tip (a roll-off truck: boxes), 1 to {MAX_CAPACITY_PER_TRIP}."
+        min_value=1,
+        max_value=MAX_CAPACITY_PER_TRIP,
+        error_messages=dict.fromkeys(
+            ("min_value", "max_value"), f"Capacity per trip must be between 1 and {MAX_CAPACITY_PER_TRIP}."
+        ),
+        help_text=f"Cubic yards it collects before it must tip (a roll-off truck: boxes), "
+        f"1 to {MAX_CAPACITY_PER_TRIP}.",
     )
-    stops_per_shift = serializers.IntegerField(help_text=f"The most stops in one shift, 1 to {MAX_STOPS_PER_SHIFT}.")
+    stops_per_shift = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_STOPS_PER_SHIFT,
+        error_messages=dict.fromkeys(
+            ("min_value", "max_value"), f"Stops per shift must be between 1 and {MAX_STOPS_PER_SHIFT}."
+        ),
+        help_text=f"The most stops in one shift, 1 to {MAX_STOPS_PER_SHIFT}.",
+    )
     shift_start = ClockField(help_text=CLOCK)
     shift_end = ClockField(help_text=f"{CLOCK} After `shift_start`, on the same day.")
     disposal_sites = FlatListField(
