@@ -159,7 +159,11 @@ class EndpointListView(WebhookView):
     @extend_schema(
         tags=TAGS,
         summary="List your webhook endpoints, oldest first",
-        responses={200: EndpointSerializer(many=True), **AUTHENTICATED},
+        responses={
+            200: EndpointSerializer(many=True),
+            **AUTHENTICATED,
+            404: error_response("No such page of the list (`not_found`)."),
+        },
     )
     def get(self, request):
         return self.page(webhooks.endpoints_of(owner=self.owner), EndpointSerializer)
