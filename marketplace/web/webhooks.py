@@ -27,7 +27,7 @@ from marketplace.models import WebhookDelivery, WebhookEndpoint
 FRESH_SECRET = "webhook_secret_once"
 ACTIONS = ("rotate", "test", "pause", "resume", "delete")
 LOG_PAGE = 25
-OVERLAPS = [("24", "Keep the old secret working for 24 hours"), ("1", "for 1 hour"), ("0", "Stop it now")]
+OVERLAPS = [("24", "Keeps working 24 hours"), ("1", "Keeps working 1 hour"), ("0", "Stops now")]
 
 
 class EndpointForm(forms.Form):

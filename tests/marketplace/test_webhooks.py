@@ -491,3 +491,53 @@ def test_there_is_a_limit_to_endpoints(customer_owner):
         assert api.post(ENDPOINTS, body, format="json").status_code == 201
     answer = api.post(ENDPOINTS, {"url": "http://127.0.0.1:9/x", "events": ["bin.full"]}, format="json")
     assert answer.status_code == 409
+
+
+@pytest.mark.django_db
+def test_a_full_bin_and_an_alarm_reach_the_business_s_endpoint(business, location, receiver, run_on_commit):
+    from sensors.models import Alarm, Reading
+    from tests.marketplace.alarm_cast import device_at
+
+    endpoint_for(business, receiver.url, events=["bin.full", "alarm.opened"])
+    device = device_at(location, "SN-77")
+    reading = Reading.objects.create(device=device, fill_percent=88, measured_at=timezone.now())
+    alarm = Alarm.objects.create(device=device, kind="tilt", detail="Tipped 80°", opened_at=timezone.now())
+    staff_only = Alarm.objects.create(device=device, kind="impossible_value", detail="x", opened_at=timezone.now())
+
+    run_on_commit(notifications.send, "bin_full_suggest", reading.pk)
+    run_on_commit(notifications.send, "alarm_tilt", alarm.pk)
+    run_on_commit(notifications.send, "alarm_impossible_value", staff_only.pk)  # staff's: not the business's event
+
+    full, tilted = (json.loads(r.body) for r in receiver.wait_for(2))
+    assert len(receiver.requests) == 2
+    assert full["type"] == "bin.full" and full["data"]["bin"]["fill_percent"] == 88
+    assert full["data"]["bin"]["device"]["serial"] == "SN-77"
+    assert full["data"]["bin"]["location"]["id"] == location.pk
+    assert tilted["type"] == "alarm.opened"
+    assert tilted["data"]["alarm"] | {"opened_at": None} == {
+        "id": alarm.pk,
+        "kind": "tilt",
+        "detail": "Tipped 80°",
+        "opened_at": None,
+        "device": full["data"]["bin"]["device"],
+        "location": full["data"]["bin"]["location"],
+    }
+
+
+@pytest.mark.django_db
+def test_staff_resend_from_the_admin_and_never_see_the_secret(staff_client, business, receiver, run_on_commit):
+    receiver.answers = [500, 200]
+    endpoint = endpoint_for(business, receiver.url)
+    (delivery,) = run_on_commit(webhooks.emit, event_type="pickup.completed", owner=business, data={}, key="1")
+    change = staff_client.get(f"/admin/marketplace/webhookendpoint/{endpoint.pk}/change/")
+    assert change.status_code == 200 and endpoint.secret not in change.content.decode()
+
+    with time_machine.travel(timezone.now() + dt.timedelta(days=2)):  # long given up by then
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(status=WebhookDelivery.Status.FAILED)
+        run_on_commit(
+            staff_client.post,
+            "/admin/marketplace/webhookdelivery/",
+            {"action": "retry_now", "_selected_action": [delivery.pk]},
+        )
+    assert sent(delivery).status == WebhookDelivery.Status.DELIVERED
+    assert delivery.attempts == 2 and len(receiver.requests) == 2
