@@ -1,5 +1,7 @@
 """Billing's web edges: the Stripe webhook endpoint, a business's card, payments and invoices, a hauler's payouts."""
 
+from csp.constants import SELF
+from csp.decorators import csp_update
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -54,6 +56,16 @@ def _card_page(request, customer, *, mode: str, status: int = 200, **context):
     return render(request, "billing/card.html", context, status=status)
 
 
+# What Stripe.js and its Payment Element need, on the card page alone: its script, its frames (the card fields and
+# a bank's 3-D Secure check) and its API. The rest of the site allows none of it.
+STRIPE_JS_POLICY = {
+    "script-src": ["https://js.stripe.com", "https://*.js.stripe.com"],
+    "frame-src": [SELF, "https://js.stripe.com", "https://*.js.stripe.com", "https://hooks.stripe.com"],
+    "connect-src": [SELF, "https://api.stripe.com"],
+}
+
+
+@csp_update(STRIPE_JS_POLICY)
 @business_required
 @role_required("billing")
 @require_http_methods(["GET", "POST"])

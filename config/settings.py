@@ -7,6 +7,7 @@ table lists every variable read here.
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
@@ -68,6 +69,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",  # Content-Security-Policy (see "Content-Security-Policy" below)
     "allauth.account.middleware.AccountMiddleware",
     "marketplace.web.middleware.DomainErrorMiddleware",
 ]
@@ -342,6 +344,26 @@ WEBHOOK_SECRET_OVERLAP = env.duration("WEBHOOK_SECRET_OVERLAP", "1d")
 # platform's own network); development, tests and the demo deliver to 127.0.0.1.
 WEBHOOK_ALLOW_PRIVATE_URLS = env.boolean("WEBHOOK_ALLOW_PRIVATE_URLS", default=not PRODUCTION)
 WEBHOOK_REQUIRE_HTTPS = env.boolean("WEBHOOK_REQUIRE_HTTPS", default=PRODUCTION)
+
+# --- Content-Security-Policy (django-csp) ----------------------------------------------
+# Every page, in every environment: scripts and styles only from this site's own files (no inline ones), images
+# also from data: URLs and the map tile server, no plugins, no framing. The card page adds exactly what Stripe.js
+# needs, on that view alone (billing/views.py).
+_TILE_ORIGIN = urlsplit(MAP_TILE_URL)
+# A tile URL's {s} subdomain placeholder becomes a wildcard: the map asks a.tile..., b.tile... in turn.
+_TILE_HOST = _TILE_ORIGIN.netloc.replace("{s}", "*")
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"] + ([f"{_TILE_ORIGIN.scheme}://{_TILE_HOST}"] if _TILE_HOST else []),
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # --- Security (production) --------------------------------------------------------------
 if PRODUCTION:

@@ -5,9 +5,14 @@
   var DONE_COLOUR = "#2ca02c"; // as the ticks in the list
 
   function icon(text, colour, extra) {
+    // Built as an element, its colour set through the style property: the Content-Security-Policy refuses a
+    // style="" attribute in HTML (and the label is text, never markup).
+    var badge = document.createElement("span");
+    badge.textContent = text;
+    badge.style.background = colour;
     return L.divIcon({
       className: "route-marker " + (extra || ""),
-      html: '<span style="background:' + colour + '">' + text + "</span>",
+      html: badge,
       iconSize: [30, 30],
       iconAnchor: [15, 15],
     });
