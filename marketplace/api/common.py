@@ -96,10 +96,11 @@ class Pages(PageNumberPagination):
 
 
 class PagedView(APIView):
-    # Lists: paginated the same way everywhere. (Comments, not docstrings, on these bases: the schema
-    # would show a docstring as every endpoint's description.)
+    # Lists: paginated the same way everywhere, by pages unless the view names another pagination_class
+    # (long lists take marketplace.api.pagination.Cursor). (Comments, not docstrings, on these bases: the
+    # schema would show a docstring as every endpoint's description.)
 
     def page(self, queryset, serializer_class) -> Response:
-        paginator = Pages()
+        paginator = (getattr(self, "pagination_class", None) or Pages)()
         rows = paginator.paginate_queryset(queryset, self.request, view=self)
         return paginator.get_paginated_response(serializer_class(rows, many=True).data)

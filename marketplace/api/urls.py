@@ -4,6 +4,10 @@ from django.urls import path
 
 from marketplace.api import auth, docs, integrations, sensors
 from marketplace.api import webhooks as webhook_api
+from marketplace.api.business import billing as business_billing
+from marketplace.api.business import plans as business_plans
+from marketplace.api.business import quotes as business_quotes
+from marketplace.api.business import sensors as business_sensors
 from marketplace.api.business import views as business
 from marketplace.api.hauler import fleet
 from marketplace.api.hauler import routes as hauler_routes
@@ -63,4 +67,25 @@ urlpatterns += [
         webhook_api.DeliveryListView.as_view(),
         name="webhook-endpoint-deliveries",
     ),
+]
+# A business's money, recurring plans, quotes read back, arrival windows and bin sensors.
+urlpatterns += [
+    path("v1/payments/", business_billing.PaymentListView.as_view(), name="payments"),
+    path("v1/payments/<int:id>/", business_billing.PaymentDetailView.as_view(), name="payment"),
+    path("v1/payments/<int:id>/receipt/", business_billing.PaymentReceiptView.as_view(), name="payment-receipt"),
+    path("v1/invoices/", business_billing.InvoiceListView.as_view(), name="invoices"),
+    path("v1/invoices/<int:id>/", business_billing.InvoiceDetailView.as_view(), name="invoice"),
+    path("v1/invoices/<int:id>/pdf/", business_billing.InvoicePdfView.as_view(), name="invoice-pdf"),
+    path("v1/plans/", business_plans.PlanListView.as_view(), name="plans"),
+    path("v1/plans/<int:id>/", business_plans.PlanDetailView.as_view(), name="plan"),
+    path("v1/plans/<int:id>/skip/", business_plans.PlanSkipView.as_view(), name="plan-skip"),
+    path("v1/plans/<int:id>/pause/", business_plans.PlanPauseView.as_view(), name="plan-pause"),
+    path("v1/plans/<int:id>/resume/", business_plans.PlanResumeView.as_view(), name="plan-resume"),
+    path("v1/plans/<int:id>/weekdays/", business_plans.PlanWeekdaysView.as_view(), name="plan-weekdays"),
+    path("v1/plans/<int:id>/end/", business_plans.PlanEndView.as_view(), name="plan-end"),
+    path("v1/quotes/<int:id>/", business_quotes.QuoteDetailView.as_view(), name="quote"),
+    path("v1/arrival-windows/", business_quotes.ArrivalWindowListView.as_view(), name="arrival-windows"),
+    path("v1/sensors/", business_sensors.SensorListView.as_view(), name="sensors"),
+    path("v1/sensors/<int:id>/", business_sensors.SensorDetailView.as_view(), name="sensor"),
+    path("v1/sensors/<int:id>/rotate-token/", business_sensors.SensorRotateTokenView.as_view(), name="sensor-rotate"),
 ]

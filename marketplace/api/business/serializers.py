@@ -10,6 +10,8 @@ from rest_framework.fields import empty
 
 from core.catalog import Container, WasteStream
 from customers.models import USState
+from marketplace.api.business.billing_serializers import PickupPaymentField
+from marketplace.api.business.plan_serializers import RecurrenceFields, RecurrenceRequestFields
 from marketplace.api.common import ClockField
 from marketplace.models import MAX_QUANTITY, Pickup
 
@@ -117,7 +119,7 @@ class LocationUpdateSerializer(serializers.Serializer):
 OFFERED_WINDOWS = [f"{start:%H:%M}-{end:%H:%M}" for start, end in settings.ARRIVAL_WINDOWS]
 
 
-class QuoteRequestSerializer(serializers.Serializer):
+class QuoteRequestSerializer(RecurrenceRequestFields):
     location = object_id(help_text="One of your locations.")
     waste_stream = serializers.ChoiceField(choices=WasteStream.choices)
     container = serializers.ChoiceField(choices=Container.choices)
@@ -138,10 +140,10 @@ class QuoteRequestSerializer(serializers.Serializer):
             raise serializers.ValidationError({missing: ["Give window_start and window_end together."]})
         if given:
             attrs["window"] = (attrs.pop("window_start"), attrs.pop("window_end"))
-        return attrs
+        return super().validate(attrs)  # the recurrence
 
 
-class QuoteSerializer(serializers.Serializer):
+class QuoteSerializer(RecurrenceFields):
     id = serializers.IntegerField()
     location = serializers.IntegerField(source="location_id")
     waste_stream = serializers.ChoiceField(choices=WasteStream.choices)
@@ -219,6 +221,7 @@ class PickupSerializer(serializers.Serializer):
     cancellation_fee_cents = serializers.IntegerField()
     hauler = serializers.SerializerMethodField(help_text="The hauler's company name once one has taken the pickup.")
     created_at = serializers.DateTimeField()
+    payment = PickupPaymentField(help_text="How it is paid: charged once done, or on its plan's monthly invoice.")
 
     def get_hauler(self, pickup) -> str | None:
         return pickup.hauler.name if pickup.hauler_id is not None else None

@@ -23,6 +23,7 @@ from marketplace.api.common import (
     Pages,
     error_response,
 )
+from marketplace.api.pagination import Cursor
 from marketplace.models import Quote
 
 
@@ -183,7 +184,7 @@ def _quote_of(*, customer: Customer, quote_id: int) -> Quote:
 class PickupListView(BusinessView):
     """Your pickups: list them, or book a quote to make one."""
 
-    pagination_class = Pages  # read by the schema generator
+    pagination_class = Cursor
 
     @extend_schema(
         tags=["pickups"],
@@ -200,7 +201,7 @@ class PickupListView(BusinessView):
             date_from=filters.validated_data.get("date_from"),
             date_to=filters.validated_data.get("date_to"),
         )
-        return self.page(pickups, s.PickupSerializer)
+        return self.page(selectors.with_payment_status(pickups), s.PickupSerializer)
 
     @extend_schema(
         tags=["pickups"],

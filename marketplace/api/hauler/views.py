@@ -12,8 +12,9 @@ from rest_framework.response import Response
 from haulers import services as hauler_services
 from haulers.models import Hauler
 from marketplace import dispatch, selectors, services
-from marketplace.api.common import INVALID, NOT_JSON, UNAUTHENTICATED, PagedView, Pages, error_response
+from marketplace.api.common import INVALID, NOT_JSON, UNAUTHENTICATED, PagedView, error_response
 from marketplace.api.hauler import serializers as h
+from marketplace.api.pagination import Cursor
 from marketplace.api.parsers import CheckedFormParser, CheckedMultiPartParser
 from marketplace.api.roles import RoleAllows
 
@@ -69,7 +70,7 @@ class OfferListView(HaulerView):
 
     actions = {"GET": "offers"}
 
-    pagination_class = Pages  # read by the schema generator
+    pagination_class = Cursor
 
     @extend_schema(
         tags=["hauler offers"],
@@ -146,7 +147,7 @@ class JobListView(HaulerView):
 
     actions = {"GET": "dispatch"}
 
-    pagination_class = Pages  # read by the schema generator
+    pagination_class = Cursor
 
     @extend_schema(
         tags=["hauler jobs"],

@@ -64,7 +64,7 @@ def test_the_schema_documents_errors_and_the_booking_status_codes(openapi):
     cancel = openapi["paths"]["/api/v1/pickups/{id}/cancel/"]["post"]["responses"]
     assert {"200", "401", "403", "404", "409"} <= set(cancel)
     listing = openapi["paths"]["/api/v1/pickups/"]["get"]
-    assert {"status", "date_from", "date_to", "page", "page_size"} <= {p["name"] for p in listing["parameters"]}
+    assert {"status", "date_from", "date_to", "cursor", "page_size"} <= {p["name"] for p in listing["parameters"]}
 
 
 @pytest.mark.django_db

@@ -29,6 +29,11 @@ def test_a_quote_is_priced_and_kept_for_a_day(api, customer, location, in_area_h
         "price_cents": 15_000,
         "currency": "usd",
         "expires_at": response.json()["expires_at"],
+        "frequency": "once",
+        "weekdays": [],
+        "day_of_month": None,
+        "start_date": None,
+        "end_date": None,
     }
     expires_at = dt.datetime.fromisoformat(response.json()["expires_at"])
     assert expires_at - timezone.now() == pytest.approx(dt.timedelta(hours=24), abs=dt.timedelta(seconds=5))

@@ -126,5 +126,5 @@ def test_a_script_sets_up_takes_an_offer_and_proves_the_job(
     assert (done.json()["status"], done.json()["proof"]["weight_kg"]) == ("completed", 80.0)
     pickup.refresh_from_db()
     assert pickup.status == Pickup.Status.COMPLETED
-    assert script.get("/api/v1/hauler/jobs/").json()["count"] == 0
-    assert script.get("/api/v1/hauler/jobs/", {"status": "completed"}).json()["count"] == 1
+    assert script.get("/api/v1/hauler/jobs/").json()["results"] == []
+    assert len(script.get("/api/v1/hauler/jobs/", {"status": "completed"}).json()["results"]) == 1

@@ -39,7 +39,7 @@ def test_an_offer_shows_where_when_what_and_the_payout_but_never_who(hauler_api,
 
     assert response.status_code == 200
     body = response.json()
-    assert (body["count"], body["next"], body["previous"]) == (1, None, None)
+    assert (len(body["results"]), body["next"], body["previous"]) == (1, None, None)
     assert body["results"] == [
         {
             "id": offer.pk,
@@ -113,10 +113,14 @@ def test_a_bad_offer_filter_is_a_field_error(hauler_api, query):
 def test_offers_are_paginated_like_the_business_lists(hauler_api, hauler, make_offers):
     make_offers(hauler=hauler, count=25)
     first = hauler_api.get(URL).json()
-    assert (first["count"], len(first["results"])) == (25, 20)
-    assert len(hauler_api.get(first["next"]).json()["results"]) == 5
+    assert (len(first["results"]), first["previous"]) == (20, None)
+    second = hauler_api.get(first["next"]).json()
+    assert (len(second["results"]), second["next"]) == (5, None)
+    assert {row["id"] for row in first["results"] + second["results"]} == set(
+        Offer.objects.values_list("pk", flat=True)
+    )
     assert len(hauler_api.get(URL, {"page_size": 7}).json()["results"]) == 7
-    assert hauler_api.get(URL, {"page": 9}).status_code == 404
+    assert hauler_api.get(URL, {"cursor": "9"}).status_code == 404
 
 
 @pytest.mark.django_db
@@ -125,7 +129,7 @@ def test_the_offer_list_costs_the_same_queries_whatever_the_page_size(
     hauler_api, hauler, make_offers, page_size, django_assert_max_num_queries
 ):
     make_offers(hauler=hauler, count=60)
-    # token, membership, hauler, count, page (pickups and locations joined)
+    # token, membership, hauler, page (pickups and locations joined)
     with django_assert_max_num_queries(5):
         response = hauler_api.get(URL, {"page_size": page_size})
     assert len(response.json()["results"]) == page_size
@@ -223,7 +227,7 @@ def test_declining_moves_the_cascade_on_to_the_next_hauler(
     pickup.refresh_from_db()
     assert pickup.status == Pickup.Status.OFFERED
     assert list(pickup.offers.filter(status="pending").values_list("hauler", flat=True)) == [rival.pk]
-    assert hauler_api.get(URL).json()["count"] == 0
+    assert hauler_api.get(URL).json()["results"] == []
     assert [row["id"] for row in hauler_api.get(URL, {"status": "declined"}).json()["results"]] == [offer.pk]
 
 

@@ -52,8 +52,8 @@ def test_the_schema_documents_every_hauler_endpoint_and_its_errors(openapi):
 
     assert [parameter["name"] for parameter in paths["/api/v1/hauler/routes/"]["get"]["parameters"]] == ["day"]
     jobs = {parameter["name"] for parameter in paths[JOBS]["get"]["parameters"]}
-    assert {"date_from", "date_to", "order", "status", "page", "page_size"} <= jobs
-    assert {"status", "page", "page_size"} <= {parameter["name"] for parameter in paths[OFFERS]["get"]["parameters"]}
+    assert {"date_from", "date_to", "order", "status", "cursor", "page_size"} <= jobs
+    assert {"status", "cursor", "page_size"} <= {parameter["name"] for parameter in paths[OFFERS]["get"]["parameters"]}
 
 
 @pytest.mark.django_db
