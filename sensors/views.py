@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core.views import apply_errors, business_required
+from core.views import apply_errors, business_required, role_required
 from sensors import services
 from sensors.forms import DeviceForm, RulesForm
 from sensors.models import Device
@@ -43,6 +43,7 @@ def _show_token_once(request, device: Device, token: str):
 
 
 @business_required
+@role_required("sites")  # sensors are a location's equipment: owners and managers
 @require_http_methods(["GET", "POST"])
 def device_add(request, customer, location_id: int):
     location = _own_location(customer, location_id)
@@ -61,6 +62,7 @@ def device_add(request, customer, location_id: int):
 
 @never_cache
 @business_required
+@role_required("sites")
 def device_token(request, customer, device_id: int):
     device = _own_device(customer, device_id)
     tokens = request.session.get(SESSION_KEY, {})
@@ -71,6 +73,7 @@ def device_token(request, customer, device_id: int):
 
 
 @business_required
+@role_required("sites")
 @require_POST
 def device_rotate(request, customer, device_id: int):
     device = _own_device(customer, device_id)
@@ -78,6 +81,7 @@ def device_rotate(request, customer, device_id: int):
 
 
 @business_required
+@role_required("see", post="sites")
 @require_http_methods(["GET", "POST"])
 def device_rules(request, customer, device_id: int):
     device = _own_device(customer, device_id)

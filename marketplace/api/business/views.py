@@ -24,6 +24,7 @@ from marketplace.api.common import (
     error_response,
 )
 from marketplace.api.pagination import Cursor
+from marketplace.api.roles import RoleAllows
 from marketplace.models import Quote
 
 
@@ -35,7 +36,11 @@ class IsBusinessMember(BasePermission):
         return selectors.customer_of(request.user) is not None
 
 
-NOT_A_BUSINESS = error_response("The account is not part of a business (`not_a_business`), or a session without CSRF.")
+NOT_A_BUSINESS = error_response(
+    "The account is not part of a business (`not_a_business`), its role does not allow this (`permission_denied`: "
+    "members book and see; owners and managers also change locations, sensors, billing and webhooks), or a "
+    "session without CSRF."
+)
 NOT_FOUND = error_response("No such object among yours (another business's objects included).")
 CONFLICT = error_response("The object's current state does not allow this (`conflict`).")
 AUTHENTICATED = {401: UNAUTHENTICATED, 403: NOT_A_BUSINESS}
@@ -44,11 +49,16 @@ AUTHENTICATED = {401: UNAUTHENTICATED, 403: NOT_A_BUSINESS}
 class BusinessView(PagedView):
     # For the people of one business, who see only that business's objects.
 
-    permission_classes = [IsAuthenticated, IsBusinessMember]
+    permission_classes = [IsAuthenticated, IsBusinessMember, RoleAllows]
+    actions: dict[str, str] = {}  # what the role must allow, per method (marketplace.api.roles)
 
     @property
     def customer(self) -> Customer:
         return selectors.customer_of(self.request.user)  # the permission has checked there is one
+
+    @property
+    def organisation(self) -> Customer:
+        return self.customer
 
 
 def _detail(pickup, *, code: int = status.HTTP_200_OK) -> Response:
@@ -61,6 +71,8 @@ def _detail(pickup, *, code: int = status.HTTP_200_OK) -> Response:
 
 class LocationListView(BusinessView):
     """The addresses your business is served at."""
+
+    actions = {"POST": "sites"}  # owners and managers add locations (the service checks again)
 
     pagination_class = Pages  # read by the schema generator
 
@@ -97,6 +109,8 @@ class LocationListView(BusinessView):
 
 class LocationDetailView(BusinessView):
     """One of the addresses your business is served at."""
+
+    actions = {"PATCH": "sites"}
 
     @extend_schema(
         tags=["locations"],

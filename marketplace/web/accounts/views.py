@@ -13,7 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import NotFound
-from core.permissions import OWNER, may
+from core.permissions import OWNER, may, require
 from customers.models import BUSINESS_ROLE_DESCRIPTIONS, BusinessRole
 from customers.models import Membership as CustomerMembership
 from haulers.models import HAULER_ROLE_DESCRIPTIONS, HaulerRole
@@ -138,6 +138,8 @@ def team(request):
         entry = next((entry for entry in teams if entry["kind"] == kind), None)
         if entry is None:
             raise Http404("You are not part of one.")
+        # Refused before the form is read: whoever may not invite hears that, not what was wrong with the form.
+        require(user=request.user, organisation=entry["organisation"], action="team")
         form = InviteForm(request.POST, kind=kind, with_owner=True)  # the service decides who may invite an owner
         if form.is_valid():
             try:

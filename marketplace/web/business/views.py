@@ -17,7 +17,7 @@ from billing import cards
 from core import geo
 from core.catalog import Container, WasteStream
 from core.errors import Conflict
-from core.views import apply_errors, business_required
+from core.views import apply_errors, business_required, role_required
 from customers import services as customer_services
 from customers.forms import CompanyForm, LocationForm
 from customers.models import Membership as CustomerMembership
@@ -58,6 +58,7 @@ def coverage(request):
 
 
 @business_required
+@role_required("sites")  # the first location (and the business's details): owners and managers
 @require_http_methods(["GET", "POST"])
 def onboarding(request, customer):
     """After signup: the business's details, pickup contact and first location, in one step."""

@@ -7,7 +7,8 @@ from marketplace.web import webhooks
 from marketplace.web.hauler import area, day, dispatcher, trucks, views
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="hauler_offers"), name="hauler_home"),
+    # The start page sends each role on: the office to its offers, a driver to the day's route.
+    path("", RedirectView.as_view(pattern_name="start"), name="hauler_home"),
     path("company/", views.company, name="hauler_company"),
     path("credentials/", views.credentials, name="hauler_credentials"),
     path("credentials/<int:credential_id>/document/", views.credential_document, name="hauler_credential_document"),
