@@ -15,19 +15,13 @@ event; the `marketplace.retry_webhooks` beat sweep sends the due ones.
 import datetime as dt
 import hashlib
 import hmac
-import http.client
-import ipaddress
 import json
 import secrets
-import socket
-import ssl
 import time
 import uuid
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -37,6 +31,7 @@ from core.enqueue import enqueue
 from core.errors import Conflict, NotFound
 from customers.models import Customer
 from haulers.models import Hauler
+from marketplace import webhook_http
 from marketplace.models import WebhookDelivery, WebhookEndpoint
 from marketplace.webhook_events import EVENTS, HAULER_EVENTS, TEST_EVENT, invoice_data, notice_events, payment_data
 
@@ -74,45 +69,6 @@ def signing_secrets(endpoint: WebhookEndpoint, *, now: dt.datetime) -> list[str]
     if endpoint.previous_secret and endpoint.previous_secret_expires_at and endpoint.previous_secret_expires_at > now:
         keys.append(endpoint.previous_secret)
     return keys
-
-
-# --- Addresses -------------------------------------------------------------------------
-
-
-def _refusal(address: str) -> str | None:
-    """Why webhooks may not go to this IP address, or None: only public addresses, unless settings allow private."""
-    ip = ipaddress.ip_address(address)
-    if settings.WEBHOOK_ALLOW_PRIVATE_URLS or (ip.is_global and not ip.is_multicast):
-        return None
-    return f"{address} is a private, loopback or reserved address; webhooks go to public addresses only."
-
-
-def _addresses(host: str, port: int) -> list[str]:
-    """The IP addresses `host` resolves to (itself if it is one)."""
-    try:
-        return [str(ipaddress.ip_address(host.strip("[]")))]
-    except ValueError:
-        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
-        return list(dict.fromkeys(info[4][0] for info in infos))
-
-
-def check_url(url: str) -> str:
-    """The URL cleaned, or a ValidationError saying why webhooks cannot go there."""
-    url = url.strip()
-    URLValidator(schemes=["http", "https"], message="Enter a full http:// or https:// address.")(url)
-    parts = urlsplit(url)
-    if settings.WEBHOOK_REQUIRE_HTTPS and parts.scheme != "https":
-        raise ValidationError("Use an https:// address: events carry your business's data.")
-    if parts.username or parts.password:
-        raise ValidationError("Leave the user name and password out of the address; check our signature instead.")
-    try:
-        addresses = _addresses(parts.hostname or "", parts.port or 443)
-    except OSError:
-        return url  # not resolvable now (it may be later): each attempt checks the address it connects to
-    for address in addresses:
-        if reason := _refusal(address):
-            raise ValidationError(reason)
-    return url
 
 
 # --- Endpoints -------------------------------------------------------------------------
@@ -180,7 +136,7 @@ def create_endpoint(*, owner: Owner, url: str, events: list[str], description: s
     """Register an endpoint for these events, with a new secret."""
     _may_manage(owner, by)
     try:
-        url = check_url(url)
+        url = webhook_http.check_url(url)
     except ValidationError as error:
         raise ValidationError({"url": error.messages}) from None
     events = _check_events(owner, events)
@@ -209,7 +165,7 @@ def update_endpoint(
     changes = {}
     if url is not None:
         try:
-            changes["url"] = check_url(url)
+            changes["url"] = webhook_http.check_url(url)
         except ValidationError as error:
             raise ValidationError({"url": error.messages}) from None
     if events is not None:
@@ -323,62 +279,6 @@ def emit_invoice(*, invoice) -> int:
 # --- Delivering ------------------------------------------------------------------------
 
 
-class _PinnedHTTPConnection(http.client.HTTPConnection):
-    """Connects to the address that was checked, not to whatever the name resolves to a moment later."""
-
-    def __init__(self, host, port, *, address: str, timeout: float):
-        super().__init__(host, port, timeout=timeout)
-        self.address = address
-
-    def connect(self):
-        self.sock = socket.create_connection((self.address, self.port), self.timeout)
-
-
-class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, host, port, *, address: str, timeout: float):
-        self.tls = ssl.create_default_context()
-        super().__init__(host, port, timeout=timeout, context=self.tls)
-        self.address = address
-
-    def connect(self):
-        sock = socket.create_connection((self.address, self.port), self.timeout)
-        self.sock = self.tls.wrap_socket(sock, server_hostname=self.host)
-
-
-class _NotSent(Exception):
-    """The attempt did not reach the receiver; the message says why, for its owner."""
-
-
-def _post(url: str, *, body: bytes, headers: dict) -> tuple[int, str]:
-    """POST once (no redirects followed) to a checked address; the answer's status and the start of its body."""
-    parts = urlsplit(url)
-    https = parts.scheme == "https"
-    port = parts.port or (443 if https else 80)
-    try:
-        addresses = _addresses(parts.hostname or "", port)
-    except OSError:
-        raise _NotSent(f"The host {parts.hostname} could not be found.") from None
-    for address in addresses:
-        if reason := _refusal(address):
-            raise _NotSent(reason)
-    connection_class = _PinnedHTTPSConnection if https else _PinnedHTTPConnection
-    connection = connection_class(parts.hostname, port, address=addresses[0], timeout=settings.WEBHOOK_TIMEOUT_SECONDS)
-    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    try:
-        connection.request("POST", path, body=body, headers=headers)
-        response = connection.getresponse()
-        excerpt = response.read(EXCERPT * 4).decode("utf-8", "replace")
-        return response.status, excerpt
-    except TimeoutError:
-        raise _NotSent(f"No answer within {settings.WEBHOOK_TIMEOUT_SECONDS} seconds.") from None
-    except ssl.SSLError as error:
-        raise _NotSent(f"The secure connection failed: {error.reason or error}.") from None
-    except (OSError, http.client.HTTPException) as error:
-        raise _NotSent(f"Could not connect: {error.strerror or error}.") from None
-    finally:
-        connection.close()
-
-
 def _printable(text: str) -> str:
     return "".join(c if c.isprintable() or c in "\n\t" else "?" for c in text)[:EXCERPT]
 
@@ -431,8 +331,8 @@ def deliver(*, delivery_id: int) -> WebhookDelivery | None:
                 ),
             }
             try:
-                code, excerpt = _post(endpoint.url, body=body, headers=headers)
-            except _NotSent as error:
+                code, excerpt = webhook_http.post(endpoint.url, body=body, headers=headers)
+            except webhook_http.NotSent as error:
                 delivery.error = str(error)[:300]
             else:
                 delivery.response_code, delivery.response_excerpt = code, _printable(excerpt)

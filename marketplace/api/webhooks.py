@@ -42,7 +42,7 @@ class MayManageWebhooks(BasePermission):
         try:
             permissions.require(user=request.user, organisation=owner, action="integrations")
         except Forbidden as refusal:
-            self.message, self.code = str(refusal), "forbidden_role"
+            self.message, self.code = str(refusal), "permission_denied"
             return False
         return True
 
@@ -52,7 +52,7 @@ AUTHENTICATED = {
     401: UNAUTHENTICATED,
     403: error_response(
         "The account is not part of a business or a hauler (`not_a_member`), its role may not set up webhooks "
-        "(`forbidden_role`: a business's owners and managers and a hauler's owners may), or a session without CSRF."
+        "(`permission_denied`: a business's owners and managers and a hauler's owners may), or a session without CSRF."
     ),
 }
 
