@@ -1,6 +1,7 @@
 """A real HTTP server on loopback that receives webhooks: it records each request and answers as told."""
 
 import contextlib
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -21,7 +22,7 @@ class Receiver:
     requests: list[Received] = field(default_factory=list)
     # Answers to give, in order (the last one repeats): a status code, or (status code, seconds to wait first).
     answers: list = field(default_factory=lambda: [200])
-    arrived: threading.Event = field(default_factory=threading.Event)
+    server_names: list = field(default_factory=list)
 
     def wait_for(self, count: int, timeout: float = 30) -> list[Received]:
         deadline = time.monotonic() + timeout
@@ -54,11 +55,20 @@ def _handler(receiver: Receiver):
 
 
 @contextlib.contextmanager
-def serving() -> Iterator[Receiver]:
-    """A webhook receiver on 127.0.0.1 at a free port, in a thread, while the block runs."""
+def serving(*, certificate: tuple[str, str] | None = None) -> Iterator[Receiver]:
+    """A webhook receiver on 127.0.0.1 at a free port, in a thread, while the block runs; with a certificate
+    (its cert and key files, for `localhost`) it speaks https, and records the server names clients asked for."""
     holder = Receiver(url="")
     server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(holder))
-    holder.url = f"http://127.0.0.1:{server.server_address[1]}/hooks/haulmatch"
+    port = server.server_address[1]
+    holder.url = f"http://127.0.0.1:{port}/hooks/haulmatch"
+    if certificate:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(*certificate)
+        holder.server_names = []
+        context.sni_callback = lambda sock, name, ctx: holder.server_names.append(name)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
+        holder.url = f"https://localhost:{port}/hooks/haulmatch"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

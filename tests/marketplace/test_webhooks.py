@@ -4,6 +4,7 @@ not go, and each organisation's own. Deliveries go to a real HTTP server on loop
 import datetime as dt
 import json
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -175,6 +176,31 @@ def test_nothing_listening_is_a_failed_attempt_in_words(business, run_on_commit)
     (delivery,) = run_on_commit(webhooks.emit, event_type="pickup.completed", owner=business, data={}, key="x")
     assert sent(delivery).status == WebhookDelivery.Status.PENDING
     assert delivery.error.startswith("Could not connect: ")
+
+
+@pytest.fixture
+def certificate(tmp_path):
+    """A self-signed certificate for localhost (cert file, key file)."""
+    cert, key = tmp_path / "localhost.pem", tmp_path / "localhost.key"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+         "-addext", "subjectAltName=DNS:localhost", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    return str(cert), str(key)
+
+
+@pytest.mark.django_db
+def test_https_checks_the_certificate_for_the_name_in_the_url(business, certificate, run_on_commit, monkeypatch):
+    with serving(certificate=certificate) as tls:
+        endpoint_for(business, tls.url)
+        (untrusted,) = run_on_commit(webhooks.emit, event_type="pickup.completed", owner=business, data={}, key="1")
+        assert "The secure connection failed" in sent(untrusted).error and tls.requests == []
+
+        monkeypatch.setenv("SSL_CERT_FILE", certificate[0])  # as if a public authority had signed it
+        (trusted,) = run_on_commit(webhooks.emit, event_type="pickup.completed", owner=business, data={}, key="2")
+        assert sent(trusted).status == WebhookDelivery.Status.DELIVERED
+        assert len(tls.requests) == 1 and "localhost" in tls.server_names  # pinned to 127.0.0.1, named localhost
 
 
 # --- Rotation -------------------------------------------------------------------------

@@ -111,3 +111,29 @@ def test_two_workers_claiming_one_delivery_send_it_once(postgres, receiver):
     assert len(receiver.requests) == 1
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == (WebhookDelivery.Status.DELIVERED, 1)
+
+
+@pytest.mark.services
+@pytest.mark.django_db
+def test_a_charged_pickup_and_a_declined_card_reach_the_business_s_endpoint(
+    stripe_on, customer, in_area_hauler, receiver, run_on_commit
+):
+    from tests.services.billing_support import DECLINES_ON_CHARGE, complete, save_card, scheduled_pickup
+
+    events = ["pickup.completed", "payment.succeeded", "payment.failed"]
+    webhooks.create_endpoint(owner=customer, url=receiver.url, events=events, by=None)
+    save_card(customer)
+    complete(run_on_commit, scheduled_pickup(customer, in_area_hauler, price=10_200, payout=8_500))
+    save_card(customer, DECLINES_ON_CHARGE)
+    complete(run_on_commit, scheduled_pickup(customer, in_area_hauler, price=4_100, payout=3_000))
+
+    bodies = [json.loads(r.body) for r in receiver.wait_for(4)]
+    by_type = sorted((b["type"], b["data"].get("payment", {}).get("amount_cents")) for b in bodies)
+    assert by_type == [
+        ("payment.failed", 4_100),
+        ("payment.succeeded", 10_200),
+        ("pickup.completed", None),
+        ("pickup.completed", None),
+    ]
+    failed = next(b for b in bodies if b["type"] == "payment.failed")["data"]["payment"]
+    assert failed["status"] == "failed" and failed["failure_message"] and failed["next_attempt_at"].endswith("Z")
