@@ -18,7 +18,7 @@ from billing.models import BillingAccount
 from billing.stripe_gateway import BadSignature, GatewayError, verify_event
 from core.enqueue import enqueue
 from core.errors import Conflict
-from core.permissions import require
+from core.permissions import may, require
 from core.views import apply_errors, business_required, hauler_required, role_required
 
 PAYMENTS_OFF = "Payments are not set up on this installation."
@@ -45,7 +45,11 @@ def stripe_webhook(request):
 @require_GET
 def billing(request, customer):
     """The card on file, credit, payments and invoices."""
-    context = {"customer": customer, **selectors.billing_overview(customer=customer)}
+    context = {
+        "customer": customer,
+        "may_change_card": may(user=request.user, organisation=customer, action="billing"),
+        **selectors.billing_overview(customer=customer),
+    }
     return render(request, "billing/billing.html", context)
 
 

@@ -72,7 +72,8 @@ def require(*, user, organisation, action: str):
     membership = membership_in(user=user, organisation=organisation)
     labels = dict(organisation.memberships.model._meta.get_field("role").choices)
     allowed = [str(labels.get(role, role)).lower() for role in _ordered(organisation, rule_.roles)]
-    who = " or ".join(f"{'an' if name[0] in 'aeiou' else 'a'} {name}" for name in allowed)
+    named = [f"{'an' if name[0] in 'aeiou' else 'a'} {name}" for name in allowed]
+    who = " or ".join([", ".join(named[:-1]), named[-1]] if len(named) > 1 else named)
     mine = f" Your role at {organisation} is {str(labels[membership.role]).lower()}." if membership else ""
     raise Forbidden(f"Only {who} of {organisation} can {rule_.what}.{mine}")
 
