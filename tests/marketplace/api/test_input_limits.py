@@ -144,7 +144,13 @@ def test_the_depth_is_measured_without_recursion_and_strings_do_not_count():
     assert jsonlimits.nesting_exceeds(nested(1_000_000))  # no RecursionError at any depth
     assert not jsonlimits.nesting_exceeds(json.dumps({"note": "[" * 500 + '\\"{' * 100}))
     assert not jsonlimits.nesting_exceeds(json.dumps([[1, {"a": [2]}], [], {}] * 10_000), limit=4)
-    assert jsonlimits.nesting_exceeds("[[[}}}")  # mismatched: the parser would recurse into it first
+    assert jsonlimits.nesting_exceeds("[" * 100 + "}" * 100)  # crossed kinds are counted as brackets
+    assert jsonlimits.nesting_exceeds("[[]]]") and jsonlimits.nesting_exceeds("[[[]]")  # unbalanced
+    # Brackets in strings do not count, escaped quotes and backslashes included; ones outside always do.
+    assert not jsonlimits.nesting_exceeds(json.dumps(["\\", '\\"]]]]', '"[[[['] * 3), limit=1)
+    assert jsonlimits.nesting_exceeds("[" + '"]", [' * 70 + "]" * 71)
+    with pytest.raises(ValueError):
+        jsonlimits.loads("[[[}}}")
     assert jsonlimits.loads('{"a": [1, 2.5, "x"]}') == {"a": [1, 2.5, "x"]}
 
 
