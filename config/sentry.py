@@ -4,8 +4,6 @@ import sentry_sdk
 from sentry_sdk.integrations.celery import CeleryIntegration
 from sentry_sdk.integrations.django import DjangoIntegration
 
-import core.request_id
-
 
 def start(*, dsn: str, environment: str, traces_sample_rate: float = 0.0) -> None:
     """Start the SDK with the Django and Celery integrations; no personal data (cookies, users, addresses) is sent."""
@@ -21,7 +19,9 @@ def start(*, dsn: str, environment: str, traces_sample_rate: float = 0.0) -> Non
 
 def _tag_request_id(event, hint):
     """An error in Sentry names the request id, to find its log lines (and its tasks' lines) next to it."""
-    request_id = core.request_id.current.get()
+    from core.request_id import current  # not at import: settings.py imports this module
+
+    request_id = current.get()
     if request_id:
         event.setdefault("tags", {})["request_id"] = request_id
     return event

@@ -16,7 +16,6 @@ from contextvars import ContextVar
 from celery import signals
 from celery._state import get_current_task
 from django.utils.functional import empty
-from rest_framework.throttling import BaseThrottle
 
 HEADER = "X-Request-ID"
 TASK_HEADER = "request_id"
@@ -26,7 +25,6 @@ _ACCEPTED = re.compile(r"[A-Za-z0-9._:=+/-]{1,128}")
 
 current: ContextVar[str | None] = ContextVar("request_id", default=None)
 request_log = logging.getLogger("haulmatch.request")
-_client = BaseThrottle()
 
 
 def new_id() -> str:
@@ -64,13 +62,21 @@ class RequestIdMiddleware:
                     "status": response.status_code,
                     "duration_ms": round((time.perf_counter() - started) * 1000, 1),
                     # The address the rate limits see (NUM_PROXIES decides which X-Forwarded-For entry it is).
-                    "client": _client.get_ident(request),
+                    "client": _client_address(request),
                     "user_id": _user_id(request),
                 },
             )
             return response
         finally:
             current.reset(token)
+
+
+def _client_address(request) -> str:
+    """The client's address as the API's throttles read it (X-Forwarded-For per NUM_PROXIES, else REMOTE_ADDR)."""
+    # Imported here: DRF reads its settings once, at import, and settings.py imports this module's users.
+    from rest_framework.throttling import BaseThrottle
+
+    return BaseThrottle().get_ident(request)
 
 
 def _user_id(request) -> int | None:

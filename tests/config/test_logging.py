@@ -134,7 +134,9 @@ def test_production_settings_log_json_and_trust_one_proxy():
     script = (
         "import json, django; django.setup(); from django.conf import settings as s; "
         "print(json.dumps([s.LOG_FORMAT, s.REST_FRAMEWORK['NUM_PROXIES'], s.ALLAUTH_TRUSTED_PROXY_COUNT, "
-        "s.LOGGING['formatters']['default']['()']]))"
+        "s.LOGGING['formatters']['default']['()'], "
+        # settings.py imports config/ modules: none may make DRF read its settings before they are complete
+        "[c.__name__ for c in __import__('rest_framework.views').views.APIView.authentication_classes]]))"
     )
     output = subprocess.run(
         [sys.executable, "-c", script],
@@ -144,4 +146,6 @@ def test_production_settings_log_json_and_trust_one_proxy():
         text=True,
         check=True,
     ).stdout
-    assert json.loads(output) == ["json", 1, 1, "pythonjsonlogger.json.JsonFormatter"]
+    assert json.loads(output) == [
+        "json", 1, 1, "pythonjsonlogger.json.JsonFormatter", ["TokenAuthentication", "SessionAuthentication"]
+    ]  # fmt: skip
