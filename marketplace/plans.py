@@ -80,13 +80,18 @@ def first_visit(schedule: scheduling.Recurrence) -> dt.date:
 
 def book_plan(*, quote: Quote, customer: Customer, by=None) -> ServicePlan:
     """Turn a recurring quote into a plan; its first visit enters the cascade. Booking twice gives one plan."""
+    return get_or_book_plan(quote=quote, customer=customer, by=by)[0]
+
+
+def get_or_book_plan(*, quote: Quote, customer: Customer, by=None) -> tuple[ServicePlan, bool]:
+    """book_plan, and whether this call made the plan (False for a repeat, or the loser of a booking race)."""
     if quote.customer_id != customer.pk:
         raise NotFound("No such quote.")
     if quote.frequency not in RECURRING:
         raise Conflict("This quote is for one pickup; book it as a pickup.")
     existing = ServicePlan.objects.filter(quote=quote).first()
     if existing is not None:
-        return existing
+        return existing, False
     blocked = cards.booking_block(customer=customer)
     if blocked:
         raise Conflict(blocked)
@@ -119,8 +124,8 @@ def book_plan(*, quote: Quote, customer: Customer, by=None) -> ServicePlan:
             enqueue("marketplace.notify", "plan_booked", plan.pk)
             enqueue("marketplace.dispatch_pickup", visit.pk)
     except IntegrityError:  # the same quote booked at the same moment
-        return ServicePlan.objects.get(quote=quote)
-    return plan
+        return ServicePlan.objects.get(quote=quote), False
+    return plan, True
 
 
 def _make_visit(plan: ServicePlan, *, nominal: dt.date, actual: dt.date) -> Pickup:

@@ -93,9 +93,8 @@ class PlanListView(PlanView):
         quote = Quote.objects.filter(customer=self.customer, pk=quote_id).select_related("location").first()
         if quote is None:
             raise NotFound("No such quote.")
-        booked_before = ServicePlan.objects.filter(quote=quote).exists()
-        plan = plans.book_plan(quote=quote, customer=self.customer, by=request.user)
-        return _detail(plan, code=status.HTTP_200_OK if booked_before else status.HTTP_201_CREATED)
+        plan, created = plans.get_or_book_plan(quote=quote, customer=self.customer, by=request.user)
+        return _detail(plan, code=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class PlanDetailView(PlanView):
