@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",  # Content-Security-Policy (see "Content-Security-Policy" below)
     "allauth.account.middleware.AccountMiddleware",
     "marketplace.web.middleware.DomainErrorMiddleware",
+    # After the CSRF check: a form or query string holding a control character is a 400 naming the field.
+    "core.plain_text.PlainTextMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
