@@ -183,6 +183,17 @@ def test_the_invoice_page_links_to_its_pdf(owner_client, invoice):
 
 
 @pytest.mark.django_db
+def test_the_billing_page_links_a_paid_payments_receipt_only(owner_client, paid, location, in_area_hauler):
+    failed = support.failed_payment(support.completed_pickup(location=location, hauler=in_area_hauler))
+
+    page = owner_client.get(reverse("billing")).content.decode()
+
+    assert reverse("api:payment-receipt", args=[paid.pk]) in page
+    assert reverse("api:payment-receipt", args=[failed.pk]) not in page
+    assert owner_client.get(reverse("api:payment-receipt", args=[paid.pk])).content.startswith(b"%PDF-")
+
+
+@pytest.mark.django_db
 def test_a_receipt_is_a_pdf_once_paid_and_a_409_before(api, paid, location, in_area_hauler):
     failed = support.failed_payment(support.completed_pickup(location=location, hauler=in_area_hauler))
 
