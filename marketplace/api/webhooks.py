@@ -24,6 +24,7 @@ from marketplace.api.common import (
     Pages,
     error_response,
 )
+from marketplace.api.pagination import Cursor
 from marketplace.models import WebhookDelivery, WebhookEndpoint
 from marketplace.webhook_events import EVENTS, TEST_EVENT
 
@@ -277,12 +278,15 @@ class EndpointTestView(WebhookView):
 class DeliveryListView(WebhookView):
     """The endpoint's delivery log."""
 
-    pagination_class = Pages  # read by the schema generator
+    pagination_class = Cursor  # a busy endpoint's log is long: pages by cursor stay put while events arrive
 
     @extend_schema(
         tags=TAGS,
         summary="The endpoint's deliveries, newest first",
-        description="Every event sent (or waiting to be sent) to it: attempts, your endpoint's answers, what is next.",
+        description=(
+            "Every event sent (or waiting to be sent) to it: attempts, your endpoint's answers, what is next. "
+            "Pages by cursor: follow `next`."
+        ),
         parameters=[DeliveryFilterSerializer],
         responses={200: DeliverySerializer(many=True), 400: INVALID, **AUTHENTICATED, 404: NOT_FOUND},
     )

@@ -569,3 +569,24 @@ def test_staff_resend_from_the_admin_and_never_see_the_secret(staff_client, busi
         )
     assert sent(delivery).status == WebhookDelivery.Status.DELIVERED
     assert delivery.attempts == 2 and len(receiver.requests) == 2
+
+
+@pytest.mark.django_db
+def test_the_delivery_log_pages_by_cursor_in_a_fixed_number_of_queries(
+    customer_owner, business, django_assert_max_num_queries
+):
+    endpoint = endpoint_for(business, "http://127.0.0.1:9/")
+    WebhookDelivery.objects.bulk_create(
+        WebhookDelivery(endpoint=endpoint, event_id=f"evt_{n}", event_type="bin.full", payload={"n": n})
+        for n in range(45)
+    )
+    api = api_for(customer_owner)
+    seen, url = [], f"{ENDPOINTS}{endpoint.pk}/deliveries/?page_size=20"
+    while url:
+        with django_assert_max_num_queries(6):
+            page = api.get(url).json()
+        seen += [d["event_id"] for d in page["results"]]
+        url = page["next"]
+    assert len(seen) == len(set(seen)) == 45
+    assert seen[0] == "evt_44"  # newest first
+    assert api.get(f"{ENDPOINTS}{endpoint.pk}/deliveries/?cursor=forged").status_code == 404
