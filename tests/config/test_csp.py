@@ -192,8 +192,12 @@ def page_routes():
 
 @pytest.fixture
 def world(db, settings):
-    """The demo market (a business, haulers, a routed day) and one of every row a page is about."""
     settings.STRIPE_SECRET_KEY = ""  # payments off: no Stripe needed, and the card page says so
+    return demo_world()
+
+
+def demo_world() -> dict:
+    """The demo market (a business, haulers, a routed day) and one of every row a page is about."""
     seed_demo()
     seed_day()
     business = Customer.objects.get(name=market.BUSINESS_NAME)
@@ -244,7 +248,7 @@ def world(db, settings):
         "credential_id": first(Credential.objects.filter(hauler=hauler)),
     }
     users = {role: User.objects.get(email=email) for role, email, _ in market.DEMO_LOGINS}
-    return {"values": values, "users": users}
+    return {"values": values, "users": users, "business": business, "hauler": hauler, "device": device}
 
 
 def urls_for(keywords: list[str], values: dict) -> list[dict]:

@@ -1,0 +1,137 @@
+"""The Content-Security-Policy in a real browser: the main pages run their scripts, maps and charts, and the
+browser reports no violation (no securitypolicyviolation event, no console error); the card page loads Stripe.js,
+its frame and its API under the card page's own additions."""
+
+import pytest
+from django.urls import reverse
+
+from billing import cards
+from marketplace.demo import market
+from marketplace.models import Pickup
+from tests.browser.test_hauler_flow import log_in
+from tests.config.test_csp import demo_world
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+# Added before any page script runs, so a violation during loading is caught too.
+LISTEN = """
+window.__violations = [];
+document.addEventListener("securitypolicyviolation", function (event) {
+  window.__violations.push(event.violatedDirective + " blocked " + (event.blockedURI || "inline")
+    + " at " + (event.sourceFile || location.pathname) + ":" + event.lineNumber);
+});
+"""
+# A stand-in for Stripe.js (no internet here): it mounts the card frame and calls the API as the real one does.
+STRIPE_JS = """
+window.Stripe = function (key) {
+  return {
+    elements: function () {
+      return { create: function () { return { mount: function (selector) {
+        var frame = document.createElement("iframe");
+        frame.src = "https://js.stripe.com/v3/elements-inner-card.html";
+        frame.title = "Secure card payment input frame";
+        document.querySelector(selector).appendChild(frame);
+        fetch("https://api.stripe.com/v1/elements/sessions?key=" + key).then(function () {
+          document.body.dataset.stripeReady = "1";
+        });
+      } }; } };
+    },
+    confirmSetup: function () { return Promise.resolve({ error: { message: "Your card was declined." } }); },
+  };
+};
+"""
+
+
+def watch(page) -> list[str]:
+    """Violations and console errors, as they happen."""
+    problems = []
+    page.add_init_script(LISTEN)
+    page.on(
+        "console",
+        lambda message: (
+            problems.append(f"{message.text} ({message.location.get('url')})") if message.type == "error" else None
+        ),
+    )
+    page.on("pageerror", lambda error: problems.append(str(error)))
+    # Which file a "Failed to load resource" error was about (the console message does not say).
+    page.on(
+        "response",
+        lambda response: problems.append(f"{response.status} {response.url}") if response.status >= 400 else None,
+    )
+    return problems
+
+
+def visit(page, problems: list[str], url: str, *, ready: str | None = None) -> None:
+    """Open the page, wait until its scripts have drawn what `ready` selects, and collect what the browser refused."""
+    response = page.goto(url)
+    if "script-src 'self'" not in response.headers.get("content-security-policy", ""):
+        problems.append(f"{url}: no Content-Security-Policy")
+    page.wait_for_load_state("networkidle")
+    if ready:
+        page.locator(ready).first.wait_for(state="attached")
+    problems.extend(f"{url}: {v}" for v in page.evaluate("window.__violations"))
+
+
+def test_the_main_pages_run_under_the_policy_with_nothing_refused(page, live_server):
+    world = demo_world()
+    problems = watch(page)
+    pickup = Pickup.objects.filter(customer=world["business"]).order_by("pk").first()
+    truck = world["hauler"].trucks.order_by("pk").first()
+
+    log_in(page, market.BUSINESS_EMAIL, market.BUSINESS_PASSWORD)
+    visit(page, problems, reverse("dashboard"))
+    visit(page, problems, reverse("book"))
+    visit(page, problems, reverse("pickup_detail", args=[pickup.pk]))
+    visit(page, problems, reverse("location_sensors", args=[world["device"].location_id]))
+    visit(page, problems, reverse("billing_card"))
+    page.context.clear_cookies()
+
+    log_in(page, market.HAULER_EMAIL, market.HAULER_PASSWORD)
+    visit(page, problems, reverse("hauler_offers"))
+    visit(page, problems, reverse("hauler_day"), ready=".leaflet-marker-icon")
+    visit(page, problems, reverse("hauler_routes"), ready=".leaflet-marker-icon")
+    marker = page.locator(".route-marker span").first
+    assert marker.evaluate("element => getComputedStyle(element).backgroundColor") != "rgba(0, 0, 0, 0)"
+    visit(page, problems, reverse("hauler_route_sheet", args=[truck.pk]))
+    page.context.clear_cookies()
+
+    log_in(page, market.ADMIN_EMAIL, market.ADMIN_PASSWORD)
+    visit(page, problems, reverse("operations_map"), ready=".leaflet-container")
+    visit(page, problems, reverse("operations_bin", args=[world["device"].pk]))
+    page.snap("operations-bin")
+    visit(page, problems, reverse("admin:index"))  # where staff land; Django's admin runs under the policy too
+    visit(page, problems, reverse("admin:marketplace_pickup_changelist"))
+
+    # The admin's pages name no icon, so the browser asks for /favicon.ico: a missing icon, not a refusal.
+    assert [problem for problem in problems if "/favicon.ico" not in problem] == []
+
+    # The listener hears what the policy refuses: an inline style set now is reported.
+    page.evaluate("document.body.insertAdjacentHTML('beforeend', '<p style=\"color: red\">x</p>')")
+    page.wait_for_function("window.__violations.length > 0")
+    assert "style-src" in page.evaluate("window.__violations[0]")
+
+
+def test_the_card_page_loads_stripe_js_its_frame_and_its_api(page, live_server, settings, monkeypatch):
+    demo_world()
+    settings.STRIPE_SECRET_KEY = "sk_live_not_a_real_key"  # payments on, no test-card form: Stripe.js mode
+    settings.STRIPE_PUBLISHABLE_KEY = "pk_live_not_a_real_key"
+    monkeypatch.setattr(cards, "start_card_setup", lambda **kwargs: ("seti_1", "seti_1_secret_2"))
+    page.route("https://js.stripe.com/v3/", lambda route: route.fulfill(body=STRIPE_JS, content_type="text/javascript"))
+    page.route("https://js.stripe.com/v3/elements-inner-card.html", lambda route: route.fulfill(body="<p>card</p>"))
+    page.route(
+        "https://api.stripe.com/**",
+        lambda route: route.fulfill(
+            body="{}", content_type="application/json", headers={"Access-Control-Allow-Origin": "*"}
+        ),
+    )
+    problems = watch(page)
+
+    log_in(page, market.BUSINESS_EMAIL, market.BUSINESS_PASSWORD)
+    visit(page, problems, reverse("billing_card"), ready="#payment-element iframe")
+    page.locator("body[data-stripe-ready]").wait_for(state="attached")
+    page.get_by_role("button", name="Save card").click()
+    page.get_by_text("Your card was declined.").wait_for()
+    problems.extend(page.evaluate("window.__violations"))
+    page.snap("card")
+
+    assert problems == []
