@@ -227,6 +227,7 @@ CELERY_BEAT_SCHEDULE = {
     "run-payouts": {"task": "billing.run_payouts", "schedule": crontab(minute=0, hour=6, day_of_week=1)},
     # Outbound webhooks whose next attempt is due (a lost delivery task included).
     "retry-webhooks": {"task": "marketplace.retry_webhooks", "schedule": timedelta(minutes=1)},
+    "prune-webhook-log": {"task": "marketplace.prune_webhook_log", "schedule": crontab(minute=30, hour=4)},
 }
 
 # --- Market -----------------------------------------------------------------------------
@@ -346,6 +347,8 @@ WEBHOOK_SECRET_OVERLAP = env.duration("WEBHOOK_SECRET_OVERLAP", "1d")
 # platform's own network); development, tests and the demo deliver to 127.0.0.1.
 WEBHOOK_ALLOW_PRIVATE_URLS = env.boolean("WEBHOOK_ALLOW_PRIVATE_URLS", default=not PRODUCTION)
 WEBHOOK_REQUIRE_HTTPS = env.boolean("WEBHOOK_REQUIRE_HTTPS", default=PRODUCTION)
+# The delivery log keeps sent and given-up deliveries this long (a daily beat prunes older ones).
+WEBHOOK_LOG_RETENTION = env.duration("WEBHOOK_LOG_RETENTION", "30d")
 
 # --- Content-Security-Policy (django-csp) ----------------------------------------------
 # Every page, in every environment: scripts and styles only from this site's own files (no inline ones), images
