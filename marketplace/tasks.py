@@ -198,3 +198,9 @@ def retry_webhooks() -> int:
     for delivery_id in due:
         deliver_webhook.delay(delivery_id)
     return len(due)
+
+
+@shared_task(name="marketplace.prune_webhook_log")
+def prune_webhook_log() -> int:
+    """Beat, daily: deliveries older than WEBHOOK_LOG_RETENTION leave the log."""
+    return webhooks.prune_log()

@@ -372,3 +372,10 @@ def retry_now(*, delivery_id: int) -> WebhookDelivery:
         delivery.save(update_fields=["status", "next_attempt_at"])
         enqueue("marketplace.deliver_webhook", delivery.pk)
     return delivery
+
+
+def prune_log(*, now: dt.datetime | None = None) -> int:
+    """Forget deliveries sent or given up more than WEBHOOK_LOG_RETENTION ago; returns how many."""
+    before = (now or timezone.now()) - settings.WEBHOOK_LOG_RETENTION
+    old = WebhookDelivery.objects.filter(created_at__lt=before).exclude(status=WebhookDelivery.Status.PENDING)
+    return old.delete()[0]

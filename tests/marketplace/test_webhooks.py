@@ -590,3 +590,22 @@ def test_the_delivery_log_pages_by_cursor_in_a_fixed_number_of_queries(
     assert len(seen) == len(set(seen)) == 45
     assert seen[0] == "evt_44"  # newest first
     assert api.get(f"{ENDPOINTS}{endpoint.pk}/deliveries/?cursor=forged").status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_log_forgets_finished_deliveries_after_its_retention(business, settings):
+    endpoint = endpoint_for(business, "http://127.0.0.1:9/")
+
+    def delivery(event_id: str, status: str = "delivered") -> None:
+        WebhookDelivery.objects.create(endpoint=endpoint, event_id=event_id, event_type="t", payload={}, status=status)
+
+    with time_machine.travel(timezone.now() - dt.timedelta(days=31)):
+        delivery("evt_sent")
+        delivery("evt_given_up", "failed")
+        delivery("evt_still_trying", "pending")
+    delivery("evt_new")
+
+    assert webhooks.prune_log() == 2
+    assert set(WebhookDelivery.objects.values_list("event_id", flat=True)) == {"evt_still_trying", "evt_new"}
+    settings.WEBHOOK_LOG_RETENTION = dt.timedelta(days=60)
+    assert webhooks.prune_log() == 0
