@@ -3,6 +3,8 @@
 Weekdays are names (`monday` ... `sunday`) in the API; the models keep them as a bitmask.
 """
 
+import datetime as dt
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -12,6 +14,10 @@ from marketplace import plans
 from marketplace.models import Frequency, ServicePlan
 
 WEEKDAYS = [name.lower() for name in WEEKDAY_NAMES]
+# Plans add days and weeks to their dates: far from today, that arithmetic leaves the calendar (a 500). No plan
+# needs dates outside these years.
+EARLIEST, LATEST = dt.date(2000, 1, 1), dt.date(2999, 12, 31)
+OUT_OF_RANGE = "Enter a date in the years 2000 to 2999."
 MAX_ID = 2**63 - 1  # a larger id must be a 404, not an overflow
 
 
@@ -39,6 +45,16 @@ class WeekdaysField(serializers.Field):
         return [WEEKDAYS[day] for day in sorted(plans.weekday_set(mask))]
 
 
+class PlanDateField(serializers.DateField):
+    """A date within the years plans use, else a field error."""
+
+    def to_internal_value(self, value):
+        day = super().to_internal_value(value)
+        if not EARLIEST <= day <= LATEST:
+            raise serializers.ValidationError(OUT_OF_RANGE)
+        return day
+
+
 class RecurrenceRequestFields(serializers.Serializer):
     """What a quote for recurring service adds: how often, on which days, until when."""
 
@@ -53,7 +69,7 @@ class RecurrenceRequestFields(serializers.Serializer):
     day_of_month = serializers.IntegerField(
         min_value=1, max_value=31, required=False, help_text="Monthly plans: the day (the month's last if shorter)."
     )
-    end_date = serializers.DateField(required=False, help_text="A plan's last day of service, if it has one.")
+    end_date = PlanDateField(required=False, help_text="A plan's last day of service, if it has one.")
 
     def validate(self, attrs):
         # The services check the recurrence is complete (field errors under weekdays / day_of_month / end_date).
@@ -63,6 +79,8 @@ class RecurrenceRequestFields(serializers.Serializer):
                 raise serializers.ValidationError({name: ["Only a recurring quote has this."] for name in extra})
         else:
             attrs.setdefault("weekdays", 0)
+            if "service_date" in attrs and not EARLIEST <= attrs["service_date"] <= LATEST:
+                raise serializers.ValidationError({"service_date": [OUT_OF_RANGE]})
         return attrs
 
 
@@ -128,25 +146,25 @@ class PlanDetailSerializer(PlanSerializer):
 
 
 class SkipSerializer(serializers.Serializer):
-    date = serializers.DateField(help_text="The plan's date of the visit to skip (its `plan_date`).")
+    date = PlanDateField(help_text="The plan's date of the visit to skip (its `plan_date`).")
 
 
 class PauseRequestSerializer(serializers.Serializer):
-    start_date = serializers.DateField()
-    end_date = serializers.DateField(help_text="The last day without visits (on or after start_date).")
+    start_date = PlanDateField()
+    end_date = PlanDateField(help_text="The last day without visits (on or after start_date).")
     reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
 class ResumeSerializer(serializers.Serializer):
-    from_date = serializers.DateField(
+    from_date = PlanDateField(
         required=False, help_text="Visits come again from this day (today at the location when not given)."
     )
 
 
 class WeekdaysChangeSerializer(serializers.Serializer):
     weekdays = WeekdaysField(required_days=True)
-    from_date = serializers.DateField(help_text="The first day on the new weekdays (after today).")
+    from_date = PlanDateField(help_text="The first day on the new weekdays (after today).")
 
 
 class EndSerializer(serializers.Serializer):
-    last_day = serializers.DateField(help_text="The last day of service; before the start, the plan is cancelled.")
+    last_day = PlanDateField(help_text="The last day of service; before the start, the plan is cancelled.")

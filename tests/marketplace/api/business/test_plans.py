@@ -222,3 +222,22 @@ def test_the_plan_list_costs_the_same_queries_at_any_length(
     with django_assert_max_num_queries(5):
         response = api.get(PLANS)
     assert len(response.json()["results"]) == 3
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("day", ["9999-12-31", "0001-01-01"])
+def test_dates_off_the_calendar_plans_use_are_field_errors_not_500s(api, location, booked, run_on_commit, day):
+    assert list(weekly_quote(api, location, service_date=day).json()) == ["service_date"]
+    assert list(weekly_quote(api, location, end_date=day).json()) == ["end_date"]
+    changes = [
+        ("skip", {"date": day}, ["date"]),
+        ("pause", {"start_date": "2026-11-30", "end_date": day}, ["end_date"]),
+        ("resume", {"from_date": day}, ["from_date"]),
+        ("weekdays", {"weekdays": ["friday"], "from_date": day}, ["from_date"]),
+        ("end", {"last_day": day}, ["last_day"]),
+    ]
+    for action, body, fields in changes:
+        response = post(run_on_commit, api, f"{PLANS}{booked.pk}/{action}/", body)
+        assert (action, response.status_code, list(response.json())) == (action, 400, fields)
+    booked.refresh_from_db()
+    assert (booked.status, booked.end_date, booked.pauses.count()) == (ServicePlan.Status.ACTIVE, None, 0)
