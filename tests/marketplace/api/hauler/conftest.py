@@ -58,8 +58,14 @@ def hauler_api(hauler_owner):
 
 @pytest.fixture
 def member_api(hauler):
-    """A member of `hauler` who is not an owner."""
+    """A driver of `hauler`: works the day, sets up nothing."""
     return client_for(factories.HaulerMembershipFactory(hauler=hauler, role=HaulerRole.DRIVER).user)
+
+
+@pytest.fixture
+def dispatcher_api(hauler):
+    """A dispatcher of `hauler`: offers, jobs, routes and the fleet, not the commercial terms."""
+    return client_for(factories.HaulerMembershipFactory(hauler=hauler, role=HaulerRole.DISPATCHER).user)
 
 
 @pytest.fixture(scope="module")

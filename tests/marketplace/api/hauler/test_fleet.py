@@ -90,12 +90,22 @@ def test_a_roll_off_truck_hauls_boxes_and_seconds_are_read(hauler_api):
 
 
 @pytest.mark.django_db
-def test_a_member_who_is_not_an_owner_may_manage_the_fleet_too(member_api, truck):
-    # As for the service area and the rate card: everyone at the hauler runs its day.
-    assert member_api.get(TRUCKS).status_code == 200
-    assert member_api.post(TRUCKS, truck_body(), format="json").status_code == 201
-    assert member_api.put(f"{TRUCKS}{truck.pk}/", truck_body(name="Front-load 1"), format="json").status_code == 200
-    assert member_api.post(SITES, site_body(), format="json").status_code == 201
+def test_a_dispatcher_manages_the_fleet_too(dispatcher_api, truck):
+    assert dispatcher_api.get(TRUCKS).status_code == 200
+    assert dispatcher_api.post(TRUCKS, truck_body(), format="json").status_code == 201
+    assert dispatcher_api.put(f"{TRUCKS}{truck.pk}/", truck_body(name="Front-load 1"), format="json").status_code == 200
+    assert dispatcher_api.post(SITES, site_body(), format="json").status_code == 201
+
+
+@pytest.mark.django_db
+def test_a_driver_neither_sees_nor_changes_the_fleet(member_api, truck):
+    refused = member_api.post(TRUCKS, truck_body(), format="json")
+    assert (refused.status_code, refused.json()["code"]) == (403, "permission_denied")
+    assert "Only an owner or a dispatcher" in refused.json()["detail"]
+    assert member_api.get(TRUCKS).status_code == 403
+    assert member_api.put(f"{TRUCKS}{truck.pk}/", truck_body(name="Renamed"), format="json").status_code == 403
+    truck.refresh_from_db()
+    assert truck.name != "Renamed"
 
 
 BAD_TRUCKS = [

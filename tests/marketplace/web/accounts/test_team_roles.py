@@ -84,3 +84,21 @@ def test_a_hauler_owner_sees_the_hauler_roles(client):
     assert "<dt>Dispatcher</dt><dd>Answers offers, plans the routes" in page
     assert "<dt>Driver</dt><dd>Works their own day" in page
     assert '<option value="driver" selected>Driver</option>' in page  # a new person drives unless said otherwise
+
+
+def test_a_driver_starts_on_the_day_and_the_office_on_the_offers(client):
+    owner = factories.HaulerMembershipFactory(hauler__name="Eastside Hauling", hauler__stops=0, role="owner")
+    driver = factories.HaulerMembershipFactory(hauler=owner.hauler, role="driver")
+    client.force_login(driver.user)
+    assert client.get(reverse("start"))["Location"] == reverse("hauler_day")
+    client.force_login(owner.user)
+    assert client.get(reverse("start"))["Location"] == reverse("hauler_offers")
+
+
+def test_a_member_invited_to_a_business_without_locations_starts_on_the_dashboard(client):
+    owner = factories.CustomerMembershipFactory(customer__name="Cafe Uno", role="owner")
+    member = factories.CustomerMembershipFactory(customer=owner.customer, role="member")
+    client.force_login(member.user)
+    assert client.get(reverse("start"))["Location"] == reverse("dashboard")  # onboarding is the owners' to do
+    client.force_login(owner.user)
+    assert client.get(reverse("start"))["Location"] == reverse("onboarding")

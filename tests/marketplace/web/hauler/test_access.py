@@ -65,7 +65,7 @@ def test_every_page_renders_for_a_member(client, member, name):
 @pytest.mark.django_db
 def test_the_portal_is_in_the_site_navigation_for_hauler_people_only(client, member, customer_owner):
     client.force_login(member)
-    assert client.get("/hauler/")["Location"] == reverse("hauler_offers")
+    assert client.get("/hauler/", follow=True).redirect_chain[-1][0] == reverse("hauler_offers")
     page = client.get(reverse("home")).content.decode()
     assert f'<a href="{reverse("hauler_offers")}">Offers</a>' in page
     assert f'<a href="{reverse("hauler_jobs")}">Jobs</a>' in page
