@@ -22,6 +22,21 @@ EVENTS = {
     "bin.full": "A bin sensor says a bin is full (with the pickup booked for it, if one was).",
     "alarm.opened": "A bin alarm opened: a sensor stopped reporting, a low battery, overflow risk, heat or a tilt.",
 }
+# What each event's `data` holds (one object, named by its key), for the docs; a test holds the payloads to it.
+DATA = {
+    "pickup": "id, status, waste_stream, container, quantity, service_date (local), timezone, window_start, "
+    "window_end, plan, completed_at, exception_reason, currency, location {id, name, zip_code}, url; a business's "
+    "copy also price_cents and hauler {id, name}, a hauler's payout_cents, customer {id, name} and the location's "
+    "street, city and state",
+    "payment": "id, status, description, amount_cents, credit_cents, charged_cents, currency, pickup, invoice, "
+    "attempts, failure_message, next_attempt_at, paid_at, created_at",
+    "invoice": "id, number, month (YYYY-MM), status, subtotal_cents, credit_cents, total_cents, currency, issued_at, "
+    "url",
+    "bin": "device {id, serial, waste_stream, container}, location {id, name, zip_code}, fill_percent, measured_at, "
+    "pickup (the id of the pickup booked for it, or null)",
+    "alarm": "id, kind, detail, opened_at, device {id, serial, waste_stream, container}, location {id, name, zip_code}",
+}
+
 # A hauler hears about the jobs it holds; payments, invoices and bins are the business's.
 HAULER_EVENTS = ("pickup.scheduled", "pickup.completed", "pickup.missed")
 TEST_EVENT = "webhook.test"

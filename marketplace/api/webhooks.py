@@ -26,10 +26,11 @@ from marketplace.api.common import (
 )
 from marketplace.api.pagination import Cursor
 from marketplace.models import WebhookDelivery, WebhookEndpoint
-from marketplace.webhook_events import EVENTS, TEST_EVENT
+from marketplace.webhook_events import DATA, EVENTS, TEST_EVENT
 
 TAGS = ["webhooks"]
 EVENT_LIST = "\n".join(f"* `{name}`: {meaning}" for name, meaning in EVENTS.items())
+DATA_LIST = "\n".join(f"* `{key}`: {fields}" for key, fields in DATA.items())
 
 
 class MayManageWebhooks(BasePermission):
@@ -175,7 +176,9 @@ class EndpointListView(WebhookView):
         description=(
             "Events are POSTed as JSON, signed in the `HaulMatch-Signature` header (`t=<unix>,v1=<hex HMAC-SHA256 "
             'of "<t>.<body>">`); a non-2xx answer is retried with backoff for a day. The answer carries the '
-            f"signing secret, once. Events:\n\n{EVENT_LIST}\n\nAnd `{TEST_EVENT}`, sent by the test button."
+            f"signing secret, once. Events:\n\n{EVENT_LIST}\n\nAnd `{TEST_EVENT}`, sent by the test button. "
+            "The body is `{id, type, created, data}`; `data` holds one object, named for the event's first word "
+            f"(times in ISO 8601 UTC, money in integer cents):\n\n{DATA_LIST}"
         ),
         request=EndpointCreateSerializer,
         responses={

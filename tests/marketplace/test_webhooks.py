@@ -609,3 +609,37 @@ def test_the_log_forgets_finished_deliveries_after_its_retention(business, setti
     assert set(WebhookDelivery.objects.values_list("event_id", flat=True)) == {"evt_still_trying", "evt_new"}
     settings.WEBHOOK_LOG_RETENTION = dt.timedelta(days=60)
     assert webhooks.prune_log() == 0
+
+
+def keys_of(data) -> set[str]:
+    """Every key in a payload, nested ones included."""
+    if isinstance(data, dict):
+        return set(data) | {key for value in data.values() for key in keys_of(value)}
+    return set()
+
+
+@pytest.mark.django_db
+def test_every_field_of_every_payload_is_documented(business, pickup, location):
+    from marketplace import webhook_events as events
+    from sensors.models import Alarm
+    from tests.marketplace.alarm_cast import device_at
+
+    device = device_at(location, "SN-9")
+    invoice = Invoice.objects.create(
+        customer=business, month=dt.date(2026, 11, 1), number="N", subtotal_cents=1, total_cents=1
+    )
+    payment = Payment.objects.create(customer=business, invoice=invoice, description="d", amount_cents=1)
+    alarm = Alarm.objects.create(device=device, kind="tilt", detail="d", opened_at=timezone.now())
+    payloads = [
+        events.pickup_data(pickup, for_hauler=False),
+        events.pickup_data(pickup, for_hauler=True),
+        events.payment_data(payment),
+        events.invoice_data(invoice),
+        events.bin_data(device=device, fill_percent=90, measured_at=timezone.now(), pickup=pickup),
+        events.alarm_data(alarm),
+    ]
+    for payload in payloads:
+        ((kind, body),) = payload.items()
+        documented = set(re.findall(r"[a-z_]+", events.DATA[kind]))
+        assert keys_of(body) - documented == set(), kind
+    assert {name.split(".")[0] for name in events.EVENTS} == set(events.DATA)
