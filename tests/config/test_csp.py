@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from billing.models import Invoice, Payout
 from core.models import User
-from customers.models import Customer
-from haulers.models import Credential, DisposalSite, Hauler, Truck
+from customers.models import BusinessRole, Customer
+from haulers.models import Credential, DisposalSite, Hauler, HaulerRole, Truck
 from marketplace import plans, services
 from marketplace.demo import market
 from marketplace.demo.day import seed_day
@@ -248,6 +248,14 @@ def demo_world() -> dict:
         "credential_id": first(Credential.objects.filter(hauler=hauler)),
     }
     users = {role: User.objects.get(email=email) for role, email, _ in market.DEMO_LOGINS}
+    # Every other role of both sides, for the pages (and parts of pages) each one is shown.
+    for role in BusinessRole:
+        if f"business {role.value}" not in users:
+            membership = factories.CustomerMembershipFactory(customer=business, role=role)
+            users[f"business {role.value}"] = membership.user
+    for role in HaulerRole:
+        if f"hauler {role.value}" not in users:
+            users[f"hauler {role.value}"] = factories.HaulerMembershipFactory(hauler=hauler, role=role).user
     return {"values": values, "users": users, "business": business, "hauler": hauler, "device": device}
 
 
