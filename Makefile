@@ -8,7 +8,7 @@ STRIPE_PORT ?= 8420
 DEMO_WEBHOOK_SECRET := whsec_haulmatch_demo
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run worker beat test lint format bench clean
+.PHONY: setup run worker beat web test lint format bench clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info[:2] == (3, 11) else "HaulMatch needs Python 3.11 (set PYTHON=/path/to/python3.11)")'
@@ -36,6 +36,9 @@ worker: setup  ## a Celery worker (needs REDIS_URL)
 
 beat: setup  ## the one Celery beat (needs REDIS_URL); schedules live in the database
 	$(BIN)/celery -A config beat --loglevel=INFO
+
+web: setup  ## gunicorn as production runs it (deploy/gunicorn.conf.py), with the settings in the environment (README: "Run it for real")
+	$(BIN)/gunicorn -c deploy/gunicorn.conf.py config.wsgi
 
 test: setup  ## the whole suite; the services tier runs where PostgreSQL and Redis are configured
 	$(BIN)/pytest
