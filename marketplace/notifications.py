@@ -25,7 +25,15 @@ from customers.models import Membership as CustomerMembership
 from haulers.models import Credential
 from haulers.models import Membership as HaulerMembership
 from marketplace import sms, webhooks
-from marketplace.models import Delivery, Notification, NotificationPreference, Offer, Pickup, ServicePlan
+from marketplace.models import (
+    Delivery,
+    Notification,
+    NotificationPreference,
+    Offer,
+    Pickup,
+    ServicePlan,
+    WebhookDelivery,
+)
 from sensors.models import Alarm, Reading
 
 User = get_user_model()
@@ -300,6 +308,14 @@ KINDS: dict[str, Kind] = {
         "Sensor {{ obj.device.serial }} is reporting impossible values",
         lambda alarm: _staff(),
         _alarm_queue,
+    ),
+    # An endpoint that stopped taking events: told once a day at most (marketplace/webhooks.py decides when).
+    "webhook_failed": Kind(
+        "A webhook endpoint stopped receiving events",
+        WebhookDelivery,
+        "Webhook not delivered: {{ obj.event_type }} to {{ obj.endpoint.url|truncatechars:60 }}",
+        webhooks.integrators,
+        webhooks.log_page,
     ),
     "customer_invitation": Kind(
         "Invitations",

@@ -21,9 +21,11 @@ import time
 import uuid
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from core import permissions
@@ -276,6 +278,32 @@ def emit_invoice(*, invoice) -> int:
     return len(emit(event_type="invoice.issued", owner=invoice.customer, data=data, key=f"invoice:{invoice.pk}"))
 
 
+def integrators(delivery: WebhookDelivery) -> list:
+    """The people who look after the endpoint's webhooks (who are told when one stops receiving)."""
+    owner = owner_of(delivery.endpoint)
+    kind = permissions.kind_of(owner)
+    people = get_user_model().objects.filter(is_active=True, **{f"{kind}_membership__{kind}": owner})
+    return [person for person in people if permissions.may(user=person, organisation=owner, action="integrations")]
+
+
+def log_page(delivery: WebhookDelivery) -> str:
+    """The endpoint's page on the website, with its delivery log."""
+    name = "hauler_webhook" if delivery.endpoint.hauler_id else "webhook"
+    return reverse(name, args=[delivery.endpoint_id])
+
+
+def _tell_once_a_day(delivery: WebhookDelivery, *, now: dt.datetime) -> None:
+    """Tell the owner a delivery was given up, unless another of the endpoint's was in the last day (an endpoint
+    that is down gives up on every event: one message a day is enough)."""
+    recent = WebhookDelivery.objects.filter(
+        endpoint_id=delivery.endpoint_id,
+        status=WebhookDelivery.Status.FAILED,
+        last_attempt_at__gte=now - dt.timedelta(days=1),
+    )
+    if not recent.exclude(pk=delivery.pk).exists():
+        enqueue("marketplace.notify", "webhook_failed", delivery.pk)
+
+
 # --- Delivering ------------------------------------------------------------------------
 
 
@@ -349,6 +377,8 @@ def deliver(*, delivery_id: int) -> WebhookDelivery | None:
             delivery.next_attempt_at = next_attempt_at(attempts=delivery.attempts, started=delivery.created_at, now=now)
             if delivery.next_attempt_at is None or not endpoint.active:
                 delivery.status, delivery.next_attempt_at = WebhookDelivery.Status.FAILED, None
+                if endpoint.active:
+                    _tell_once_a_day(delivery, now=now)
         delivery.save()
     return delivery
 

@@ -643,3 +643,31 @@ def test_every_field_of_every_payload_is_documented(business, pickup, location):
         documented = set(re.findall(r"[a-z_]+", events.DATA[kind]))
         assert keys_of(body) - documented == set(), kind
     assert {name.split(".")[0] for name in events.EVENTS} == set(events.DATA)
+
+
+@pytest.mark.django_db
+def test_an_endpoint_that_gives_up_tells_its_integrators_once_a_day(
+    customer_owner, business, run_on_commit, mailoutbox
+):
+    from marketplace.models import Notification
+
+    member = factories.CustomerMembershipFactory(customer=business, role="member").user
+    endpoint = endpoint_for(business, "http://127.0.0.1:9/hooks")  # nothing listens there
+    start = timezone.now()
+
+    def give_up(key: str) -> None:
+        (delivery,) = run_on_commit(webhooks.emit, event_type="pickup.completed", owner=business, data={}, key=key)
+        with time_machine.travel(start + dt.timedelta(days=1, minutes=1)):
+            run_on_commit(webhooks.deliver, delivery_id=delivery.pk)
+        assert sent(delivery).status == WebhookDelivery.Status.FAILED
+
+    with time_machine.travel(start):
+        give_up("a")
+        give_up("b")  # the same day: no second message
+
+    told = Notification.objects.filter(kind="webhook_failed")
+    assert [n.user for n in told] == [customer_owner]  # not the member, who cannot change webhooks
+    assert told[0].title == "Webhook not delivered: pickup.completed to http://127.0.0.1:9/hooks"
+    assert told[0].url == f"/webhooks/{endpoint.pk}/"
+    assert "Could not connect" in mailoutbox[0].body and mailoutbox[0].to == [customer_owner.email]
+    assert member.email not in [m.to[0] for m in mailoutbox]
