@@ -17,7 +17,13 @@ CURSOR_LISTS = ["/api/v1/pickups/", "/api/v1/payments/", "/api/v1/invoices/"]
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     "accept, query",
-    [("application/json", ""), ("application/json, text/plain, */*", ""), ("*/*", "?format=json")],
+    [
+        ("application/json", ""),
+        ("application/json, text/plain, */*", ""),
+        ("application/json, application/yaml", ""),
+        ("application/yaml;q=0.5, application/json", ""),
+        ("*/*", "?format=json"),
+    ],
 )
 def test_a_client_that_asks_for_json_gets_json(anonymous, accept, query):
     response = anonymous.get(f"/api/schema/{query}", HTTP_ACCEPT=accept)
@@ -27,7 +33,10 @@ def test_a_client_that_asks_for_json_gets_json(anonymous, accept, query):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("accept", ["*/*", "application/yaml", "text/html,application/xhtml+xml,*/*;q=0.8"])
+@pytest.mark.parametrize(
+    "accept",
+    ["*/*", "", "application/yaml", "application/yaml, application/json", "text/html,application/xhtml+xml,*/*;q=0.8"],
+)
 def test_other_clients_get_yaml(anonymous, accept):
     response = anonymous.get("/api/schema/", HTTP_ACCEPT=accept)
     assert response.status_code == 200
