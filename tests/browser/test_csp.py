@@ -4,12 +4,14 @@ its frame and its API under the card page's own additions."""
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from billing import cards
 from marketplace.demo import market
 from marketplace.models import Pickup
 from tests.browser.test_hauler_flow import log_in
 from tests.config.test_csp import demo_world
+from tests.marketplace.web.bins_cast import fill_history
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -74,6 +76,7 @@ def visit(page, problems: list[str], url: str, *, ready: str | None = None) -> N
 
 def test_the_main_pages_run_under_the_policy_with_nothing_refused(page, live_server):
     world = demo_world()
+    fill_history(world["device"], now=timezone.now())  # so the bin's page draws its chart (uPlot)
     problems = watch(page)
     pickup = Pickup.objects.filter(customer=world["business"]).order_by("pk").first()
     truck = world["hauler"].trucks.order_by("pk").first()
@@ -90,6 +93,7 @@ def test_the_main_pages_run_under_the_policy_with_nothing_refused(page, live_ser
     visit(page, problems, reverse("hauler_offers"))
     visit(page, problems, reverse("hauler_day"), ready=".leaflet-marker-icon")
     visit(page, problems, reverse("hauler_routes"), ready=".leaflet-marker-icon")
+    page.snap("routes")
     marker = page.locator(".route-marker span").first
     assert marker.evaluate("element => getComputedStyle(element).backgroundColor") != "rgba(0, 0, 0, 0)"
     visit(page, problems, reverse("hauler_route_sheet", args=[truck.pk]))
@@ -97,7 +101,7 @@ def test_the_main_pages_run_under_the_policy_with_nothing_refused(page, live_ser
 
     log_in(page, market.ADMIN_EMAIL, market.ADMIN_PASSWORD)
     visit(page, problems, reverse("operations_map"), ready=".leaflet-container")
-    visit(page, problems, reverse("operations_bin", args=[world["device"].pk]))
+    visit(page, problems, reverse("operations_bin", args=[world["device"].pk]), ready=".uplot canvas")
     page.snap("operations-bin")
     visit(page, problems, reverse("admin:index"))  # where staff land; Django's admin runs under the policy too
     visit(page, problems, reverse("admin:marketplace_pickup_changelist"))
