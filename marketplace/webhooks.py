@@ -16,6 +16,7 @@ import datetime as dt
 import hashlib
 import hmac
 import json
+import logging
 import secrets
 import time
 import uuid
@@ -41,6 +42,7 @@ MAX_ENDPOINTS = 10  # per business or hauler: more is a loop in someone's script
 MAX_OVERLAP = dt.timedelta(days=7)  # the longest an old secret keeps signing after a rotation
 EXCERPT = 500  # characters of a receiver's answer kept in the log
 SIGNATURE_HEADER = "HaulMatch-Signature"
+logger = logging.getLogger(__name__)
 
 Owner = Customer | Hauler
 
@@ -255,10 +257,19 @@ def emit(*, event_type: str, owner: Owner, data: dict, key: str) -> list[Webhook
 
 def emit_notice(*, kind: str, obj) -> int:
     """The webhook events behind a notice the market sends (notifications.send calls this); how many recorded."""
-    return sum(
-        len(emit(event_type=event_type, owner=owner, data=data, key=key))
-        for event_type, owner, data, key in notice_events(kind, obj)
-    )
+    try:
+        with transaction.atomic():
+            return sum(
+                len(emit(event_type=event_type, owner=owner, data=data, key=key))
+                for event_type, owner, data, key in notice_events(kind, obj)
+            )
+    except Exception:
+        # The notice's emails must not wait on its webhooks: a fault here is logged (and reaches Sentry), the
+        # people are still told, and a retried notice task emits again (the event ids make that safe).
+        logger.exception(
+            "webhook events for the notice %s of %s #%s were not recorded", kind, type(obj).__name__, obj.pk
+        )
+        return 0
 
 
 def emit_payment(*, payment) -> int:

@@ -671,3 +671,18 @@ def test_an_endpoint_that_gives_up_tells_its_integrators_once_a_day(
     assert told[0].url == f"/webhooks/{endpoint.pk}/"
     assert "Could not connect" in mailoutbox[0].body and mailoutbox[0].to == [customer_owner.email]
     assert member.email not in [m.to[0] for m in mailoutbox]
+
+
+@pytest.mark.django_db
+def test_a_fault_in_a_notice_s_webhooks_does_not_keep_its_email_back(
+    business, pickup, receiver, run_on_commit, monkeypatch, mailoutbox, caplog
+):
+    endpoint_for(business, receiver.url)
+
+    def broken(kind, obj):
+        raise KeyError("a payload field gone missing")
+
+    monkeypatch.setattr(webhooks, "notice_events", broken)
+    assert run_on_commit(notifications.send, "pickup_completed", pickup.pk) == 1
+    assert len(mailoutbox) == 1 and WebhookDelivery.objects.count() == 0
+    assert "webhook events for the notice pickup_completed of Pickup" in caplog.text
