@@ -17,8 +17,9 @@ from marketplace.models import Quote, ServicePlan
 PLAN_CONFLICT = error_response("The plan is ended or cancelled, or not yet taken by a hauler (`conflict`).")
 
 
-def _detail(plan: ServicePlan, *, code: int = status.HTTP_200_OK) -> Response:
-    plan = selectors.plan_of(customer=plan.customer_id, plan_id=plan.pk)  # fresh, after a change
+def _detail(plan: ServicePlan, *, code: int = status.HTTP_200_OK, reload: bool = True) -> Response:
+    if reload:  # after a change, read back as it is now
+        plan = selectors.plan_of(customer=plan.customer_id, plan_id=plan.pk)
     today = scheduling.local_today(plan.location.timezone)
     visits = plan.visits.filter(service_date__gte=today - dt.timedelta(days=7)).order_by("service_date", "id")[:30]
     return Response(p.PlanDetailSerializer(plan, context={"visits": list(visits)}).data, status=code)
@@ -106,7 +107,7 @@ class PlanDetailView(PlanView):
         responses={200: p.PlanDetailSerializer, **AUTHENTICATED, 404: NOT_FOUND},
     )
     def get(self, request, id: int):
-        return _detail(self.plan(id))
+        return _detail(self.plan(id), reload=False)
 
 
 class PlanSkipView(PlanView):

@@ -240,3 +240,15 @@ def test_payments_need_a_business_account(hauler_user, anonymous):
     assert anonymous.get(PAYMENTS).status_code == 401
     assert client_for(hauler_user).get(PAYMENTS).status_code == 403
     assert Payment.objects.count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [2, 20])
+def test_an_invoice_costs_the_same_queries_at_any_length(
+    api, customer, location, in_area_hauler, count, django_assert_max_num_queries
+):
+    visits = [support.completed_pickup(location=location, hauler=in_area_hauler, days_ago=35 + n) for n in range(count)]
+    invoice = support.invoice_for(customer, visits)
+    with django_assert_max_num_queries(5):  # token, membership, the invoice with its payment, its lines
+        response = api.get(f"{INVOICES}{invoice.pk}/")
+    assert len(response.json()["lines"]) == count

@@ -241,3 +241,14 @@ def test_dates_off_the_calendar_plans_use_are_field_errors_not_500s(api, locatio
         assert (action, response.status_code, list(response.json())) == (action, 400, fields)
     booked.refresh_from_db()
     assert (booked.status, booked.end_date, booked.pauses.count()) == (ServicePlan.Status.ACTIVE, None, 0)
+
+
+@pytest.mark.django_db
+def test_a_plan_reads_in_the_same_queries_with_more_pauses_and_visits(
+    api, booked, run_on_commit, django_assert_max_num_queries
+):
+    for day in ("2026-11-30", "2026-12-03"):
+        post(run_on_commit, api, f"{PLANS}{booked.pk}/skip/", {"date": day})
+    with django_assert_max_num_queries(6):  # token, membership, the plan, its pauses, its visits
+        response = api.get(f"{PLANS}{booked.pk}/")
+    assert len(response.json()["pauses"]) == 2 and len(response.json()["visits"]) == 4
