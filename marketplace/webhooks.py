@@ -255,21 +255,26 @@ def emit(*, event_type: str, owner: Owner, data: dict, key: str) -> list[Webhook
     return _record(subscribed, event_type=event_type, data=data, key=f"{kind}:{owner.pk}:{key}")
 
 
-def emit_notice(*, kind: str, obj) -> int:
-    """The webhook events behind a notice the market sends (notifications.send calls this); how many recorded."""
+def _isolated(what: str, record) -> int:
+    """Record events without letting a fault in them undo or stop the change that emits them (a charge, an invoice
+    run over every business, a notice's emails): it is logged, and reaches Sentry; re-emitting later is safe."""
     try:
         with transaction.atomic():
-            return sum(
-                len(emit(event_type=event_type, owner=owner, data=data, key=key))
-                for event_type, owner, data, key in notice_events(kind, obj)
-            )
+            return record()
     except Exception:
-        # The notice's emails must not wait on its webhooks: a fault here is logged (and reaches Sentry), the
-        # people are still told, and a retried notice task emits again (the event ids make that safe).
-        logger.exception(
-            "webhook events for the notice %s of %s #%s were not recorded", kind, type(obj).__name__, obj.pk
-        )
+        logger.exception("webhook events for %s were not recorded", what)
         return 0
+
+
+def emit_notice(*, kind: str, obj) -> int:
+    """The webhook events behind a notice the market sends (notifications.send calls this); how many recorded."""
+    return _isolated(
+        f"the notice {kind} of {type(obj).__name__} #{obj.pk}",
+        lambda: sum(
+            len(emit(event_type=event_type, owner=owner, data=data, key=key))
+            for event_type, owner, data, key in notice_events(kind, obj)
+        ),
+    )
 
 
 def emit_payment(*, payment) -> int:
@@ -280,13 +285,25 @@ def emit_payment(*, payment) -> int:
         event_type, key = "payment.failed", f"payment:{payment.pk}:{payment.attempts}"
     else:
         return 0
-    return len(emit(event_type=event_type, owner=payment.customer, data=payment_data(payment), key=key))
+    return _isolated(
+        f"payment #{payment.pk}",
+        lambda: len(emit(event_type=event_type, owner=payment.customer, data=payment_data(payment), key=key)),
+    )
 
 
 def emit_invoice(*, invoice) -> int:
     """invoice.issued, to the business."""
-    data = invoice_data(invoice)
-    return len(emit(event_type="invoice.issued", owner=invoice.customer, data=data, key=f"invoice:{invoice.pk}"))
+    return _isolated(
+        f"invoice #{invoice.pk}",
+        lambda: len(
+            emit(
+                event_type="invoice.issued",
+                owner=invoice.customer,
+                data=invoice_data(invoice),
+                key=f"invoice:{invoice.pk}",
+            )
+        ),
+    )
 
 
 def integrators(delivery: WebhookDelivery) -> list:

@@ -685,4 +685,4 @@ def test_a_fault_in_a_notice_s_webhooks_does_not_keep_its_email_back(
     monkeypatch.setattr(webhooks, "notice_events", broken)
     assert run_on_commit(notifications.send, "pickup_completed", pickup.pk) == 1
     assert len(mailoutbox) == 1 and WebhookDelivery.objects.count() == 0
-    assert "webhook events for the notice pickup_completed of Pickup" in caplog.text
+    assert f"webhook events for the notice pickup_completed of Pickup #{pickup.pk}" in caplog.text
