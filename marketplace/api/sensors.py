@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from core.enqueue import enqueue
 from marketplace.api.common import NOT_JSON, VALIDATION_ERROR_SCHEMA, ErrorSerializer
 from sensors import services as sensor_services
+from sensors.ingest import MAX_COMPACTIONS
 from sensors.models import Device
 
 HEADER = "X-Device-Token"
@@ -88,7 +89,11 @@ class ReadingSerializer(serializers.Serializer):
         min_value=0, max_value=180, required=False, allow_null=True, help_text="The bin's angle from upright."
     )
     compactions = serializers.IntegerField(
-        min_value=0, required=False, allow_null=True, help_text="A compactor's compactions since it was emptied."
+        min_value=0,
+        max_value=MAX_COMPACTIONS,
+        required=False,
+        allow_null=True,
+        help_text="A compactor's compactions since it was emptied.",
     )
 
 
