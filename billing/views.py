@@ -1,5 +1,8 @@
 """Billing's web edges: the Stripe webhook endpoint, a business's card, payments and invoices, a hauler's payouts."""
 
+from functools import wraps
+from urllib.parse import urlsplit
+
 from csp.constants import SELF
 from csp.decorators import csp_update
 from django.conf import settings
@@ -156,10 +159,28 @@ def _payment_of(invoice):
 # --- A hauler's payouts -----------------------------------------------------------------------------------
 
 
+def _stripe_onboarding_origin() -> str:
+    """Where Stripe's onboarding pages are: Stripe's own, or in development the local stand-in's address."""
+    base = urlsplit(settings.STRIPE_API_BASE)
+    return f"{base.scheme}://{base.netloc}" if base.netloc else "https://connect.stripe.com"
+
+
+def allows_stripe_onboarding(view):
+    """For a page with the "Set up payouts" form: its POST answers a redirect to Stripe's onboarding, and the
+    browser follows a form's redirects only where the page's form-action allows (the site's alone otherwise)."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        return csp_update({"form-action": [_stripe_onboarding_origin()]})(view)(request, *args, **kwargs)
+
+    return wrapped
+
+
 def _owner(request, hauler) -> None:
     require(user=request.user, organisation=hauler, action="payouts")
 
 
+@allows_stripe_onboarding
 @hauler_required
 @require_http_methods(["GET", "POST"])
 def payout_connect(request, hauler):

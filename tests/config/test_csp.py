@@ -47,14 +47,17 @@ STRIPE = {
     "frame-src": ["'self'", "https://js.stripe.com", "https://*.js.stripe.com", "https://hooks.stripe.com"],
     "connect-src": ["'self'", "https://api.stripe.com"],
 }
+# The pages with payout setup's form, which goes on to Stripe's onboarding (a redirect the form-action must allow).
+ONBOARDING = {"form-action": ["'self'", "https://connect.stripe.com"]}
+PAGE_ADDITIONS = {"billing_card": STRIPE, "hauler_earnings": ONBOARDING, "payout_connect": ONBOARDING}
 # Not pages: the admin has its own test, the API answers JSON, and these answer files or plain text.
 NOT_PAGES = ("admin/", "api/", "healthz/", "readyz/", "metrics/", "billing/stripe/webhook/", "operations/bins.json")
 # Pages a person opens: each must be seen whole (200) by some role, so the scan cannot pass by reaching none.
 MUST_SEE = {
     "home", "dashboard", "book", "billing", "billing_card", "invoice_detail", "invoice_print", "pickup_detail",
     "plan_detail", "location_list", "location_sensors", "hauler_offers", "hauler_jobs", "hauler_job", "hauler_day",
-    "hauler_routes", "hauler_route_sheet", "hauler_trucks", "hauler_truck", "operations_map", "operations_bin",
-    "team", "notifications", "account_login",
+    "hauler_routes", "hauler_route_sheet", "hauler_trucks", "hauler_truck", "hauler_earnings", "operations_map",
+    "operations_bin", "team", "notifications", "account_login",
 }  # fmt: skip
 TEMPLATES = Path(settings.BASE_DIR) / "templates"
 
@@ -286,10 +289,10 @@ def test_every_page_for_every_role_carries_the_policy_and_nothing_inline(client,
                     seen_whole.add(name)
                 if not response.get("Content-Type", "").startswith("text/html"):
                     continue
-                # The card page's view adds Stripe's sources; a refusal before it runs (a 403) has the site's alone.
+                # Those pages' views add Stripe's sources; a refusal before the view runs (a 403) has the site's alone.
                 expected = [POLICY]
-                if name == "billing_card":
-                    expected = [{**POLICY, **STRIPE}] + ([POLICY] if response.status_code != 200 else [])
+                if name in PAGE_ADDITIONS:
+                    expected = [{**POLICY, **PAGE_ADDITIONS[name]}] + ([POLICY] if response.status_code != 200 else [])
                 if policy_of(response) not in expected:
                     problems.append(f"{role} {url} ({response.status_code}): policy {policy_of(response)}")
                 for found in inline_in(response.content.decode()):

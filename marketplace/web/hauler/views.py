@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from billing.views import allows_stripe_onboarding
 from core import geo
 from core.permissions import may
 from core.uploads import sniff
@@ -321,6 +322,7 @@ def job_exception(request, hauler, pickup_id: int):
 # --- Earnings -----------------------------------------------------------------------------
 
 
+@allows_stripe_onboarding  # its "Set up payouts" form goes on to Stripe
 @hauler_required
 @role_required("see")
 @require_GET
