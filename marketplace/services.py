@@ -11,7 +11,8 @@ from django.utils import timezone
 from billing import cards
 from core.catalog import Container, WasteStream
 from core.enqueue import enqueue
-from core.errors import Conflict, NotFound
+from core.errors import Conflict, Forbidden, NotFound
+from core.permissions import may
 from core.transitions import actor, transition
 from core.uploads import PHOTO_TYPES, check_upload
 from customers import services as customer_services
@@ -28,6 +29,7 @@ from marketplace.models import (
     Notification,
     Pickup,
     Quote,
+    RouteStop,
     ServiceProof,
     UnmetDemand,
 )
@@ -350,10 +352,16 @@ KG_PER_LB = Decimal("0.45359237")
 MAX_WEIGHT_KG = Decimal("50000")
 
 
-def _held_job(pickup_id: int, hauler: Hauler) -> Pickup:
+def _held_job(pickup_id: int, hauler: Hauler, by) -> Pickup:
     pickup = dispatch.locked_pickup(pickup_id)
     if pickup.hauler_id != hauler.pk:
         raise NotFound("No such job.")
+    # Owners and dispatchers close any of the hauler's jobs; a driver, those on the truck they drive that day.
+    on_their_route = RouteStop.objects.filter(
+        pickup=pickup, route__truck__assignments__driver__user=by, route__truck__assignments__day=pickup.service_date
+    )
+    if not may(user=by, organisation=hauler, action="dispatch") and not on_their_route.exists():
+        raise Forbidden("A driver closes the jobs on the route of the truck they drive that day; this is not one.")
     if pickup.status != Pickup.Status.SCHEDULED:
         raise Conflict(f"This job is {pickup.get_status_display().lower()}; only a scheduled job can be closed.")
     return pickup
@@ -387,7 +395,7 @@ def complete_pickup(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        pickup = _held_job(pickup_id, hauler)
+        pickup = _held_job(pickup_id, hauler, by)
         if serviced_at.date() < pickup.service_date - dt.timedelta(days=1):
             raise ValidationError({"serviced_at": "The service time is before the pickup date."})
         ServiceProof.objects.create(
@@ -406,7 +414,7 @@ def report_exception(*, pickup_id: int, hauler: Hauler, reason: str, notes: str 
     if reason not in ExceptionReason.values:
         raise ValidationError({"reason": f"Choose one of: {', '.join(ExceptionReason.values)}."})
     with transaction.atomic():
-        pickup = _held_job(pickup_id, hauler)
+        pickup = _held_job(pickup_id, hauler, by)
         start, _ = pickup.window()
         if timezone.now() < start:
             raise Conflict(

@@ -21,8 +21,9 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from customers.models import Membership as CustomerMembership
+from haulers.models import DriverAssignment
 from haulers.models import Membership as HaulerMembership
-from marketplace.models import Offer, Pickup
+from marketplace.models import DayPlan, Offer, Pickup, Route, RouteStop
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -281,6 +282,23 @@ def test_every_url_is_in_the_table():
 # --- The world: a business and a hauler with one person per role, and a rival of each ---------------------------
 
 
+def _on_the_drivers_route(job, truck, driver_seat) -> None:
+    """The job is the driver's: on the route of the truck they drive that day."""
+    DriverAssignment.objects.create(truck=truck, day=job.service_date, driver=driver_seat)
+    plan = DayPlan.objects.create(hauler=truck.hauler, day=job.service_date)
+    start = timezone.now()
+    route = Route.objects.create(plan=plan, truck=truck, starts_at=start, ends_at=start, distance_m=0)
+    RouteStop.objects.create(
+        route=route,
+        sequence=1,
+        kind=RouteStop.Kind.PICKUP,
+        pickup=job,
+        arrives_at=start,
+        departs_at=start,
+        load_after=1,
+    )
+
+
 @pytest.fixture
 def world(db):
     cafe = factories.CustomerFactory(name="Cafe Uno")
@@ -302,6 +320,7 @@ def world(db):
     )
     site = factories.DisposalSiteFactory(hauler=hauler)
     truck = hauler.trucks.order_by("pk").first()
+    _on_the_drivers_route(job, truck, h_driver)
     credential = hauler.credentials.order_by("pk").first()
 
     rival = factories.CustomerMembershipFactory(customer__name="Rival Diner").customer
