@@ -25,8 +25,7 @@ RETURN = "http://testserver/billing/payouts/return/"
 
 def start(hauler) -> str:
     return payouts.start_payout_onboarding(
-        by=None,
-        hauler=hauler, email="owner@hauler.example", refresh_url=REFRESH, return_url=RETURN
+        by=None, hauler=hauler, email="owner@hauler.example", refresh_url=REFRESH, return_url=RETURN
     )
 
 

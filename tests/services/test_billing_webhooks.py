@@ -71,7 +71,10 @@ def test_a_charge_and_an_onboarding_come_back_as_signed_events_that_are_handled(
 
     url = payouts.start_payout_onboarding(
         by=None,
-        hauler=hauler, email="owner@hauler.example", refresh_url="http://x.example/r", return_url="http://x.example/"
+        hauler=hauler,
+        email="owner@hauler.example",
+        refresh_url="http://x.example/r",
+        return_url="http://x.example/",
     )
     assert open_without_redirect(url)[0] == 302
     event = wait_for_event("account.updated", PayoutAccount.objects.get(hauler=hauler).stripe_account_id)
