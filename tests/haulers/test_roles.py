@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.urls import reverse
 
 from core.errors import Forbidden
 from haulers import fleet, services
@@ -116,3 +117,17 @@ def test_todays_hauler_members_become_drivers():
         "crew@old.example": "driver",
     }
     executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def test_a_dispatcher_reads_the_company_terms_without_the_forms_to_change_them(client, crew):
+    client.force_login(crew["dispatcher"])
+    pages = {
+        "hauler_company": "Your company's owners change its details.",
+        "hauler_credentials": "Your company's owners add licences and certificates.",
+        "hauler_rates": "Your company's owners set its rates",
+        "hauler_area": "Your company's owners set its service area",
+    }
+    for name, sentence in pages.items():
+        page = client.get(reverse(name)).content.decode()
+        assert sentence in page, name
+        assert 'type="submit"' not in page.split('aria-label="Hauler portal"')[-1].split("</main>")[0], name

@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from core import geo
+from core.permissions import may
 from core.views import apply_errors, hauler_required, role_required
 from haulers import services as hauler_services
 from haulers.models import Hauler
@@ -104,6 +105,7 @@ def area(request, hauler):
         "radius_form": radius_form,
         "preview": preview,
         "current": _area_summary(hauler, current),
+        "may_edit": may(user=request.user, organisation=hauler, action="commercial"),
     }
     failed = request.method == "POST" and (form is None or bool(form.errors))
     return render(request, "haulers/area.html", context, status=400 if failed else 200)

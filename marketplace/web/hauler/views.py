@@ -83,6 +83,7 @@ def company(request, hauler):
             messages.success(request, "Saved your company details.")
             return redirect("hauler_company")
     context = {"form": form, "hauler": hauler, "checklist": _checklist(hauler, _today(hauler))}
+    context["may_edit"] = may(user=request.user, organisation=hauler, action="company")
     return render(request, "haulers/company.html", context, status=400 if form.errors else 200)
 
 
@@ -118,6 +119,7 @@ def credentials(request, hauler):
             messages.success(request, f"Added your {credential.get_kind_display().lower()}. We'll check it shortly.")
             return redirect("hauler_credentials")
     context = {"form": form, "rows": _credential_rows(hauler, _today(hauler)), "hauler": hauler}
+    context["may_edit"] = may(user=request.user, organisation=hauler, action="company")
     return render(request, "haulers/credentials.html", context, status=400 if form.errors else 200)
 
 
@@ -173,6 +175,7 @@ def rates(request, hauler):
             messages.success(request, f"Saved your rate card: {counted(len(saved), 'service')} priced.")
             return redirect("hauler_rates")
     context = {"form": form, "grid": form.grid(), "hauler": hauler}
+    context["may_edit"] = may(user=request.user, organisation=hauler, action="commercial")
     return render(request, "haulers/rates.html", context, status=400 if form.errors else 200)
 
 
