@@ -139,3 +139,28 @@ def test_the_card_page_loads_stripe_js_its_frame_and_its_api(page, live_server, 
     page.snap("card")
 
     assert problems == []
+
+
+def test_the_offer_list_refreshes_except_while_a_decline_form_is_open(page, live_server):
+    """The poll's pause (data-poll-pause, static/poll.js) in place of an hx-trigger filter htmx would have to eval."""
+    demo_world()
+    problems = watch(page)
+    refreshes = []
+    page.on("request", lambda request: refreshes.append(request.url) if "/hauler/offers/list/" in request.url else None)
+    log_in(page, market.HAULER_EMAIL, market.HAULER_PASSWORD)
+    visit(page, problems, reverse("hauler_offers"), ready="#offer-list details")
+
+    def poll() -> None:  # what the 20-second timer does: htmx's request for the list, from the list
+        page.evaluate("htmx.ajax('GET', '/hauler/offers/list/', {source: '#offer-list', swap: 'outerHTML'})")
+        page.wait_for_load_state("networkidle")
+
+    page.get_by_role("button", name="Decline", exact=True).first.click()  # opens the reason form
+    page.get_by_label("Anything to add").first.fill("Truck in the shop")
+    poll()
+    assert refreshes == []
+    assert page.get_by_label("Anything to add").first.input_value() == "Truck in the shop"
+
+    page.get_by_role("button", name="Decline", exact=True).first.click()  # closes it again
+    poll()
+    assert len(refreshes) == 1
+    assert problems == []
