@@ -131,7 +131,8 @@ def transfer_ownership(*, membership, organisation: str, by, former_owner_role: 
         raise ValidationError("You are the owner already; choose someone else.")
     _check_role(type(membership), former_owner_role)
     with transaction.atomic():
-        _locked_owner_ids(membership, organisation)
+        if mine.pk not in _locked_owner_ids(membership, organisation):  # demoted meanwhile by another owner
+            raise ValidationError("You are no longer an owner here, so ownership is not yours to hand on.")
         type(membership).objects.filter(pk=membership.pk).update(role=OWNER)
         type(membership).objects.filter(pk=mine.pk).update(role=former_owner_role)
     membership.refresh_from_db(fields=["role"])
