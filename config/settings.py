@@ -357,6 +357,14 @@ WEBHOOK_LOG_RETENTION = env.duration("WEBHOOK_LOG_RETENTION", "30d")
 _TILE_ORIGIN = urlsplit(MAP_TILE_URL)
 # A tile URL's {s} subdomain placeholder becomes a wildcard: the map asks a.tile..., b.tile... in turn.
 _TILE_HOST = _TILE_ORIGIN.netloc.replace("{s}", "*")
+# A policy names hosts, at most with a leading "*.": anything else would be ignored by browsers, and the tiles refused.
+if MAP_TILE_URL and (
+    _TILE_ORIGIN.scheme not in ("http", "https")
+    or "{" in _TILE_HOST
+    or not _TILE_HOST.removeprefix("*.").strip("*")
+    or "*" in _TILE_HOST.removeprefix("*.")
+):
+    raise ImproperlyConfigured("MAP_TILE_URL: must be an http(s) URL whose host is a name (or {s}. before one)")
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],

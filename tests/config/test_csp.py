@@ -334,3 +334,12 @@ def test_every_truck_colour_has_its_class_in_the_stylesheet():
     css = (Path(settings.BASE_DIR) / "static/site.css").read_text()
     for colour in routeview.COLOURS:
         assert f".truck-{colour.removeprefix('#')} {{ --truck: {colour}; }}" in css
+
+
+@pytest.mark.parametrize(
+    "url", ["tiles.example/{z}/{x}/{y}.png", "https://{s}-tiles.example/{z}/{x}/{y}.png", "ftp://tiles.example/{z}"]
+)
+def test_a_tile_url_the_policy_could_not_name_stops_the_start(url):
+    result = run_django(["-c", "import django; django.setup()"], MAP_TILE_URL=url)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: MAP_TILE_URL" in result.stderr
