@@ -78,7 +78,14 @@ def cast(postgres):
     job = factories.PickupFactory(
         customer=customer, location=location, hauler=hauler, service_date=timezone.localdate()
     )
-    offered = factories.PickupFactory(customer=customer, location=location, hauler=None, status=Pickup.Status.OFFERED)
+    offered = factories.PickupFactory(
+        customer=customer,
+        location=location,
+        hauler=None,
+        status=Pickup.Status.OFFERED,
+        price_cents=10_200,
+        payout_cents=8_500,  # an offer's payout is the pickup's, within its price (a database constraint)
+    )
     offer = Offer.objects.create(
         pickup=offered, hauler=hauler, payout_cents=8_500, answer_by=timezone.now() + dt.timedelta(hours=2)
     )
@@ -136,3 +143,33 @@ def test_every_operation_answers_as_its_schema_says(case, cast):
             (pk for prefix, pk in cast["ids"].items() if case.path.startswith(prefix)), case.path_parameters["id"]
         )
     case.call_and_validate(headers=credentials(cast, case.path))
+
+
+@pytest.mark.django_db
+def test_chains_of_calls_answer_as_the_schema_says(cast):
+    # What one call answers feeds the next (a location's id to its detail, a quote's to booking), with the
+    # stateful checks too: a deleted object stays gone, a created one can be read back.
+    class Workflow(schema.as_state_machine()):
+        def get_call_kwargs(self, case):
+            return {"headers": credentials(cast, case.path)}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            # The headers named as given, so the auth checks know the token is real and try without it.
+            case.validate_response(
+                response,
+                additional_checks=additional_checks,
+                headers=kwargs.get("headers"),
+                transport_kwargs=kwargs or None,
+                recorder=self.recorder,
+            )
+
+    Workflow.run(
+        settings=settings(
+            max_examples=60,
+            stateful_step_count=8,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
