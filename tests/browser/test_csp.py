@@ -1,6 +1,6 @@
-"""The Content-Security-Policy in a real browser: the main pages run their scripts, maps and charts, and the
-browser reports no violation (no securitypolicyviolation event, no console error); the card page loads Stripe.js,
-its frame and its API under the card page's own additions."""
+"""The Content-Security-Policy in a real browser: the main pages and the API docs run their scripts, maps and charts,
+and the browser reports no violation (no securitypolicyviolation event, no console error); the card page loads
+Stripe.js, its frame and its API under the card page's own additions."""
 
 import pytest
 from django.urls import reverse
@@ -81,6 +81,7 @@ def test_the_main_pages_run_under_the_policy_with_nothing_refused(page, live_ser
     pickup = Pickup.objects.filter(customer=world["business"]).order_by("pk").first()
     truck = world["hauler"].trucks.order_by("pk").first()
 
+    visit(page, problems, reverse("api:docs"), ready=".swagger-ui .opblock")  # drawn from the fetched schema
     log_in(page, market.BUSINESS_EMAIL, market.BUSINESS_PASSWORD)
     visit(page, problems, reverse("dashboard"))
     visit(page, problems, reverse("book"))
