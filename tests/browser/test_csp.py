@@ -106,6 +106,8 @@ def test_the_main_pages_run_under_the_policy_with_nothing_refused(page, live_ser
     page.snap("operations-bin")
     visit(page, problems, reverse("admin:index"))  # where staff land; Django's admin runs under the policy too
     visit(page, problems, reverse("admin:marketplace_pickup_changelist"))
+    # django-celery-beat's form, whose inline crontab helper is a static file here (templates/admin/djcelery/).
+    visit(page, problems, reverse("admin:django_celery_beat_periodictask_add"), ready="#periodic-task-overrides")
 
     # The admin's pages name no icon, so the browser asks for /favicon.ico: a missing icon, not a refusal.
     assert [problem for problem in problems if "/favicon.ico" not in problem] == []
