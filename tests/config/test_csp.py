@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
@@ -299,6 +300,25 @@ def test_every_page_for_every_role_carries_the_policy_and_nothing_inline(client,
                     problems.append(f"{role} {url} ({response.status_code}): {found}")
     assert problems == []
     assert MUST_SEE - seen_whole == set()
+
+
+def test_every_admin_page_for_staff_has_nothing_inline(client, world):
+    """The admin (Django's own templates, the packages' and ours): each model's list, add and change page."""
+    client.force_login(world["users"]["staff"])
+    problems, pages = [], 0
+    for model in admin.site._registry:
+        info = (model._meta.app_label, model._meta.model_name)
+        urls = [reverse("admin:{}_{}_changelist".format(*info)), reverse("admin:{}_{}_add".format(*info))]
+        row = model.objects.order_by("pk").first()
+        if row is not None:
+            urls.append(reverse("admin:{}_{}_change".format(*info), args=[row.pk]))
+        for url in urls:
+            response = client.get(url)
+            if response.status_code == 200 and response["Content-Type"].startswith("text/html"):
+                pages += 1
+                problems += [f"{url}: {found}" for found in inline_in(response.content.decode())]
+    assert problems == []
+    assert pages > 2 * len(admin.site._registry)  # lists and forms, not just refusals
 
 
 # --- Production -----------------------------------------------------------------------------------------------
