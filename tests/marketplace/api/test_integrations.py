@@ -267,7 +267,7 @@ def test_a_batch_stores_the_good_reports_the_rest_and_hands_the_devices_on_in_on
     assert Alarm.objects.get().device == other
     assert len(handed_on) == 1  # one task for the batch, with both devices
     assert handed_on[0].func.__self__.name == "marketplace.evaluate_devices"
-    assert handed_on[0].args == (sorted([bin_one.pk, other.pk]),)
+    assert handed_on[0].args == ((sorted([bin_one.pk, other.pk]),),)  # apply_async's args tuple
 
     again = keyed(scoped_key).post(BATCH, batch, format="json")
     assert again.status_code == 200
