@@ -25,6 +25,7 @@ from rest_framework.authtoken.models import Token
 from core.admin import dollars
 from core.models import StatusChange, User
 from haulers.models import Credential, Hauler
+from marketplace import webhooks
 from marketplace.models import Notification, Offer, Pickup, Quote, UnmetDemand
 from sensors import alarms as sensor_alarms
 from sensors import integrations as sensor_integrations
@@ -116,6 +117,11 @@ def every_model(staff_user, customer, location, in_area_hauler):
     ClockedSchedule.objects.create(clocked_time=timezone.now() + dt.timedelta(days=1))
     SolarSchedule.objects.create(event="sunrise", latitude=30.27, longitude=-97.74)
     make_billing_rows(customer=customer, location=location, hauler=in_area_hauler)
+    endpoint = webhooks.create_endpoint(
+        owner=customer, url="http://127.0.0.1:9/hooks", events=["pickup.booked"], by=customer.memberships.get().user
+    )
+    webhooks.emit(event_type="pickup.booked", owner=customer, data={"id": rows["pickup"].pk}, key="admin")
+    assert endpoint.deliveries.exists()
     return rows
 
 
