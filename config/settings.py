@@ -182,6 +182,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models call their statuses "status": each set gets its own name in the schema.
+    "ENUM_NAME_OVERRIDES": {
+        "PickupStatusEnum": "marketplace.models.pickups.Pickup.Status",
+        "PlanStatusEnum": "marketplace.models.plans.ServicePlan.Status",
+        "InvoiceStatusEnum": "billing.models.Invoice.Status",
+    },
 }
 
 # --- Celery -----------------------------------------------------------------------------
