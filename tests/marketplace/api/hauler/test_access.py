@@ -85,6 +85,7 @@ def test_the_browser_session_works_and_writes_need_the_csrf_token(hauler_owner, 
     assert "CSRF" in refused.json()["detail"]
 
     browser.get("/api/docs/")
+    browser.get("/api/docs/?script")  # the page's start-up script, which the docs page loads, sets the CSRF cookie
     csrf = browser.cookies["csrftoken"].value
     assert browser.put("/api/v1/hauler/service-area/", body, format="json", HTTP_X_CSRFTOKEN=csrf).status_code == 200
 
