@@ -16,6 +16,7 @@ from billing import cards, ledger
 from billing import stripe_gateway as gateway
 from billing.models import BillingAccount, Invoice, InvoiceLine, LedgerEntry, Payment
 from billing.stripe_gateway import GatewayError, PaymentDeclined, RequestRefused
+from core.enqueue import enqueue
 
 Kind = LedgerEntry.Kind
 # Stripe's smallest card charge in USD: a balance below it is left to credit rather than charged.
@@ -238,11 +239,16 @@ def sync_payment(*, payment_intent_id: str) -> Payment | None:
     payment = Payment.objects.filter(stripe_payment_intent_id=payment_intent_id).first()
     if payment is None or payment.status == Payment.Status.SUCCEEDED:
         return payment
+    before = payment.status
     charged = gateway.retrieve_charge(payment_intent_id)
     if charged.status == "succeeded":
         payment = _settle_once(payment.pk, payment_intent_id=payment_intent_id)
     elif charged.status in ("requires_payment_method", "canceled") and payment.status == Payment.Status.PENDING:
         payment = _record_failure(payment.pk, "Your card was declined.", declines=payment.attempts)
+    if payment.status != before:
+        # Settled here rather than by the charge itself (3-D Secure, a delayed method): the market tells the
+        # business's webhooks, by task name, as billing knows nothing of the market.
+        enqueue("marketplace.payment_changed", payment.pk)
     return payment
 
 

@@ -99,6 +99,11 @@ def retry_failed_payments(*, customer_id: int, now: dt.datetime | None = None) -
     return paid
 
 
+def payment_changed(*, payment_id: int) -> int:
+    """A payment Stripe's webhook settled or failed: the business's webhook endpoints hear of it."""
+    return webhooks.emit_payment(payment=Payment.objects.select_related("customer").get(pk=payment_id))
+
+
 def issue_invoices(*, today: dt.date | None = None) -> list:
     """Invoice every business for the plan visits completed before this month and not yet invoiced."""
     if not configured():

@@ -162,6 +162,12 @@ def retry_failed_payments(customer_id: int) -> int:
     return payments.retry_failed_payments(customer_id=customer_id)
 
 
+@shared_task(name="marketplace.payment_changed")
+def payment_changed(payment_id: int) -> int:
+    """Stripe's webhook settled or failed a payment: its webhook event goes out (once per outcome, as ever)."""
+    return payments.payment_changed(payment_id=payment_id)
+
+
 @shared_task(name="marketplace.issue_invoices")
 def issue_invoices() -> int:
     """Beat, every six hours: last month's plan visits are invoiced (once) and charged, INVOICE_GRACE after it ends."""

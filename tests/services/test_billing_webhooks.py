@@ -7,7 +7,7 @@ import pytest
 from billing import charges, ledger, payouts
 from billing import stripe_gateway as gateway
 from billing.models import BillingAccount, Payment, PayoutAccount, StripeEvent
-from marketplace import payments
+from marketplace import payments, webhooks
 from marketplace.models import Pickup
 from tests import factories
 from tests.services.billing_support import (
@@ -129,6 +129,9 @@ def test_a_success_event_settles_a_payment_whose_outcome_was_not_recorded(stripe
         metadata={"payment": str(payment.pk)},
     )  # fmt: skip
     Payment.objects.filter(pk=payment.pk).update(stripe_payment_intent_id=charged.payment_intent_id)
+    endpoint = webhooks.create_endpoint(
+        owner=customer, url="http://127.0.0.1:9/", events=["payment.succeeded"], by=None
+    )
 
     # The event's snapshot is stale; the handler asks Stripe for the PaymentIntent's current state.
     event = intent_event("evt_stale", "payment_intent.succeeded", charged.payment_intent_id, "processing")
@@ -138,3 +141,8 @@ def test_a_success_event_settles_a_payment_whose_outcome_was_not_recorded(stripe
     assert (payment.status, payment.stripe_payment_intent_id) == (Payment.Status.SUCCEEDED, charged.payment_intent_id)
     assert kind_totals(pickup=pickup)["charge"] == 3_000
     assert ledger.unbalanced_pickups() == {}
+    # Settled by the event, not by the charge: the business's webhook still hears of it, once.
+    (told,) = endpoint.deliveries.all()
+    assert (told.event_type, told.payload["data"]["payment"]["id"]) == ("payment.succeeded", payment.pk)
+    assert run_on_commit(deliver_event, client, event).content == b"already received"
+    assert endpoint.deliveries.count() == 1
