@@ -246,8 +246,8 @@ def test_a_day_off_added_to_the_company_replans_that_day(fleet, run_on_commit):
     with time_machine.travel(BEFORE, tick=False):
         routes.plan_day(hauler_id=hauler.pk, day=DAY, time_limit_s=0.2)
         run_on_commit(
-            marketplace_fleet.update_operations, hauler=hauler, name=hauler.name, phone="", depot_zip=hauler.depot_zip,
-            working_days=0b1111101,  # not on Tuesdays any more
+            marketplace_fleet.update_operations, hauler=hauler, by=None, name=hauler.name, phone="",
+            depot_zip=hauler.depot_zip, working_days=0b1111101,  # not on Tuesdays any more
         )  # fmt: skip
     plan = DayPlan.objects.get(hauler=hauler, day=DAY)
     assert plan.unroutable == {str(tuesday_job.pk): "No truck has a shift that day."}
