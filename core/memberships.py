@@ -112,6 +112,8 @@ def change_role(*, membership, organisation: str, role: str, by):
         membership.refresh_from_db(fields=["role"])
         if membership.role == role:
             return membership
+        if membership.role == OWNER:  # made an owner since it was read: only an owner may unmake one
+            require(user=by, organisation=organisation_obj, action="ownership")
         if membership.role == OWNER and owner_ids == [membership.pk]:
             raise ValidationError(LAST_OWNER)
         membership.role = role
@@ -133,7 +135,12 @@ def transfer_ownership(*, membership, organisation: str, by, former_owner_role: 
     with transaction.atomic():
         if mine.pk not in _locked_owner_ids(membership, organisation):  # demoted meanwhile by another owner
             raise ValidationError("You are no longer an owner here, so ownership is not yours to hand on.")
-        type(membership).objects.filter(pk=membership.pk).update(role=OWNER)
+        # The new owner's seat is locked and read again: one that left or was removed meanwhile takes nothing, and
+        # the giver is not demoted, so the organisation is never left without an owner.
+        seat = type(membership).objects.select_for_update().filter(pk=membership.pk, user__isnull=False).first()
+        if seat is None:
+            raise ValidationError(f"{membership.email} is no longer a member here; choose someone else.")
+        type(membership).objects.filter(pk=seat.pk).update(role=OWNER)
         type(membership).objects.filter(pk=mine.pk).update(role=former_owner_role)
     membership.refresh_from_db(fields=["role"])
     mine.refresh_from_db(fields=["role"])

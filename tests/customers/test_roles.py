@@ -159,3 +159,24 @@ def test_only_an_owner_hands_ownership_on_and_only_to_someone_who_joined(cafe):
     with pytest.raises(ValidationError, match="has not accepted"):
         services.transfer_ownership(membership=invitation, by=cafe["owner"].user)
     assert cafe["customer"].memberships.get(role="owner") == cafe["owner"]
+
+
+def test_ownership_handed_to_someone_who_left_meanwhile_leaves_the_giver_the_owner(cafe):
+    target = cafe["member"]  # read by the page, then the member leaves before the owner's form arrives
+    CustomerMembership.objects.filter(pk=target.pk).delete()
+
+    with pytest.raises(ValidationError, match="no longer a member"):
+        services.transfer_ownership(membership=target, by=cafe["owner"].user)
+
+    assert list(cafe["customer"].memberships.filter(role="owner")) == [cafe["owner"]]
+
+
+def test_a_manager_cannot_demote_a_seat_made_owner_after_they_read_it(cafe):
+    seat = cafe["member"]
+    as_the_manager_read_it = CustomerMembership.objects.get(pk=seat.pk)  # a member, on the manager's page ...
+    services.change_role(membership=seat, role="owner", by=cafe["owner"].user)  # ... whom the owner then promotes
+
+    with pytest.raises(Forbidden):
+        services.change_role(membership=as_the_manager_read_it, role="manager", by=cafe["manager"].user)
+
+    assert CustomerMembership.objects.get(pk=seat.pk).role == "owner"
