@@ -16,6 +16,7 @@ in logs and admin pages. A lone surrogate (`"\\ud800"`) is refused too: it is no
 encoded to UTF-8 for the database.
 """
 
+import itertools
 import json
 import math
 import re
@@ -95,23 +96,46 @@ def control_character(data: Any, *, text: str | None = None) -> tuple[list, str]
     """
     if text is not None and not _MAY_HOLD_CONTROL.search(text):
         return None
-    stack: list[tuple[list, Any]] = [([], data)]
-    while stack:
-        path, value = stack.pop()
-        if type(value) is str:
+    # Depth first, one iterator per open array or object, so memory grows with the nesting (at most MAX_DEPTH),
+    # not with the number of values; the path is copied only for the string found.
+    path: list = []  # the key or index of each value on the way down to the current one
+    walks: list = []  # for each open array or object, its remaining (key or index, value) pairs
+    value = data
+    while True:
+        kind = type(value)
+        if kind is str:
             found = _CONTROL.search(value)
             if found:
-                return path, _sentence(path, found.group())
-        elif type(value) is dict:
+                return list(path), _sentence(path, found.group())
+        elif kind is dict:
             for key in value:
                 found = _CONTROL.search(key)
                 if found:
-                    return path, _sentence([*path, key.encode("unicode_escape").decode()], found.group())
-            # Pushed last to first, so the walk meets them in order and names the first one.
-            stack.extend(([*path, key], value[key]) for key in reversed(value))
-        elif type(value) is list:
-            stack.extend(([*path, index], value[index]) for index in range(len(value) - 1, -1, -1))
-    return None
+                    return list(path), _sentence([*path, key.encode("unicode_escape").decode()], found.group())
+            walks.append(_walked(value.items(), value.values()))
+            path.append(None)
+        elif kind is list:
+            walks.append(_walked(enumerate(value), value))
+            path.append(None)
+        while walks:
+            pair = next(walks[-1], None)
+            if pair is not None:
+                path[-1], value = pair
+                break
+            walks.pop()
+            path.pop()
+        else:
+            return None
+
+
+# Numbers, booleans and null hold no text; only these are walked into.
+_WALKED = frozenset({str, dict, list})
+
+
+def _walked(pairs, values):
+    # The pairs whose value is text, an array or an object, picked in C: a batch of millions of numbers is
+    # passed over without a step of Python per number.
+    return itertools.compress(pairs, map(_WALKED.__contains__, map(type, values)))
 
 
 def _sentence(path: list, character: str) -> str:

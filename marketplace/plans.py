@@ -123,8 +123,11 @@ def get_or_book_plan(*, quote: Quote, customer: Customer, by=None) -> tuple[Serv
             visit = _make_visit(plan, nominal=quote.service_date, actual=quote.service_date)
             enqueue("marketplace.notify", "plan_booked", plan.pk)
             enqueue("marketplace.dispatch_pickup", visit.pk)
-    except IntegrityError:  # the same quote booked at the same moment
-        return ServicePlan.objects.get(quote=quote), False
+    except IntegrityError:  # the same quote booked at the same moment (else a fault, raised as itself)
+        winner = ServicePlan.objects.filter(quote=quote).first()
+        if winner is None:
+            raise
+        return winner, False
     return plan, True
 
 

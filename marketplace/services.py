@@ -227,8 +227,13 @@ def get_or_book_quote(*, quote: Quote, customer: Customer, by=None) -> tuple[Pic
             )
             enqueue("marketplace.notify", "pickup_booked", pickup.pk)
             enqueue("marketplace.dispatch_pickup", pickup.pk)
-    except IntegrityError:  # the same quote booked at the same moment: the other booking won and created it
-        return Pickup.objects.get(quote=quote), False
+    except IntegrityError:
+        # The same quote booked at the same moment: the other booking won and created it. Any other constraint
+        # (no winner to find) is a fault in the code, raised as itself rather than as a missing pickup.
+        winner = Pickup.objects.filter(quote=quote).first()
+        if winner is None:
+            raise
+        return winner, False
     return pickup, True
 
 

@@ -3,9 +3,11 @@ in production, no redirects followed, and the connection made to the very addres
 resolves elsewhere a moment later, DNS rebinding, cannot turn a webhook inward)."""
 
 import http.client
+import io
 import ipaddress
 import socket
 import ssl
+import time
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -15,10 +17,27 @@ from django.core.validators import URLValidator
 READ_AT_MOST = 2000  # bytes of a receiver's answer read back (the log keeps its start)
 
 
+NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+
+
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 one carries (mapped, 6to4, Teredo, NAT64): a gateway may deliver to them, so they
+    must be public too (Python counts these prefixes as global whatever they embed)."""
+    embedded = [ip.ipv4_mapped, ip.sixtofour, *(ip.teredo or ())]
+    if any(ip in network for network in NAT64):
+        embedded.append(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
+    return [address for address in embedded if address is not None]
+
+
+def _public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return ip.is_global and not ip.is_multicast
+
+
 def _refusal(address: str) -> str | None:
     """Why webhooks may not go to this IP address, or None: only public addresses, unless settings allow private."""
     ip = ipaddress.ip_address(address)
-    if settings.WEBHOOK_ALLOW_PRIVATE_URLS or (ip.is_global and not ip.is_multicast):
+    inner = _embedded_ipv4(ip) if ip.version == 6 else []
+    if settings.WEBHOOK_ALLOW_PRIVATE_URLS or (_public(ip) and all(_public(v4) for v4 in inner)):
         return None
     return f"{address} is a private, loopback or reserved address; webhooks go to public addresses only."
 
@@ -70,26 +89,80 @@ def check_url(url: str) -> str:
     return url
 
 
+class _Deadline:
+    """One attempt's whole time: each socket operation may wait only for what is left of it, so a receiver that
+    trickles its answer a byte at a time cannot hold the attempt past WEBHOOK_TIMEOUT_SECONDS."""
+
+    def __init__(self, seconds: float):
+        self.ends = time.monotonic() + seconds
+
+    def left(self) -> float:
+        """Seconds left; TimeoutError once none are."""
+        left = self.ends - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the attempt's time is up")
+        return left
+
+
+class _DeadlineReader(io.RawIOBase):
+    """The answer's bytes, each read given only the attempt's remaining time."""
+
+    def __init__(self, sock, deadline: _Deadline):
+        self.sock, self.deadline = sock, deadline
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        self.sock.settimeout(self.deadline.left())
+        return self.sock.recv_into(buffer)
+
+
+class _DeadlineSocket:
+    """What http.client needs of a socket (sendall, makefile, close), held to the attempt's deadline."""
+
+    def __init__(self, sock, deadline: _Deadline):
+        self.sock, self.deadline = sock, deadline
+
+    def sendall(self, data) -> None:
+        self.sock.settimeout(self.deadline.left())
+        self.sock.sendall(data)
+
+    def makefile(self, mode: str = "rb", *args, **kwargs):
+        return io.BufferedReader(_DeadlineReader(self.sock, self.deadline))
+
+    def close(self) -> None:
+        self.sock.close()
+
+
 class _PinnedHTTPConnection(http.client.HTTPConnection):
     """Connects to the address that was checked, not to whatever the name resolves to a moment later."""
 
-    def __init__(self, host, port, *, address: str, timeout: float):
-        super().__init__(host, port, timeout=timeout)
-        self.address = address
+    def __init__(self, host, port, *, address: str, deadline: _Deadline):
+        super().__init__(host, port, timeout=deadline.left())
+        self.address, self.deadline = address, deadline
+
+    def _open(self):
+        return socket.create_connection((self.address, self.port), self.deadline.left())
 
     def connect(self):
-        self.sock = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock = _DeadlineSocket(self._open(), self.deadline)
 
 
-class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, host, port, *, address: str, timeout: float):
+class _PinnedHTTPSConnection(_PinnedHTTPConnection):
+    def __init__(self, host, port, *, address: str, deadline: _Deadline):
+        super().__init__(host, port, address=address, deadline=deadline)
         self.tls = ssl.create_default_context()
-        super().__init__(host, port, timeout=timeout, context=self.tls)
-        self.address = address
 
     def connect(self):
-        sock = socket.create_connection((self.address, self.port), self.timeout)
-        self.sock = self.tls.wrap_socket(sock, server_hostname=self.host)
+        sock = self._open()
+        try:
+            sock.settimeout(self.deadline.left())  # the handshake too
+            sock = self.tls.wrap_socket(sock, server_hostname=self.host)
+        except BaseException:
+            sock.close()
+            raise
+        self.sock = _DeadlineSocket(sock, self.deadline)
 
 
 class NotSent(Exception):
@@ -97,7 +170,9 @@ class NotSent(Exception):
 
 
 def post(url: str, *, body: bytes, headers: dict) -> tuple[int, str]:
-    """POST once (no redirects followed) to a checked address; the answer's status and the start of its body."""
+    """POST once (no redirects followed) to a checked address; the answer's status and the start of its body, all
+    within WEBHOOK_TIMEOUT_SECONDS (the whole exchange, not each read)."""
+    deadline = _Deadline(settings.WEBHOOK_TIMEOUT_SECONDS)
     parts = urlsplit(url)
     https = parts.scheme == "https"
     try:
@@ -111,9 +186,10 @@ def post(url: str, *, body: bytes, headers: dict) -> tuple[int, str]:
         if reason := _refusal(address):
             raise NotSent(reason)
     connection_class = _PinnedHTTPSConnection if https else _PinnedHTTPConnection
-    connection = connection_class(host, port, address=addresses[0], timeout=settings.WEBHOOK_TIMEOUT_SECONDS)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    connection = None
     try:
+        connection = connection_class(host, port, address=addresses[0], deadline=deadline)
         connection.request("POST", path, body=body, headers=headers)
         response = connection.getresponse()
         excerpt = response.read(READ_AT_MOST).decode("utf-8", "replace")
@@ -128,4 +204,5 @@ def post(url: str, *, body: bytes, headers: dict) -> tuple[int, str]:
     except ValueError as error:  # e.g. a header the receiver sent that http.client cannot read
         raise NotSent(f"Could not read the answer: {error}.") from None
     finally:
-        connection.close()
+        if connection is not None:
+            connection.close()

@@ -354,9 +354,13 @@ def body_of(delivery: WebhookDelivery) -> bytes:
     return json.dumps(delivery.payload, sort_keys=True, separators=(",", ":")).encode()
 
 
-def deliver(*, delivery_id: int) -> WebhookDelivery | None:
-    """Send one due delivery and record the outcome; None when it is not due (sent, given up, or claimed by
-    another worker: its row is locked while it is sent, and locked rows are skipped, so it is never sent twice)."""
+INTERRUPTED = "No outcome was recorded for this attempt (it was interrupted); it is tried again on the schedule."
+
+
+def _claim(delivery_id: int) -> WebhookDelivery | None:
+    """Count a due delivery's attempt and schedule its retry as if it will fail, committed before anything is sent:
+    a concurrent sweep no longer finds it due, and a crash or time limit during the send leaves a counted attempt
+    with its retry (never one re-sent on every sweep). None when it is not due."""
     with transaction.atomic():
         delivery = (
             WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
@@ -366,49 +370,82 @@ def deliver(*, delivery_id: int) -> WebhookDelivery | None:
         )
         if delivery is None:
             return None
-        endpoint = delivery.endpoint
         now = timezone.now()
         delivery.attempts += 1
         delivery.last_attempt_at = now
-        delivery.response_code, delivery.response_excerpt, delivery.error = None, "", ""
-        started = time.monotonic()
-        if not endpoint.active:
-            delivery.error = "Not sent: the endpoint is turned off."
-        else:
-            body = body_of(delivery)
-            headers = {
-                "Content-Type": "application/json",
-                "User-Agent": "HaulMatch-Webhooks/1.0",
-                "HaulMatch-Event-Id": delivery.event_id,
-                "HaulMatch-Event-Type": delivery.event_type,
-                "HaulMatch-Attempt": str(delivery.attempts),
-                SIGNATURE_HEADER: signature_header(
-                    body=body, signing_secrets=signing_secrets(endpoint, now=now), timestamp=int(now.timestamp())
-                ),
-            }
-            try:
-                code, excerpt = webhook_http.post(endpoint.url, body=body, headers=headers)
-            except webhook_http.NotSent as error:
-                delivery.error = str(error)[:300]
-            else:
-                delivery.response_code, delivery.response_excerpt = code, _printable(excerpt)
-                if not 200 <= code < 300:
-                    delivery.error = f"The endpoint answered {code}; only a 2xx answer counts as received."
-        delivery.duration_ms = round((time.monotonic() - started) * 1000)
-        if not delivery.error:
-            delivery.status, delivery.delivered_at, delivery.next_attempt_at = (
-                WebhookDelivery.Status.DELIVERED,
-                now,
-                None,
-            )
-        else:
-            delivery.next_attempt_at = next_attempt_at(attempts=delivery.attempts, started=delivery.created_at, now=now)
-            if delivery.next_attempt_at is None or not endpoint.active:
-                delivery.status, delivery.next_attempt_at = WebhookDelivery.Status.FAILED, None
-                if endpoint.active:
-                    _tell_once_a_day(delivery, now=now)
+        delivery.response_code, delivery.response_excerpt, delivery.duration_ms = None, "", None
+        delivery.error = INTERRUPTED
+        delivery.next_attempt_at = next_attempt_at(attempts=delivery.attempts, started=delivery.created_at, now=now)
+        if delivery.next_attempt_at is None or not delivery.endpoint.active:
+            delivery.status, delivery.next_attempt_at = WebhookDelivery.Status.FAILED, None
         delivery.save()
     return delivery
+
+
+def _send(delivery: WebhookDelivery) -> None:
+    """POST the claimed attempt (outside any transaction: no row lock is held while a receiver answers) and note its
+    answer or error on `delivery`."""
+    endpoint, now = delivery.endpoint, delivery.last_attempt_at
+    delivery.error = ""
+    if not endpoint.active:
+        delivery.error = "Not sent: the endpoint is turned off."
+        return
+    body = body_of(delivery)
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": "HaulMatch-Webhooks/1.0",
+        "HaulMatch-Event-Id": delivery.event_id,
+        "HaulMatch-Event-Type": delivery.event_type,
+        "HaulMatch-Attempt": str(delivery.attempts),
+        SIGNATURE_HEADER: signature_header(
+            body=body, signing_secrets=signing_secrets(endpoint, now=now), timestamp=int(now.timestamp())
+        ),
+    }
+    try:
+        code, excerpt = webhook_http.post(endpoint.url, body=body, headers=headers)
+    except webhook_http.NotSent as error:
+        delivery.error = str(error)[:300]
+    else:
+        delivery.response_code, delivery.response_excerpt = code, _printable(excerpt)
+        if not 200 <= code < 300:
+            delivery.error = f"The endpoint answered {code}; only a 2xx answer counts as received."
+
+
+def _record_outcome(delivery: WebhookDelivery, *, claimed_status: str) -> WebhookDelivery:
+    """Save the attempt's outcome in a short transaction: delivered, or failed keeping the retry the claim
+    scheduled (given up, and its owners told, when none was left)."""
+    if not delivery.error:
+        delivery.status, delivery.delivered_at, delivery.next_attempt_at = (
+            WebhookDelivery.Status.DELIVERED,
+            delivery.last_attempt_at,
+            None,
+        )
+    fields = ["status", "delivered_at", "next_attempt_at", "response_code", "response_excerpt", "error", "duration_ms"]
+    with transaction.atomic():
+        # Only this attempt's own row: a staff retry meanwhile has started a newer attempt, whose outcome counts.
+        mine = WebhookDelivery.objects.filter(
+            pk=delivery.pk, attempts=delivery.attempts, last_attempt_at=delivery.last_attempt_at, status=claimed_status
+        )
+        if not mine.update(**{field: getattr(delivery, field) for field in fields}):
+            delivery.refresh_from_db()
+            return delivery
+        if delivery.status == WebhookDelivery.Status.FAILED and delivery.endpoint.active:
+            _tell_once_a_day(delivery, now=delivery.last_attempt_at)
+    return delivery
+
+
+def deliver(*, delivery_id: int) -> WebhookDelivery | None:
+    """Send one due delivery and record the outcome; None when it is not due (sent, given up, or claimed by
+    another worker: the claim is committed before the send and moves its next attempt on, so it is never sent
+    twice at once)."""
+    delivery = _claim(delivery_id)
+    if delivery is None:
+        return None
+    claimed_status = delivery.status
+    started = time.monotonic()
+    _send(delivery)
+    delivery.duration_ms = round((time.monotonic() - started) * 1000)
+    return _record_outcome(delivery, claimed_status=claimed_status)
 
 
 def due_delivery_ids(*, now: dt.datetime | None = None, limit: int = 1000) -> list[int]:
