@@ -72,7 +72,7 @@ def make_device(serial: str):
         },
     )[0]
     return sensor_services.register_device(
-        location=location, serial=serial, waste_stream="trash", container="dumpster_4yd"
+        by=None, location=location, serial=serial, waste_stream="trash", container="dumpster_4yd"
     )
 
 

@@ -22,6 +22,7 @@ from core import geo
 from core.catalog import is_roll_off
 from core.enqueue import enqueue
 from core.errors import Conflict, NotFound
+from core.permissions import require
 from haulers.models import Hauler, Truck
 from marketplace import scheduling
 from marketplace.capacity import capacity_units, load_units
@@ -228,6 +229,7 @@ def _save(plan: DayPlan, solution, *, day: dt.date, tz: ZoneInfo) -> None:
 
 def move_stop(*, hauler: Hauler, pickup_id: int, truck_id: int | None, by=None) -> Pickup:
     """The dispatcher puts a job on one truck (None: let the router choose); the day is re-planned."""
+    require(user=by, organisation=hauler, action="dispatch")
     with transaction.atomic():
         pickup = Pickup.objects.select_for_update().filter(pk=pickup_id, hauler=hauler).first()
         if pickup is None:

@@ -112,6 +112,7 @@ class DeviceAdmin(admin.ModelAdmin):
             waste_stream=form.cleaned_data["waste_stream"],
             container=form.cleaned_data["container"],
             **rules,
+            by=None,  # staff act as the platform
         )
         if not active:
             services.update_rules(device=device, active=False, **rules)
@@ -120,7 +121,9 @@ class DeviceAdmin(admin.ModelAdmin):
 
     @admin.action(description="Rotate token")
     def rotate_tokens(self, request, queryset):
-        tokens = [(device.serial, services.rotate_token(device=device)) for device in queryset.order_by("serial")]
+        tokens = [
+            (device.serial, services.rotate_token(device=device, by=None)) for device in queryset.order_by("serial")
+        ]
         listing = "; ".join(f"{serial}: {token}" for serial, token in tokens)
         self.message_user(
             request,

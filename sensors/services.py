@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.catalog import Container, WasteStream
+from core.permissions import require
 from sensors import device_models
 from sensors.ingest import CLOCK_SKEW, MAX_AGE, Batch, IngestResult, Target
 from sensors.models import Device, hash_token, new_token
@@ -58,8 +59,11 @@ def register_device(
     auto_book: bool = False,
     skip_below_percent: int = 30,
     use_forecast: bool = True,
+    by,
 ) -> tuple[Device, str]:
-    """Add a sensor at a location; returns it and its token, which is never shown again."""
+    """Add a sensor at a location; returns it and its token, which is never shown again. Owners and managers (`by`
+    None is the platform: staff in the admin, the demo)."""
+    require(user=by, organisation=location.customer, action="sites")
     serial = (serial or "").strip()
     errors = {}
     if not serial:
@@ -99,8 +103,9 @@ def register_device(
     return device, token
 
 
-def rotate_token(*, device: Device) -> str:
-    """Give the device a new token (the old one stops working at once); returns it, shown once."""
+def rotate_token(*, device: Device, by) -> str:
+    """Give the device a new token (the old one stops working at once); returns it, shown once. Owners and managers."""
+    require(user=by, organisation=device.location.customer, action="sites")
     token, token_fields = _token_fields()
     for name, value in token_fields.items():
         setattr(device, name, value)

@@ -50,7 +50,7 @@ def device_add(request, customer, location_id: int):
     form = DeviceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            device, token = services.register_device(location=location, **form.cleaned_data)
+            device, token = services.register_device(location=location, **form.cleaned_data, by=request.user)
         except ValidationError as error:
             apply_errors(form, error)
         else:
@@ -77,7 +77,7 @@ def device_token(request, customer, device_id: int):
 @require_POST
 def device_rotate(request, customer, device_id: int):
     device = _own_device(customer, device_id)
-    return _show_token_once(request, device, services.rotate_token(device=device))
+    return _show_token_once(request, device, services.rotate_token(device=device, by=request.user))
 
 
 @business_required

@@ -187,6 +187,7 @@ def _ensure_device(location: ServiceLocation, spec: Bin) -> tuple[Device, bool]:
         collect_at_percent=spec.collect_at_percent,
         auto_book=spec.auto_book,
         skip_below_percent=spec.skip_below_percent,
+        by=None,
     )
     return device, True
 

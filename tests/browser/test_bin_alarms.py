@@ -21,13 +21,13 @@ def test_the_sensor_page_says_what_needs_attention(page, screen):
     owner = factories.CustomerMembershipFactory(customer__name="Eastside Markets").user
     location = factories.LocationFactory(customer=owner.customer_membership.customer, name="Eastside Market")
     quiet, _ = services.register_device(
-        location=location, serial="EM-1", waste_stream="trash", container="dumpster_4yd"
+        by=None, location=location, serial="EM-1", waste_stream="trash", container="dumpster_4yd"
     )
     hot, _ = services.register_device(
-        location=location, serial="EM-2", waste_stream="cardboard", container="dumpster_8yd"
+        by=None, location=location, serial="EM-2", waste_stream="cardboard", container="dumpster_8yd"
     )
     fine, _ = services.register_device(
-        location=location, serial="EM-3", waste_stream="recycling", container="cart_96gal"
+        by=None, location=location, serial="EM-3", waste_stream="recycling", container="cart_96gal"
     )
     Reading.objects.bulk_create(
         [
@@ -61,7 +61,7 @@ def test_staff_work_through_the_alarm_queue(page):
     staff = factories.UserFactory(email="ops@example.com", is_staff=True, is_superuser=True)
     location = factories.LocationFactory(name="Eastside Market")
     device, _ = services.register_device(
-        location=location, serial="EM-9", waste_stream="trash", container="dumpster_4yd"
+        by=None, location=location, serial="EM-9", waste_stream="trash", container="dumpster_4yd"
     )
     Reading.objects.create(device=device, measured_at=now - dt.timedelta(hours=4), fill_percent=50)
     state.refresh([device.pk], now=now)

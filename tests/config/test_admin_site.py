@@ -103,7 +103,7 @@ def every_model(staff_user, customer, location, in_area_hauler):
     )
     Notification.objects.create(user=staff_user, kind="pickup_booked", title="Booked", dedupe_key="pickup_booked:1")
     device, _ = sensor_services.register_device(
-        location=location, serial="FS-ADMIN", waste_stream="trash", container="dumpster_4yd"
+        by=None, location=location, serial="FS-ADMIN", waste_stream="trash", container="dumpster_4yd"
     )
     sensor_services.ingest(device=device, items=[{"fill_percent": 40, "measured_at": timezone.now()}])
     sensor_alarms.open_alarm(device=device, kind="offline", detail="No reading for two hours.")

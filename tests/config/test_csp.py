@@ -208,7 +208,7 @@ def demo_world() -> dict:
     hauler = Hauler.objects.get(name=market.HAULER_NAME)
     location = business.locations.filter(archived_at__isnull=True).order_by("pk").first()
     device = sensor_services.register_device(
-        location=location, serial="CSP-0001", waste_stream="trash", container="dumpster_4yd"
+        by=None, location=location, serial="CSP-0001", waste_stream="trash", container="dumpster_4yd"
     )[0]
     done = completed_pickup(location=location, hauler=hauler, days_ago=40)
     invoice_for(business, [done])

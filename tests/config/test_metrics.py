@@ -63,7 +63,7 @@ def market(customer, location, in_area_hauler):
             customer=customer, pickup=pickup, description="Pickup", amount_cents=3_000, status=status
         )
     device = sensor_services.register_device(
-        location=location, serial="M-1", waste_stream="trash", container="dumpster_4yd"
+        by=None, location=location, serial="M-1", waste_stream="trash", container="dumpster_4yd"
     )[0]
     now = timezone.now()
     Reading.objects.bulk_create(

@@ -32,7 +32,7 @@ def test_a_bin_that_stops_reporting_raises_an_offline_alarm_and_it_closes_when_a
     location, clock, django_capture_on_commit_callbacks
 ):
     device, token = sensor_services.register_device(
-        location=location, serial="OFF-1", waste_stream="trash", container="dumpster_4yd"
+        by=None, location=location, serial="OFF-1", waste_stream="trash", container="dumpster_4yd"
     )
     sensor = APIClient()
     sensor.credentials(HTTP_X_DEVICE_TOKEN=token)

@@ -19,7 +19,7 @@ def add_devices(location, count: int, *, start: int = 0) -> list[tuple[Device, s
     made = []
     for n in range(start, start + count):
         device, token = services.register_device(
-            location=location, serial=f"FS-{n:04d}", waste_stream="trash", container="dumpster_4yd"
+            by=None, location=location, serial=f"FS-{n:04d}", waste_stream="trash", container="dumpster_4yd"
         )
         services.ingest(
             device=device,

@@ -16,9 +16,9 @@ K = Alarm.Kind
 
 @pytest.fixture
 def device(location):
-    device = services.register_device(location=location, serial="AR-1", waste_stream="trash", container="dumpster_4yd")[
-        0
-    ]
+    device = services.register_device(
+        by=None, location=location, serial="AR-1", waste_stream="trash", container="dumpster_4yd"
+    )[0]
     Device.objects.filter(pk=device.pk).update(created_at=NOW - dt.timedelta(days=60))
     return Device.objects.select_related("location").get(pk=device.pk)
 

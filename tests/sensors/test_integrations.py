@@ -20,7 +20,7 @@ def at(**before) -> str:
 
 def device_at(location, serial: str, external_id: str, model: str = "generic", **fields) -> Device:
     device, _ = services.register_device(
-        location=location, serial=serial, waste_stream="trash", container="dumpster_4yd"
+        by=None, location=location, serial=serial, waste_stream="trash", container="dumpster_4yd"
     )
     services.set_network_identity(device=device, external_id=external_id, model=model)
     if fields:
@@ -127,7 +127,7 @@ def test_a_failing_cache_lets_readings_through(network, monkeypatch):
 @pytest.mark.django_db
 def test_an_external_id_is_one_devices(location, bin_one):
     other, _ = services.register_device(
-        location=location, serial="FS-0002", waste_stream="trash", container="cart_96gal"
+        by=None, location=location, serial="FS-0002", waste_stream="trash", container="cart_96gal"
     )
 
     with pytest.raises(ValidationError) as refused:

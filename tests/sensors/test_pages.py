@@ -27,7 +27,7 @@ def token_on(page) -> str | None:
 @pytest.fixture
 def device(location):
     return services.register_device(
-        location=location, serial="FS-0001", waste_stream="trash", container="dumpster_4yd"
+        by=None, location=location, serial="FS-0001", waste_stream="trash", container="dumpster_4yd"
     )[0]
 
 
@@ -90,7 +90,7 @@ def test_bad_registrations_are_shown_on_the_form(owner_client, location, device,
 @pytest.mark.django_db
 def test_rotating_shows_the_new_token_once_and_the_old_one_stops_working(owner_client, location):
     device, old = services.register_device(
-        location=location, serial="FS-0002", waste_stream="trash", container="dumpster_4yd"
+        by=None, location=location, serial="FS-0002", waste_stream="trash", container="dumpster_4yd"
     )
 
     assert owner_client.get(f"/sensors/{device.pk}/rotate/").status_code == 405

@@ -6,6 +6,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
+from core.errors import Forbidden
 from sensors import services
 from sensors.models import Device, Reading, hash_token
 from tests import factories
@@ -15,7 +16,7 @@ NOW = dt.datetime(2026, 5, 1, 14, 30, tzinfo=dt.UTC)
 
 def register(location, **overrides) -> tuple[Device, str]:
     values = {"serial": "FS-0001", "waste_stream": "cardboard", "container": "dumpster_4yd", **overrides}
-    return services.register_device(location=location, **values)
+    return services.register_device(by=None, location=location, **values)
 
 
 def at(**before) -> str:
@@ -94,11 +95,32 @@ def test_no_sensor_at_an_archived_location(location):
 
 
 @pytest.mark.django_db
+def test_only_owners_and_managers_register_sensors_and_rotate_their_tokens(location):
+    member = factories.CustomerMembershipFactory(customer=location.customer, role="member").user
+    manager = factories.CustomerMembershipFactory(customer=location.customer, role="manager").user
+    stranger = factories.CustomerMembershipFactory(role="owner").user  # another business's owner
+
+    for who in (member, stranger):
+        with pytest.raises(Forbidden):
+            services.register_device(by=who, location=location, serial="FS-R1", waste_stream="trash",
+                                     container="cart_96gal")  # fmt: skip
+    assert not Device.objects.exists()
+
+    device, old = services.register_device(
+        by=manager, location=location, serial="FS-R1", waste_stream="trash", container="cart_96gal"
+    )
+    with pytest.raises(Forbidden):
+        services.rotate_token(by=member, device=device)
+    assert services.device_for_token(old) == device
+    assert services.device_for_token(services.rotate_token(by=manager, device=device)) == device
+
+
+@pytest.mark.django_db
 def test_rotating_a_token_invalidates_the_old_one(location):
     _, old = register(location, serial="FS-0002")
     device = Device.objects.get(serial="FS-0002")
 
-    new = services.rotate_token(device=device)
+    new = services.rotate_token(by=None, device=device)
 
     assert new != old
     assert services.device_for_token(old) is None

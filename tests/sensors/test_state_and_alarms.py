@@ -12,7 +12,9 @@ NOW = dt.datetime(2026, 5, 1, 14, 0, tzinfo=dt.UTC)
 
 @pytest.fixture
 def device(location):
-    return services.register_device(location=location, serial="ST-1", waste_stream="trash", container="dumpster_4yd")[0]
+    return services.register_device(
+        by=None, location=location, serial="ST-1", waste_stream="trash", container="dumpster_4yd"
+    )[0]
 
 
 def readings(device, series):

@@ -90,7 +90,7 @@ def cast(postgres):
         pickup=offered, hauler=hauler, payout_cents=8_500, answer_by=timezone.now() + dt.timedelta(hours=2)
     )
     _, device_token = sensor_services.register_device(
-        location=location, serial="FS-0001", waste_stream="trash", container="dumpster_4yd"
+        by=None, location=location, serial="FS-0001", waste_stream="trash", container="dumpster_4yd"
     )
     _, integration_key = integrations.create_integration(name="City LoRaWAN")
     return {

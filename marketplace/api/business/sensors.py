@@ -102,12 +102,12 @@ class SensorListView(BusinessView):
         responses={201: SensorWithTokenSerializer, 400: INVALID, **MANAGERS_ONLY, 404: NOT_FOUND, 415: NOT_JSON},
     )
     def post(self, request):
-        require(user=request.user, organisation=self.customer, action="sites")
+        require(user=request.user, organisation=self.customer, action="sites")  # before the input is read
         form = SensorRegistrationSerializer(data=request.data)
         form.is_valid(raise_exception=True)
         values = dict(form.validated_data)
         location = selectors.location_of(customer=self.customer, location_id=values.pop("location"))
-        device, token = sensor_services.register_device(location=location, **values)
+        device, token = sensor_services.register_device(location=location, **values, by=request.user)
         return Response(
             SensorWithTokenSerializer(device, context={"token": token}).data, status=status.HTTP_201_CREATED
         )
@@ -139,5 +139,5 @@ class SensorRotateTokenView(BusinessView):
     def post(self, request, id: int):
         device = _sensor_of(self.customer, id)
         require(user=request.user, organisation=self.customer, action="sites")
-        token = sensor_services.rotate_token(device=device)
+        token = sensor_services.rotate_token(device=device, by=request.user)
         return Response(SensorWithTokenSerializer(device, context={"token": token}).data)

@@ -9,6 +9,7 @@ import hashlib
 import hmac
 import json
 import time
+import zlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -56,7 +57,7 @@ def nested(depth: int) -> str:
 @pytest.fixture
 def device_and_token(location):
     return sensor_services.register_device(
-        location=location, serial="FS-0001", waste_stream="trash", container="dumpster_4yd"
+        by=None, location=location, serial="FS-0001", waste_stream="trash", container="dumpster_4yd"
     )
 
 
@@ -81,7 +82,7 @@ def bins(location):
     ids = []
     for n in range(10):
         device, _ = sensor_services.register_device(
-            location=location, serial=f"FS-{n:04d}", waste_stream="trash", container="dumpster_4yd"
+            by=None, location=location, serial=f"FS-{n:04d}", waste_stream="trash", container="dumpster_4yd"
         )
         external_id = f"{n:04d}-" + "e" * 95
         sensor_services.set_network_identity(device=device, external_id=external_id, model="generic")
@@ -250,6 +251,37 @@ def test_huge_counts_and_prices_are_field_errors(clients):
 
     assert response.status_code == 400
     assert list(Rate.objects.values_list("pk", "price_cents")) == before
+
+
+# --- Charset ----------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("charset", ["zlib", "bz2", "base64", "rot13", "latin-1", "utf-16", "no-such-codec"])
+def test_a_body_in_any_charset_but_utf8_is_415_before_it_is_read(anonymous, customer_owner, charset):
+    # The client's charset once chose the decoder: 48 KB of zlib inflated to 50 MB past the 1 MB bound, then a 500.
+    bomb = zlib.compress(json.dumps({"email": customer_owner.email, "password": " " * 4_000_000}).encode())
+
+    response = anonymous.post(TOKEN, bomb, content_type=f"application/json; charset={charset}")
+
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"
+    assert "UTF-8" in response.json()["detail"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "content_type", ["application/json", "application/json; charset=utf-8", "application/json; charset=UTF-8"]
+)
+def test_utf8_with_or_without_its_charset_is_read_and_other_bytes_are_a_parse_error(api, content_type):
+    body = json.dumps({**GOOD_LOCATION, "name": "Café Olé"}, ensure_ascii=False).encode()
+
+    taken = api.post(LOCATIONS, body, content_type=content_type)
+    latin = api.post(LOCATIONS, body.decode().encode("latin-1"), content_type=content_type)
+
+    assert taken.status_code == 201 and taken.json()["name"] == "Café Olé"
+    assert (latin.status_code, latin.json()["code"]) == (400, "parse_error")
+    assert ServiceLocation.objects.count() == 2  # the fixture's and the one taken
 
 
 # --- Control characters ----------------------------------------------------------------------

@@ -39,7 +39,7 @@ def keyed(key: str, *, bearer: bool = False) -> APIClient:
 
 def device_at(location, serial: str, external_id: str, model: str = "generic") -> Device:
     device, _ = sensor_services.register_device(
-        location=location, serial=serial, waste_stream="trash", container="dumpster_4yd"
+        by=None, location=location, serial=serial, waste_stream="trash", container="dumpster_4yd"
     )
     return sensor_services.set_network_identity(device=device, external_id=external_id, model=model)
 
@@ -214,7 +214,7 @@ def test_no_key_is_401_and_a_wrong_one_too(anonymous, bin_one, path):
 @pytest.mark.django_db
 def test_an_inactive_integration_and_other_tokens_are_not_keys(network_and_key, network, bin_one, customer_owner):
     _, device_token = sensor_services.register_device(
-        location=bin_one.location, serial="FS-TOKEN", waste_stream="trash", container="dumpster_4yd"
+        by=None, location=bin_one.location, serial="FS-TOKEN", waste_stream="trash", container="dumpster_4yd"
     )
     as_device = APIClient()
     as_device.credentials(HTTP_X_DEVICE_TOKEN=device_token)

@@ -28,7 +28,7 @@ def device_client(token: str) -> APIClient:
 
 def register(location, serial: str = "FS-0001") -> tuple[Device, str]:
     return sensor_services.register_device(
-        location=location, serial=serial, waste_stream="trash", container="dumpster_4yd"
+        by=None, location=location, serial=serial, waste_stream="trash", container="dumpster_4yd"
     )
 
 
@@ -154,7 +154,7 @@ def test_other_endpoints_do_not_accept_a_device_token(sensor, path):
 
 @pytest.mark.django_db
 def test_a_rotated_token_stops_working_at_once(sensor, device):
-    new_token = sensor_services.rotate_token(device=device)
+    new_token = sensor_services.rotate_token(by=None, device=device)
 
     assert sensor.post(URL, reading(), format="json").status_code == 401
     assert device_client(new_token).post(URL, reading(), format="json").status_code == 201

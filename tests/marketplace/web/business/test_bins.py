@@ -31,7 +31,7 @@ def clock():
 
 def sensor(location, stream="trash", container="dumpster_4yd", **rules):
     device, _token = register_device(
-        location=location, serial=f"SN-{stream}", waste_stream=stream, container=container, **rules
+        by=None, location=location, serial=f"SN-{stream}", waste_stream=stream, container=container, **rules
     )
     return device
 
