@@ -1,6 +1,8 @@
 """The API's body parsers (REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"]): every JSON body read within bounds.
 
-Each answers a body it will not take with a 400 before any view sees it:
+Each answers a body it will not take before any view sees it:
+- a `charset=` other than UTF-8: a 415 `unsupported_media_type` (JSON is UTF-8, RFC 8259; were the client's
+  charset the decoder, `charset=zlib` would inflate a body past the size bound and answer a 500);
 - larger than the view's `max_body_bytes` (DEFAULT_MAX_BYTES unless the view says more): `too_large`;
 - nested deeper than core.jsonlimits.MAX_DEPTH, malformed, NaN/Infinity or a number too large for a
   float: `parse_error`;
@@ -12,9 +14,7 @@ more than DATA_UPLOAD_MAX_MEMORY_SIZE (the integration batch of 5,000 readings) 
 takes far less; the multipart parser checks the form fields beside an upload the same way.
 """
 
-import codecs
-
-from django.conf import settings
+from django.utils.http import parse_header_parameters
 from rest_framework import exceptions, parsers
 from rest_framework.settings import api_settings
 
@@ -51,6 +51,17 @@ def refuse_control_characters(data, *, text: str | None = None) -> None:
     raise exceptions.ValidationError({field: [sentence]})
 
 
+def refuse_charsets_but_utf8(media_type: str | None) -> None:
+    """A 415 for a Content-Type naming a charset other than UTF-8 (any case), before a byte is read."""
+    _, params = parse_header_parameters(media_type or "")
+    charset = params.get("charset")
+    if charset is not None and charset.strip().lower() != "utf-8":
+        raise exceptions.UnsupportedMediaType(
+            media_type,
+            detail=f"The body is read as UTF-8 only; send charset=utf-8 or no charset, not {charset[:40]!r}.",
+        )
+
+
 class BoundedJSONParser(parsers.BaseParser):
     """JSON, within a size, a depth and plain text (not a JSONParser subclass: DRF would hand it
     `request.body`, which Django caps at DATA_UPLOAD_MAX_MEMORY_SIZE for every view alike)."""
@@ -59,10 +70,10 @@ class BoundedJSONParser(parsers.BaseParser):
     renderer_class = parsers.JSONParser.renderer_class
 
     def parse(self, stream, media_type=None, parser_context=None):
+        refuse_charsets_but_utf8(media_type)
         raw = _read(stream, _limit(parser_context))
-        encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
         try:
-            text = codecs.decode(raw, encoding)
+            text = raw.decode("utf-8")  # strict: bytes that are not UTF-8 are a parse error, never guessed at
             data = jsonlimits.loads(text)
         except ValueError as error:  # JSONRefused, json's own errors, undecodable bytes
             raise exceptions.ParseError(f"JSON parse error - {error}") from None

@@ -1,6 +1,7 @@
 """The JSON depth count agrees with the true depth of any JSON, strings full of brackets and escapes included."""
 
 import json
+import tracemalloc
 
 import pytest
 from hypothesis import given
@@ -55,3 +56,49 @@ def test_a_control_character_is_found_wherever_it_is(text):
 def test_what_no_float_holds_or_is_not_json_is_refused(text):
     with pytest.raises(ValueError):
         jsonlimits.loads(text)
+
+
+def first_control(value, path):
+    """The walk as first written, recursive: strings, then an object's keys before its values, in order."""
+    if isinstance(value, str):
+        return path if jsonlimits._CONTROL.search(value) else None
+    if isinstance(value, dict):
+        for key in value:
+            if jsonlimits._CONTROL.search(key):
+                return path
+        items = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return None
+    for step, child in items:
+        found = first_control(child, [*path, step])
+        if found is not None:
+            return found
+    return None
+
+
+@given(json_values)
+def test_the_walk_names_the_first_control_character_as_a_recursive_walk_does(value):
+    body = json.loads(json.dumps(value))
+
+    found = jsonlimits.control_character(body)
+
+    assert (found and found[0]) == first_control(body, [])
+
+
+def test_the_walk_holds_no_copy_per_value_of_a_long_batch():
+    # Numbers hold no text: 400,000 of them before the one string with a control character.
+    text = '{"readings": [' + "7, " * 400_000 + '"\\b", 1]}'
+    body = jsonlimits.loads(text)
+
+    tracemalloc.start()
+    found = jsonlimits.control_character(body, text=text)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+
+    assert found == (
+        ["readings", 400_000],
+        "Holds a control character (U+0008) (at readings[400000]); send plain text.",
+    )
+    assert peak < 64 * 1024  # a path and a tuple per number, as once pushed, took about 60 MB here
