@@ -107,32 +107,47 @@ class _Deadline:
 class _DeadlineReader(io.RawIOBase):
     """The answer's bytes, each read given only the attempt's remaining time."""
 
-    def __init__(self, sock, deadline: _Deadline):
-        self.sock, self.deadline = sock, deadline
+    def __init__(self, owner: "_DeadlineSocket"):
+        self.owner = owner
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer) -> int:
-        self.sock.settimeout(self.deadline.left())
-        return self.sock.recv_into(buffer)
+        self.owner.sock.settimeout(self.owner.deadline.left())
+        return self.owner.sock.recv_into(buffer)
+
+    def close(self) -> None:
+        if not self.closed:
+            super().close()
+            self.owner.release()
 
 
 class _DeadlineSocket:
-    """What http.client needs of a socket (sendall, makefile, close), held to the attempt's deadline."""
+    """What http.client needs of a socket (sendall, makefile, close), held to the attempt's deadline; like a real
+    socket, it stays open until the answer's reader is closed too (http.client closes the connection first)."""
 
     def __init__(self, sock, deadline: _Deadline):
         self.sock, self.deadline = sock, deadline
+        self.readers, self.closing = 0, False
 
     def sendall(self, data) -> None:
         self.sock.settimeout(self.deadline.left())
         self.sock.sendall(data)
 
     def makefile(self, mode: str = "rb", *args, **kwargs):
-        return io.BufferedReader(_DeadlineReader(self.sock, self.deadline))
+        self.readers += 1
+        return io.BufferedReader(_DeadlineReader(self))
+
+    def release(self) -> None:
+        self.readers -= 1
+        if self.closing and not self.readers:
+            self.sock.close()
 
     def close(self) -> None:
-        self.sock.close()
+        self.closing = True
+        if not self.readers:
+            self.sock.close()
 
 
 class _PinnedHTTPConnection(http.client.HTTPConnection):
@@ -187,7 +202,7 @@ def post(url: str, *, body: bytes, headers: dict) -> tuple[int, str]:
             raise NotSent(reason)
     connection_class = _PinnedHTTPSConnection if https else _PinnedHTTPConnection
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    connection = None
+    connection = response = None
     try:
         connection = connection_class(host, port, address=addresses[0], deadline=deadline)
         connection.request("POST", path, body=body, headers=headers)
@@ -204,5 +219,7 @@ def post(url: str, *, body: bytes, headers: dict) -> tuple[int, str]:
     except ValueError as error:  # e.g. a header the receiver sent that http.client cannot read
         raise NotSent(f"Could not read the answer: {error}.") from None
     finally:
+        if response is not None:
+            response.close()
         if connection is not None:
             connection.close()

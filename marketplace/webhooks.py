@@ -9,7 +9,9 @@ receiver can de-duplicate. Each attempt is signed like Stripe's webhooks:
 
 with a second v1 (the previous secret's) for a while after a rotation. A failed attempt (no 2xx answer in
 WEBHOOK_TIMEOUT_SECONDS) is tried again after WEBHOOK_RETRY_SCHEDULE's delays, for WEBHOOK_RETRY_FOR after the
-event; the `marketplace.retry_webhooks` beat sweep sends the due ones.
+event; the `marketplace.retry_webhooks` beat sweep sends the due ones. An attempt is counted, and its retry
+scheduled, in a committed claim before it is sent; the POST runs outside any transaction, so neither a slow receiver
+nor a worker dying mid-send holds a row lock or re-sends the attempt on every sweep.
 """
 
 import datetime as dt

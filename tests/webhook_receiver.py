@@ -16,13 +16,24 @@ class Received:
     body: bytes
 
 
+@dataclass(frozen=True)
+class Trickle:
+    """An answer sent one byte every `every` seconds (from its first byte, or only its body's), as a receiver that
+    means to hold the sender would."""
+
+    every: float
+    body_only: bool = False
+
+
 @dataclass
 class Receiver:
     url: str
     requests: list[Received] = field(default_factory=list)
-    # Answers to give, in order (the last one repeats): a status code, or (status code, seconds to wait first).
+    # Answers to give, in order (the last one repeats): a status code, (status code, seconds to wait first), or a
+    # Trickle (a 200 answered a byte at a time).
     answers: list = field(default_factory=lambda: [200])
     server_names: list = field(default_factory=list)
+    stopped: threading.Event = field(default_factory=threading.Event)
 
     def wait_for(self, count: int, timeout: float = 30) -> list[Received]:
         deadline = time.monotonic() + timeout
@@ -37,8 +48,10 @@ def _handler(receiver: Receiver):
         def do_POST(self):
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             answer = receiver.answers[min(len(receiver.requests), len(receiver.answers) - 1)]
-            code, delay = answer if isinstance(answer, tuple) else (answer, 0)
             receiver.requests.append(Received(self.path, dict(self.headers), body))
+            if isinstance(answer, Trickle):
+                return self.trickle(answer)
+            code, delay = answer if isinstance(answer, tuple) else (answer, 0)
             time.sleep(delay)
             self.send_response(code)
             if code in (301, 302, 307, 308):
@@ -47,6 +60,22 @@ def _handler(receiver: Receiver):
             self.send_header("Content-Length", str(len(payload)))
             self.end_headers()
             self.wfile.write(payload)
+
+        def trickle(self, answer: Trickle) -> None:
+            payload = b'{"received": true}'
+            head = b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n" % len(payload)
+            if answer.body_only:
+                self.wfile.write(head)
+            slow = payload if answer.body_only else head + payload
+            try:
+                for byte in slow:
+                    if receiver.stopped.wait(answer.every):
+                        return
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+            except OSError:  # the sender hung up: that is the point
+                pass
+            self.close_connection = True
 
         def log_message(self, *args):  # quiet
             pass
@@ -74,5 +103,6 @@ def serving(*, certificate: tuple[str, str] | None = None) -> Iterator[Receiver]
     try:
         yield holder
     finally:
+        holder.stopped.set()
         server.shutdown()
         server.server_close()

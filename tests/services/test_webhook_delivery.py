@@ -6,10 +6,10 @@ import threading
 import time
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from config.celery import app as celery_app
-from marketplace import webhooks
+from marketplace import webhook_http, webhooks
 from marketplace.models import WebhookDelivery
 from marketplace.tasks import retry_webhooks
 from tests import factories
@@ -111,6 +111,42 @@ def test_two_workers_claiming_one_delivery_send_it_once(postgres, receiver):
     assert len(receiver.requests) == 1
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == (WebhookDelivery.Status.DELIVERED, 1)
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_the_attempt_is_committed_before_the_send_which_holds_no_transaction_or_lock(postgres, receiver, monkeypatch):
+    customer = factories.CustomerFactory()
+    webhooks.create_endpoint(owner=customer, url=receiver.url, events=["bin.full"], by=None)
+    delivery = WebhookDelivery.objects.create(
+        endpoint=customer.webhook_endpoints.get(),
+        event_id="evt_outside",
+        event_type="bin.full",
+        payload={"id": "evt_outside", "type": "bin.full", "created": "2026-12-01T00:00:00Z", "data": {}},
+        next_attempt_at="2026-01-01T00:00:00Z",
+    )
+    seen = {}
+
+    def from_another_connection():
+        try:
+            with transaction.atomic():  # NOWAIT: an error at once if the sending worker held the row's lock
+                row = WebhookDelivery.objects.select_for_update(nowait=True).get(pk=delivery.pk)
+                seen["others_see"] = (row.attempts, row.next_attempt_at > row.last_attempt_at)
+        finally:
+            connection.close()
+
+    real_post = webhook_http.post
+
+    def watched_post(url, *, body, headers):
+        seen["in_transaction"] = connection.in_atomic_block
+        other = threading.Thread(target=from_another_connection)
+        other.start()
+        other.join()
+        return real_post(url, body=body, headers=headers)
+
+    monkeypatch.setattr(webhook_http, "post", watched_post)
+    assert webhooks.deliver(delivery_id=delivery.pk).status == WebhookDelivery.Status.DELIVERED
+    assert seen == {"in_transaction": False, "others_see": (1, True)}  # counted, its retry set, unlocked
 
 
 @pytest.mark.services
