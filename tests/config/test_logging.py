@@ -147,5 +147,5 @@ def test_production_settings_log_json_and_trust_one_proxy():
         check=True,
     ).stdout
     assert json.loads(output) == [
-        "json", 1, 1, "pythonjsonlogger.json.JsonFormatter", ["TokenAuthentication", "SessionAuthentication"]
+        "json", 1, 1, "pythonjsonlogger.json.JsonFormatter", ["SeatedTokenAuthentication", "SessionAuthentication"]
     ]  # fmt: skip

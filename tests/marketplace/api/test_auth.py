@@ -228,3 +228,18 @@ def test_a_script_books_and_cancels_a_pickup_end_to_end(
     again = script.post(f"/api/v1/pickups/{pickup_id}/cancel/")
     assert again.status_code == 409
     assert again.json() == {"detail": "A cancelled pickup cannot be cancelled.", "code": "conflict"}
+
+
+@pytest.mark.django_db
+def test_a_token_of_an_inactive_or_unknown_user_is_refused(anonymous, customer_owner):
+    token = Token.objects.create(user=customer_owner)
+    anonymous.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert anonymous.get("/api/v1/locations/").status_code == 200
+
+    customer_owner.is_active = False
+    customer_owner.save(update_fields=["is_active"])
+    refused = anonymous.get("/api/v1/locations/")
+    assert (refused.status_code, refused.json()["code"]) == (401, "authentication_failed")
+
+    anonymous.credentials(HTTP_AUTHORIZATION="Token not-a-token")
+    assert anonymous.get("/api/v1/locations/").status_code == 401
