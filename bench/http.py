@@ -1,0 +1,395 @@
+"""`make bench`: the product over HTTP, as production serves it, measured from outside.
+
+gunicorn from deploy/gunicorn.conf.py (its defaults: sync workers, 2 per core plus 1; GUNICORN_* in the
+environment change them) with production settings (DJANGO_ENV=production, DEBUG off, the manifest static
+files; only the https redirect is off, on loopback with no proxy in front), a real Celery worker on Redis,
+and PostgreSQL: a throwaway database beside DATABASE_URL's (`haulmatch_bench_http`), seeded with the Austin
+demo, a business and a hauler signed in, then ANALYZE.
+
+1. Closed loop, side by side: wrk (Debian's; installed with apt when missing) drives `/healthz/`, the API
+   pickup detail, quote POST and pickups list, the business dashboard and the hauler jobs page (session
+   cookies), each for ROUND_S, in ROUNDS rounds. BENCH http_rps_<name> is the median of the rounds (the
+   log has min / median / max); http_ratio_<name> is the endpoint's rate ÷ healthz's in the same round,
+   median over the rounds.
+2. Open loop (bench/openloop.py): the mix of 30% quotes, 10% bookings, 35% reads (the four read endpoints
+   above in turn), 10% hauler accepts of pending offers, 15% sensor batches of 10 readings, at rising
+   rates for MIX_S each; p50/p95/p99 (ms, from each request's due time), failures (no answer within 20 s,
+   or a 5xx) and 4xx per rate. BENCH mix_max_rps_p95_300ms is the highest rate with p95 under 300 ms and
+   no failure; mix_overload_max_ms the slowest answer at twice that rate (20,000 = the client gave up).
+
+Between mix rates the bench waits until `/healthz/` answers quickly again, so one rate's queue (gunicorn
+goes on serving requests their client abandoned) does not count against the next. About 5 minutes on 2 cores.
+"""
+
+import asyncio
+import datetime as dt
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from itertools import cycle
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+WORK = Path(tempfile.mkdtemp(prefix="haulmatch-bench-http-"))
+# The settings production runs with, shared by this process (so sessions it signs are valid) and the servers.
+PRODUCTION_ENV = {
+    "DJANGO_ENV": "production",
+    "DJANGO_DEBUG": "false",
+    "SECRET_KEY": secrets.token_urlsafe(48),
+    "ALLOWED_HOSTS": "127.0.0.1",
+    "SECURE_SSL_REDIRECT": "false",  # loopback, no nginx in front to end TLS
+    "SITE_URL": "http://127.0.0.1",
+    "REDIS_URL": os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/0",
+    "STATIC_ROOT": str(WORK / "static"),
+    "MEDIA_ROOT": str(WORK / "media"),
+    "EMAIL_URL": "consolemail://",
+    "STAFF_ALERT_EMAILS": "",
+    "LOG_FORMAT": "json",
+    "CELERY_QUEUE": f"bench-http-{uuid.uuid4().hex[:12]}",  # a queue of its own on a shared Redis
+}
+for name in [name for name in os.environ if name.startswith(("STRIPE_", "SENTRY_", "DJANGO_"))]:
+    del os.environ[name]  # no payments (booking needs no card then) and no error reporting from a bench
+os.environ.update(PRODUCTION_ENV)
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+
+from bench import http_market, openloop  # noqa: E402
+from bench.common import progress, report, throwaway_database  # noqa: E402
+
+BENCH_DATABASE = "haulmatch_bench_http"
+HOST = "127.0.0.1"
+ROUNDS, ROUND_S, CONNECTIONS = 3, 5, 8
+MIX_RATES = [20, 40, 60, 80, 100, 150]
+MIX_S = 8
+P95_GOAL_MS = 300
+if os.environ.get("BENCH_HTTP_QUICK"):  # a check that the bench runs end to end, in a minute; no figures worth reading
+    ROUNDS, ROUND_S, MIX_RATES, MIX_S = 1, 1, [10], 2
+# One request in twenty: quotes 6, bookings 2, reads 7, accepts 2, sensor batches 3 (30/10/35/10/15%).
+MIX = ["quote", "read", "batch", "quote", "read", "accept", "quote", "read", "booking", "read",
+       "quote", "batch", "read", "quote", "accept", "read", "quote", "booking", "read", "batch"]  # fmt: skip
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return probe.getsockname()[1]
+
+
+def database_url() -> str:
+    config = connection.settings_dict
+    password = f":{config['PASSWORD']}" if config.get("PASSWORD") else ""
+    user = f"{config['USER']}{password}@" if config.get("USER") else ""
+    port = f":{config['PORT']}" if config.get("PORT") else ""
+    return f"postgres://{user}{config.get('HOST') or HOST}{port}/{config['NAME']}"
+
+
+def require_wrk() -> str:
+    found = shutil.which("wrk")
+    if found is None:
+        progress("installing wrk (apt-get install -y wrk)")
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=False, capture_output=True)
+        found = shutil.which("wrk")
+    if found is None:
+        print("the HTTP bench needs wrk: apt-get install wrk", file=sys.stderr)
+        raise SystemExit(2)
+    return found
+
+
+class Server:
+    """gunicorn and a Celery worker on the bench database, their output in files."""
+
+    def __init__(self, environment: dict):
+        self.port = free_port()
+        environment = environment | {"GUNICORN_BIND": f"{HOST}:{self.port}"}
+        self.logs = []
+        self.processes = []
+        for name, command in (
+            ("web", [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "config.wsgi"]),
+            # As deploy/systemd/haulmatch-worker.service runs it, with deploy/haulmatch.env.example's concurrency.
+            ("worker", [sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency=2",
+                        "--max-tasks-per-child=500", "--without-gossip", "--without-mingle", "--loglevel=WARNING"]),
+        ):  # fmt: skip
+            log = open(WORK / f"{name}.log", "w")  # noqa: SIM115 - closed in stop()
+            self.logs.append(log)
+            self.processes.append(
+                subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT,
+                                 start_new_session=True)
+            )  # fmt: skip
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if any(process.poll() is not None for process in self.processes):
+                break
+            try:
+                if get("/healthz/", self.port)[0] == 200:
+                    return
+            except OSError:
+                time.sleep(0.2)
+        self.stop()
+        print((WORK / "web.log").read_text()[-3000:], file=sys.stderr)
+        raise SystemExit("gunicorn did not start")
+
+    def workers(self) -> int:
+        """How many web workers gunicorn booted (its config decides: deploy/gunicorn.conf.py)."""
+        return (WORK / "web.log").read_text().count("Booting worker")
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in self.processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        for log in self.logs:
+            log.close()
+
+
+def get(
+    path: str, port: int, headers: dict | None = None, timeout: float = 5, method: str = "GET", body: str | None = None
+) -> tuple[int, bytes, float]:
+    data = body.encode() if body is not None else None
+    request = urllib.request.Request(f"http://{HOST}:{port}{path}", headers=headers or {}, method=method, data=data)
+    started = time.perf_counter()
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as answer:
+            return answer.status, answer.read(), time.perf_counter() - started
+    except urllib.error.HTTPError as error:
+        return error.code, error.read(), time.perf_counter() - started
+
+
+def endpoints(market: http_market.Market) -> dict[str, dict]:
+    """The closed-loop endpoints: method, path, headers, body."""
+    business = {"Authorization": f"Token {market.business_token}"}
+    quote = {
+        "location": market.location_id,
+        "waste_stream": http_market.STREAM,
+        "container": http_market.CONTAINER,
+        "quantity": 1,
+        "service_date": market.dates[-1].isoformat(),
+    }
+    return {
+        "healthz": {"path": "/healthz/"},
+        "pickup_detail": {"path": f"/api/v1/pickups/{market.pickup_ids[0]}/", "headers": business},
+        "quote_post": {
+            "path": "/api/v1/quotes/",
+            "method": "POST",
+            "body": json.dumps(quote),
+            "headers": business | {"Content-Type": "application/json"},
+        },
+        "pickups": {"path": "/api/v1/pickups/", "headers": business},
+        "dashboard": {"path": "/dashboard/", "headers": {"Cookie": market.business_cookie}},
+        "hauler_jobs": {"path": "/hauler/jobs/", "headers": {"Cookie": market.hauler_cookie}},
+    }
+
+
+def lua(endpoint: dict) -> str:
+    lines = [f"wrk.method = {json.dumps(endpoint.get('method', 'GET'))}"]
+    if "body" in endpoint:
+        lines.append(f"wrk.body = {json.dumps(endpoint['body'])}")
+    lines += [f"wrk.headers[{json.dumps(k)}] = {json.dumps(v)}" for k, v in endpoint.get("headers", {}).items()]
+    return "\n".join(lines) + "\n"
+
+
+def wrk(binary: str, port: int, name: str, endpoint: dict, seconds: float) -> float:
+    """Requests a second wrk got answered, closed loop; a non-2xx answer stops the bench (it would flatter it)."""
+    script = WORK / f"{name}.lua"
+    script.write_text(lua(endpoint))
+    output = subprocess.run(
+        [binary, "-t2", f"-c{CONNECTIONS}", f"-d{seconds}s", "--timeout", "10s", "-s", str(script),
+         f"http://{HOST}:{port}{endpoint['path']}"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    if "Non-2xx" in output or "Socket errors" in output:
+        raise SystemExit(f"wrk on {name} got errors:\n{output}")
+    return float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+
+
+def closed_loop(binary: str, port: int, market: http_market.Market) -> None:
+    targets = endpoints(market)
+    for name, endpoint in targets.items():
+        status, body, _ = get(endpoint["path"], port, endpoint.get("headers"), method=endpoint.get("method", "GET"),
+                              body=endpoint.get("body"))  # fmt: skip
+        if status not in (200, 201):
+            raise SystemExit(f"{name} answered {status} before the bench: {body[:300]!r}")
+        wrk(binary, port, name, endpoint, 1)  # warm-up: connections, caches, the workers' first requests
+    rates = {name: [] for name in targets}
+    for number in range(1, ROUNDS + 1):
+        for name, endpoint in targets.items():
+            rates[name].append(wrk(binary, port, name, endpoint, ROUND_S))
+        progress(f"round {number}: " + ", ".join(f"{name} {rates[name][-1]:,.0f}/s" for name in targets))
+    for name, values in rates.items():
+        progress(f"{name}: min {min(values):,.0f}, median {statistics.median(values):,.0f}, max {max(values):,.0f}/s")
+        report(f"http_rps_{name}", f"{statistics.median(values):.0f}")
+    for name in ("pickup_detail", "quote_post", "pickups", "dashboard", "hauler_jobs"):
+        ratios = [value / healthz for value, healthz in zip(rates[name], rates["healthz"], strict=True)]
+        report(f"http_ratio_{name}", f"{statistics.median(ratios):.3f}")
+
+
+class Mix:
+    """Builds the mix's requests in order; bookable quotes and acceptable offers come from pools."""
+
+    def __init__(self, market: http_market.Market, port: int):
+        self.market, self.host = market, f"{HOST}:{port}"
+        self.business = {"Authorization": f"Token {market.business_token}", "Content-Type": "application/json"}
+        self.hauler = {"Authorization": f"Token {market.hauler_token}"}
+        self.quotes = list(market.quote_ids)
+        self.offers: list[int] = []
+        self.taken: set[int] = set()
+        self.dates = cycle(market.dates)
+        self.reads = cycle(["detail", "list", "dashboard", "jobs"])
+        self.details = cycle(market.pickup_ids)
+        self.batches = 0
+        self.missing = {"booking": 0, "accept": 0}
+
+    def refill(self) -> None:
+        self.offers = http_market.pending_offer_ids(hauler_id=self.market.hauler_id, exclude=self.taken)
+
+    def request(self, method: str, path: str, headers: dict, body: dict | None = None) -> bytes:
+        data = json.dumps(body).encode() if body is not None else b""
+        return openloop.http_request(method, path, host=self.host, headers=headers, body=data)
+
+    def make(self, index: int) -> tuple[str, bytes]:
+        kind = MIX[index % len(MIX)]
+        if (kind == "booking" and not self.quotes) or (kind == "accept" and not self.offers):
+            self.missing[kind] += 1
+            kind = "quote" if kind == "booking" else "read"
+        if kind == "quote":
+            body = {"location": self.market.location_id, "waste_stream": http_market.STREAM,
+                    "container": http_market.CONTAINER, "quantity": 1 + index % 2,
+                    "service_date": next(self.dates).isoformat()}  # fmt: skip
+            return kind, self.request("POST", "/api/v1/quotes/", self.business, body)
+        if kind == "booking":
+            return kind, self.request("POST", "/api/v1/pickups/", self.business, {"quote": self.quotes.pop()})
+        if kind == "accept":
+            offer = self.offers.pop()
+            self.taken.add(offer)
+            return kind, self.request("POST", f"/api/v1/hauler/offers/{offer}/accept/", self.hauler)
+        if kind == "batch":
+            self.batches += 1
+            # Each batch's own instant, a millisecond apart per device, so no reading repeats an earlier one.
+            at = dt.datetime.now(dt.UTC).replace(microsecond=0) - dt.timedelta(seconds=60)
+            devices = self.market.devices
+            readings = [
+                {"device": devices[(self.batches * 10 + n) % len(devices)], "fill_percent": (self.batches + n) % 100,
+                 "measured_at": (at + dt.timedelta(milliseconds=n + (self.batches % 1000) * 10)).isoformat()}
+                for n in range(10)
+            ]  # fmt: skip
+            headers = {"X-Integration-Key": self.market.integration_key, "Content-Type": "application/json"}
+            return kind, self.request("POST", "/api/v1/integrations/readings/", headers, {"readings": readings})
+        read = next(self.reads)
+        if read == "detail":
+            return kind, self.request("GET", f"/api/v1/pickups/{next(self.details)}/", self.business)
+        if read == "list":
+            return kind, self.request("GET", "/api/v1/pickups/", self.business)
+        cookie = self.market.business_cookie if read == "dashboard" else self.market.hauler_cookie
+        return kind, self.request("GET", "/dashboard/" if read == "dashboard" else "/hauler/jobs/", {"Cookie": cookie})
+
+    def harvest(self, outcomes: list[openloop.Outcome]) -> None:
+        for outcome in outcomes:
+            if outcome.kind == "quote" and outcome.status == 201:
+                self.quotes.append(json.loads(outcome.body)["id"])
+
+
+def settle(port: int, limit_s: float = 60) -> None:
+    """Wait until /healthz/ answers within 50 ms twice running: the last rate's queue has been served."""
+    deadline, quick = time.monotonic() + limit_s, 0
+    while time.monotonic() < deadline and quick < 2:
+        try:
+            quick = quick + 1 if get("/healthz/", port, timeout=10)[2] < 0.05 else 0
+        except OSError:
+            quick = 0
+        time.sleep(0.5)
+
+
+def run_rate(mix: Mix, port: int, rate: int) -> dict:
+    mix.refill()
+    outcomes = asyncio.run(openloop.drive(host=HOST, port=port, rate=rate, duration=MIX_S, make=mix.make))
+    mix.harvest(outcomes)
+    figures = openloop.summary(outcomes)
+    kinds = sorted({outcome.kind for outcome in outcomes})
+    by_kind = {kind: openloop.summary([o for o in outcomes if o.kind == kind]) for kind in kinds}
+    progress(
+        f"mix {rate}/s: p50 {figures['p50']:.0f} ms, p95 {figures['p95']:.0f} ms, p99 {figures['p99']:.0f} ms, "
+        f"max {figures['max']:.0f} ms; {figures['failures']} failed ({figures['no_answer']} unanswered, "
+        f"{figures['unavailable']} 503), {figures['rejected']} 4xx; p95 by kind: "
+        + ", ".join(f"{kind} {by_kind[kind]['p95']:.0f}" for kind in kinds)
+    )
+    for name in ("p50", "p95", "p99"):
+        report(f"mix_{name}_ms_{rate}", f"{figures[name]:.0f}")
+    report(f"mix_failures_{rate}", figures["failures"])
+    settle(port)
+    return figures
+
+
+def open_loop(port: int, market: http_market.Market) -> None:
+    mix = Mix(market, port)
+    best = 0
+    for rate in MIX_RATES:
+        figures = run_rate(mix, port, rate)
+        if figures["p95"] < P95_GOAL_MS and figures["failures"] == 0:
+            best = rate
+        elif figures["p95"] > 4 * P95_GOAL_MS:
+            break  # saturated: higher rates only add queue
+    report("mix_max_rps_p95_300ms", best)
+    overload = 2 * (best or MIX_RATES[0])
+    figures = run_rate(mix, port, overload)
+    report("mix_overload_rps", overload)
+    report("mix_overload_max_ms", f"{figures['max']:.0f}")
+    progress(f"pools: {len(mix.quotes)} quotes and {len(mix.offers)} offers left; fell back {mix.missing}")
+
+
+def main() -> None:
+    binary = require_wrk()
+    with throwaway_database(BENCH_DATABASE):
+        progress("seeding the Austin demo, bookings and sensors")
+        market = http_market.seed(quotes_per_day=8, booked_per_day=4, accepted_per_day=1)
+        progress(f"seeded: {len(market.dates)} days, {http_market.counts()}")
+        environment = {
+            **{name: value for name, value in os.environ.items() if not name.startswith(("STRIPE_", "SENTRY_"))},
+            **PRODUCTION_ENV,
+            "DATABASE_URL": database_url(),
+        }
+        progress("collecting static files (the manifest the pages need in production)")
+        subprocess.run(
+            [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0",
+             "-i", "drf_spectacular_sidecar", "-i", "rest_framework", "-i", "admin", "-i", "*.map"],
+            cwd=ROOT, env=environment, check=True,
+        )  # fmt: skip
+        connection.close()  # the servers' connections only, while they run
+        server = Server(environment)
+        try:
+            progress(
+                f"gunicorn on {HOST}:{server.port} (deploy/gunicorn.conf.py), a worker on {PRODUCTION_ENV['REDIS_URL']}"
+            )
+            closed_loop(binary, server.port, market)
+            progress(f"gunicorn ran {server.workers()} workers on {os.cpu_count()} cores")
+            open_loop(server.port, market)
+            progress(f"after the mix: {http_market.counts()}")
+        finally:
+            server.stop()
+            connection.close()
+            shutil.rmtree(WORK, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
