@@ -206,7 +206,7 @@ class Loader:
             ],
         )
         counts["pickups"] = pickup.copy(pickup.line(*row) for row in pickups)
-        offer = Copier(Offer, ["pickup_id", "hauler_id", "status", "payout_cents", "answer_by"])
+        offer = Copier(Offer, ["pickup_id", "hauler_id", "status", "payout_cents", "answer_by", "service_date"])
         counts["offers"] = offer.copy(offer.line(*row) for row in offers)
         copiers = (hauler, service_zip, truck, rate, credential, pickup, offer)
         self.seconds = {name: copier.seconds for name, copier in zip(counts, copiers, strict=True)}
@@ -257,9 +257,9 @@ class Loader:
                 for _ in range(rng.randint(1, 2)):
                     rate = rng.choice(spec.rates)
                     pickup_id = add(None, rate, self.service_date, "offered")
-                    offers.append((pickup_id, spec.id, "pending", rate[2], self.answer_by))
+                    offers.append((pickup_id, spec.id, "pending", rate[2], self.answer_by, self.service_date))
             if rng.random() < 0.05:
                 rate = rng.choice(spec.rates)
                 pickup_id = add(None, rate, self.service_date, "requested")
-                offers.append((pickup_id, spec.id, "declined", rate[2], self.answer_by))
+                offers.append((pickup_id, spec.id, "declined", rate[2], self.answer_by, self.service_date))
         return pickups, offers

@@ -66,7 +66,11 @@ def dispatch_pickup(*, pickup_id: int) -> list[Offer]:
         offers = Offer.objects.bulk_create(
             [
                 Offer(
-                    pickup=pickup, hauler_id=c.hauler_id, payout_cents=c.payout_cents, answer_by=_answer_by(pickup, now)
+                    pickup=pickup,
+                    hauler_id=c.hauler_id,
+                    payout_cents=c.payout_cents,
+                    answer_by=_answer_by(pickup, now),
+                    service_date=pickup.service_date,  # bulk_create skips Offer.save, which would copy it
                 )
                 for c in affordable
             ]
@@ -231,6 +235,7 @@ def reschedule(*, pickup: Pickup, service_date: dt.date, by=None, reason: str = 
             enqueue("marketplace.notify", "offer_withdrawn", accepted.pk)
         routes.day_changed(pickup)  # the day it leaves
         Pickup.objects.filter(pk=pickup.pk).update(service_date=service_date, updated_at=timezone.now())
+        pickup.offers.update(service_date=service_date)  # the copy the day's capacity count reads
         pickup.service_date = service_date
         if pickup.status != Pickup.Status.REQUESTED:
             transition(

@@ -192,7 +192,11 @@ def day_jobs(
         )
     )  # fmt: skip
     offered = (
-        Offer.objects.filter(hauler_id__in=hauler_ids, status=Offer.Status.PENDING, pickup__service_date=day)
+        # The offer's own copy of the date: this reads the offer_pending_day index (hauler, date; pending only)
+        # and joins pickups by key alone. Filtered through the pickup's date, a bulk load nobody had ANALYZEd
+        # got a nested loop scanning every pickup of the date for each pending offer; no plan of this form can
+        # (the date is deliberately not repeated on the pickup side, which would allow that plan again).
+        Offer.objects.filter(hauler_id__in=hauler_ids, status=Offer.Status.PENDING, service_date=day)
         .exclude(pickup_id=pickup.pk if pickup else None)
         .order_by()
         .values_list(

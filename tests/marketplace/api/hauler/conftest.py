@@ -120,7 +120,14 @@ def make_offers(customer, make_pickups):
         pickups = make_pickups(customer=customer, count=count, days=days, status=Pickup.Status.OFFERED)
         answer_by = timezone.now() + dt.timedelta(hours=2)
         return Offer.objects.bulk_create(
-            Offer(pickup=pickup, hauler=hauler, payout_cents=8_500, answer_by=answer_by, status=status)
+            Offer(
+                pickup=pickup,
+                hauler=hauler,
+                payout_cents=8_500,
+                answer_by=answer_by,
+                status=status,
+                service_date=pickup.service_date,
+            )
             for pickup in pickups
         )
 
