@@ -3,6 +3,7 @@ planner's statistics predate the rows (a bulk load nobody has ANALYZEd), and cou
 
 import datetime as dt
 import importlib
+import io
 import json
 import random
 
@@ -153,3 +154,20 @@ def test_the_migration_copies_each_pickup_s_date_onto_its_offers(postgres, locat
     wrong = Offer.objects.exclude(service_date=F("pickup__service_date")).count()
     assert (wrong, Offer.objects.filter(service_date__isnull=True).count()) == (0, 0)
     assert Offer.objects.count() == DAYS * PICKUPS_A_DAY * FANOUT
+
+
+@pytest.mark.services
+@pytest.mark.django_db
+def test_seeding_leaves_statistics_that_describe_its_rows(postgres, location, monkeypatch):
+    from django.core.management import call_command
+
+    from marketplace.management.commands import seed_city
+
+    haulers = [factories.HaulerFactory(zips=["78701"], stops=0) for _ in range(3)]
+    analyze()  # statistics of an empty month
+    # The command's own bulk load stands in for the city's: what matters is the ANALYZE after it.
+    monkeypatch.setattr(seed_city, "seed_city", lambda: bulk_book(location, haulers, timezone.localdate()) or {})
+    call_command("seed_city", stdout=io.StringIO())
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'marketplace_offer'")
+        assert cursor.fetchone()[0] == Offer.objects.count() == DAYS * PICKUPS_A_DAY * FANOUT

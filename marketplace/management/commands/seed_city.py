@@ -4,6 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from marketplace.demo import refresh_statistics
 from marketplace.demo.city_seed import CITY_EMAIL, CITY_PASSWORD, seed_city
 
 
@@ -16,6 +17,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         started = time.monotonic()
         counts = seed_city()
+        refresh_statistics()
         self.stdout.write(self.style.SUCCESS(f"City bins ready in {time.monotonic() - started:.1f} s."))
         for name, count in counts.items():
             self.stdout.write(f"  {name.replace('_', ' ')}: {count}")

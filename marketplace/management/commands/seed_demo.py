@@ -4,6 +4,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from marketplace.demo import refresh_statistics
 from marketplace.demo.city_seed import CITY_EMAIL, CITY_PASSWORD, seed_city
 from marketplace.demo.day import seed_day
 from marketplace.demo.market import DEMO_LOGINS
@@ -20,6 +21,7 @@ class Command(BaseCommand):
         counts |= seed_payments()
         counts |= seed_day()
         counts |= seed_city()  # the simulated city's bins, for the operations map
+        refresh_statistics()
         elapsed = time.monotonic() - started
         self.stdout.write(self.style.SUCCESS(f"Demo data ready in {elapsed:.1f} s."))
         for name, count in counts.items():
