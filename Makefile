@@ -60,6 +60,7 @@ bench: setup  ## matching at 1k-100k haulers, sensor ingest, route quality and s
 	DATABASE_URL="$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}" $(BIN)/python -m bench.market_day
 	$(BIN)/python -m bench.city
 	DATABASE_URL="$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}" $(BIN)/python -m bench.ops_map
+	DATABASE_URL="$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}" $(BIN)/python -m bench.quote_growth
 	DATABASE_URL="$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}" $(BIN)/python -m bench.http
 
 clean:
