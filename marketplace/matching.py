@@ -192,11 +192,14 @@ def day_jobs(
         )
     )  # fmt: skip
     offered = (
-        # The offer's own copy of the date: this reads the offer_pending_day index (hauler, date; pending only)
-        # and joins pickups by key alone. Filtered through the pickup's date, a bulk load nobody had ANALYZEd
-        # got a nested loop scanning every pickup of the date for each pending offer; no plan of this form can
-        # (the date is deliberately not repeated on the pickup side, which would allow that plan again).
-        Offer.objects.filter(hauler_id__in=hauler_ids, status=Offer.Status.PENDING, service_date=day)
+        # The date on both sides: the offer's own copy lets its half start from an index of pending offers
+        # (offer_pending_day: hauler, date) and the pickup's bounds the pickups joined to that day's, so no
+        # input grows with other days. Through the pickup's date alone, a bulk load nobody had ANALYZEd was
+        # planned as a nested loop scanning every pickup of the date again for each pending offer; offered
+        # the date, the offer side is joined by key or hashed (pinned in tests/services/test_matching_plans.py).
+        Offer.objects.filter(
+            hauler_id__in=hauler_ids, status=Offer.Status.PENDING, service_date=day, pickup__service_date=day
+        )
         .exclude(pickup_id=pickup.pk if pickup else None)
         .order_by()
         .values_list(
