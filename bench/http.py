@@ -1,8 +1,9 @@
 """`make bench`: the product over HTTP, as production serves it, measured from outside.
 
 gunicorn from deploy/gunicorn.conf.py (its defaults: sync workers, 2 per core plus 1; GUNICORN_* in the
-environment change them) with production settings (DJANGO_ENV=production, DEBUG off, the manifest static
-files; only the https redirect is off, on loopback with no proxy in front), a real Celery worker on Redis,
+environment change them; workers are not replaced after max_requests unless GUNICORN_MAX_REQUESTS is set, see
+below) with production settings (DJANGO_ENV=production, DEBUG off, the manifest static files; only the https
+redirect is off, on loopback with no proxy in front), a real Celery worker on Redis,
 and PostgreSQL: a throwaway database beside DATABASE_URL's (`haulmatch_bench_http`), seeded with the Austin
 demo, a business and a hauler signed in, then ANALYZE.
 
@@ -18,7 +19,7 @@ demo, a business and a hauler signed in, then ANALYZE.
    no failure; mix_overload_max_ms the slowest answer at twice that rate (20,000 = the client gave up).
 
 Between mix rates the bench waits until `/healthz/` answers quickly again, so one rate's queue (gunicorn
-goes on serving requests their client abandoned) does not count against the next. About 5 minutes on 2 cores.
+goes on serving requests their client abandoned) does not count against the next. About 3 minutes on 2 cores.
 """
 
 import asyncio
@@ -26,6 +27,7 @@ import datetime as dt
 import json
 import os
 import re
+import runpy
 import secrets
 import shutil
 import signal
@@ -60,6 +62,10 @@ PRODUCTION_ENV = {
 for name in [name for name in os.environ if name.startswith(("STRIPE_", "SENTRY_", "DJANGO_"))]:
     del os.environ[name]  # no payments (booking needs no card then) and no error reporting from a bench
 os.environ.update(PRODUCTION_ENV)
+# Workers are not replaced after max_requests here unless GUNICORN_MAX_REQUESTS says so: without a preloaded app a
+# replacement imports Django again, and at healthz's thousands a second that import, not the request, is what
+# wrk would measure (measured: healthz 2,300/s without replacement, 530/s replacing after 1,000 requests).
+os.environ.setdefault("GUNICORN_MAX_REQUESTS", "0")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
 
@@ -146,9 +152,11 @@ class Server:
         print((WORK / "web.log").read_text()[-3000:], file=sys.stderr)
         raise SystemExit("gunicorn did not start")
 
-    def workers(self) -> int:
-        """How many web workers gunicorn booted (its config decides: deploy/gunicorn.conf.py)."""
-        return (WORK / "web.log").read_text().count("Booting worker")
+    def workers(self) -> tuple[int, int]:
+        """gunicorn's web workers (deploy/gunicorn.conf.py decides, from the environment) and how many it booted:
+        past that number, workers it replaced after their max_requests."""
+        config = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
+        return config["workers"], (WORK / "web.log").read_text().count("Booting worker")
 
     def stop(self) -> None:
         for process in self.processes:
@@ -321,7 +329,7 @@ def settle(port: int, limit_s: float = 60) -> None:
         time.sleep(0.5)
 
 
-def run_rate(mix: Mix, port: int, rate: int) -> dict:
+def run_rate(mix: Mix, port: int, rate: int, label: str | None = None) -> dict:
     mix.refill()
     outcomes = asyncio.run(openloop.drive(host=HOST, port=port, rate=rate, duration=MIX_S, make=mix.make))
     mix.harvest(outcomes)
@@ -334,9 +342,10 @@ def run_rate(mix: Mix, port: int, rate: int) -> dict:
         f"{figures['unavailable']} 503), {figures['rejected']} 4xx; p95 by kind: "
         + ", ".join(f"{kind} {by_kind[kind]['p95']:.0f}" for kind in kinds)
     )
+    label = label or str(rate)
     for name in ("p50", "p95", "p99"):
-        report(f"mix_{name}_ms_{rate}", f"{figures[name]:.0f}")
-    report(f"mix_failures_{rate}", figures["failures"])
+        report(f"mix_{name}_ms_{label}", f"{figures[name]:.0f}")
+    report(f"mix_failures_{label}", figures["failures"])
     settle(port)
     return figures
 
@@ -352,7 +361,7 @@ def open_loop(port: int, market: http_market.Market) -> None:
             break  # saturated: higher rates only add queue
     report("mix_max_rps_p95_300ms", best)
     overload = 2 * (best or MIX_RATES[0])
-    figures = run_rate(mix, port, overload)
+    figures = run_rate(mix, port, overload, label="overload")
     report("mix_overload_rps", overload)
     report("mix_overload_max_ms", f"{figures['max']:.0f}")
     progress(f"pools: {len(mix.quotes)} quotes and {len(mix.offers)} offers left; fell back {mix.missing}")
@@ -382,7 +391,8 @@ def main() -> None:
                 f"gunicorn on {HOST}:{server.port} (deploy/gunicorn.conf.py), a worker on {PRODUCTION_ENV['REDIS_URL']}"
             )
             closed_loop(binary, server.port, market)
-            progress(f"gunicorn ran {server.workers()} workers on {os.cpu_count()} cores")
+            workers, booted = server.workers()
+            progress(f"gunicorn: {workers} workers on {os.cpu_count()} cores, {booted - workers} replaced so far")
             open_loop(server.port, market)
             progress(f"after the mix: {http_market.counts()}")
         finally:
