@@ -70,6 +70,7 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/test")
 
 import django  # noqa: E402
+import redis  # noqa: E402
 
 django.setup()
 
@@ -371,7 +372,7 @@ def main() -> None:
     binary = require_wrk()
     with throwaway_database(BENCH_DATABASE):
         progress("seeding the Austin demo, bookings and sensors")
-        market = http_market.seed(quotes_per_day=8, booked_per_day=4, accepted_per_day=1)
+        market = http_market.seed(quotes_per_day=10, booked_per_day=6, accepted_per_day=1)
         progress(f"seeded: {len(market.dates)} days, {http_market.counts()}")
         environment = {
             **{name: value for name, value in os.environ.items() if not name.startswith(("STRIPE_", "SENTRY_"))},
@@ -398,6 +399,8 @@ def main() -> None:
         finally:
             server.stop()
             connection.close()
+            # What the worker left of the bench's own queue (nothing, unless it was stopped mid-task).
+            redis.Redis.from_url(PRODUCTION_ENV["REDIS_URL"]).delete(PRODUCTION_ENV["CELERY_QUEUE"])
             shutil.rmtree(WORK, ignore_errors=True)
 
 
