@@ -12,41 +12,14 @@ import time_machine
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from marketplace import webhook_http, webhooks
 from marketplace.models import WebhookDelivery, WebhookEndpoint
 from tests import factories
+from tests.marketplace.webhook_cast import api_for, endpoint_for, sent
 from tests.webhook_receiver import Trickle, serving
 
 ENDPOINTS = "/api/v1/webhooks/endpoints/"
-
-
-def api_for(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
-    return client
-
-
-def endpoint_for(owner, url: str, events=("pickup.completed",)) -> WebhookEndpoint:
-    return webhooks.create_endpoint(owner=owner, url=url, events=list(events), by=None)
-
-
-def sent(delivery: WebhookDelivery) -> WebhookDelivery:
-    delivery.refresh_from_db()
-    return delivery
-
-
-@pytest.fixture
-def receiver():
-    with serving() as running:
-        yield running
-
-
-@pytest.fixture
-def business(customer):
-    return customer
 
 
 # --- Retries ----------------------------------------------------------------------------

@@ -9,14 +9,13 @@ from pathlib import Path
 import pytest
 import time_machine
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from billing.models import Invoice, Payment
 from marketplace import notifications, webhooks
 from marketplace.models import WebhookDelivery, WebhookEndpoint
 from tests import factories
-from tests.webhook_receiver import serving
+from tests.marketplace.webhook_cast import api_for, endpoint_for, sent
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 ENDPOINTS = "/api/v1/webhooks/endpoints/"
@@ -29,32 +28,6 @@ def readme_verify():
     namespace = {}
     exec(compile(code, "README.md", "exec"), namespace)
     return namespace["verify"]
-
-
-def api_for(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
-    return client
-
-
-def endpoint_for(owner, url: str, events=("pickup.completed",)) -> WebhookEndpoint:
-    return webhooks.create_endpoint(owner=owner, url=url, events=list(events), by=None)
-
-
-def sent(delivery: WebhookDelivery) -> WebhookDelivery:
-    delivery.refresh_from_db()
-    return delivery
-
-
-@pytest.fixture
-def receiver():
-    with serving() as running:
-        yield running
-
-
-@pytest.fixture
-def business(customer):
-    return customer
 
 
 @pytest.fixture

@@ -9,13 +9,6 @@ from django.urls import reverse
 from marketplace import webhooks
 from marketplace.models import WebhookEndpoint
 from tests import factories
-from tests.webhook_receiver import serving
-
-
-@pytest.fixture
-def receiver():
-    with serving() as running:
-        yield running
 
 
 def no_inline_code(html: str) -> None:
