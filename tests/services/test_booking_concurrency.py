@@ -1,10 +1,8 @@
 """One quote booked by many requests at the same instant, on PostgreSQL: one pickup, and one answer says created."""
 
 import datetime as dt
-import threading
 
 import pytest
-from django.db import close_old_connections, connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +11,7 @@ from rest_framework.test import APIClient
 
 from marketplace import services
 from marketplace.models import Pickup
+from tests.services.threads import race
 
 REQUESTS = 10
 
@@ -32,25 +31,7 @@ def quote_for(customer, location):
 
 def at_once(send) -> list:
     """`send()` from REQUESTS threads released together, each on its own connection; what each returned."""
-    barrier = threading.Barrier(REQUESTS)
-    outcomes = [None] * REQUESTS
-
-    def run(index):
-        try:
-            barrier.wait()
-            outcomes[index] = send()
-        except Exception as error:  # recorded, so the assertion shows it
-            outcomes[index] = repr(error)
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(REQUESTS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
+    return race(send, REQUESTS)
 
 
 def test_ten_api_bookings_of_one_quote_at_once_answer_201_once_and_200_with_the_same_pickup(

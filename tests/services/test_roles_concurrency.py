@@ -1,47 +1,32 @@
 """Two owners each demoting (or removing) the other at the same instant, on PostgreSQL: one of them wins, and the
 business is never left without an owner (the owner rows are locked before the last-owner check)."""
 
-import threading
-
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import close_old_connections, connection
 
 from core.errors import Forbidden
 from customers import services
 from customers.models import Membership
 from tests import factories
+from tests.services.threads import at_once
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db(transaction=True)]
 LAST_OWNER = "An organisation needs at least one owner; make someone else owner first."
 
 
-def both_at_once(*calls) -> list:
-    """Each call from its own thread and connection, released together; what each returned or raised."""
-    barrier = threading.Barrier(len(calls))
-    outcomes = [None] * len(calls)
+def outcome(call):
+    """`call` as a race's entry: "done", or the sentence it was refused with."""
 
-    def run(index):
+    def run():
         try:
-            barrier.wait()
-            calls[index]()
-            outcomes[index] = "done"
+            call()
         except ValidationError as error:
-            outcomes[index] = " ".join(error.messages)
+            return " ".join(error.messages)
         except Forbidden:
-            outcomes[index] = "Forbidden: only an owner may"
-        except Exception as error:  # recorded, so the assertion shows it
-            outcomes[index] = repr(error)
-        finally:
-            close_old_connections()
-            connection.close()
+            return "Forbidden: only an owner may"
+        return "done"
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
+    return run
 
 
 @pytest.mark.parametrize("how", ["demote", "remove"])
@@ -55,7 +40,7 @@ def test_two_owners_at_once_leave_one_owner(postgres, how):
                 return lambda: services.change_role(membership=seat, role="manager", by=by.user)
             return lambda: services.remove_member(membership=seat, by=by.user)
 
-        outcomes = both_at_once(act(second, first), act(first, second))
+        outcomes = at_once(outcome(act(second, first)), outcome(act(first, second)))
         # The loser is refused: its target is the last owner, or (demoted a moment ago) it is no owner any more.
         assert outcomes.count("done") == 1
         assert {outcome for outcome in outcomes if outcome != "done"} <= {LAST_OWNER, "Forbidden: only an owner may"}

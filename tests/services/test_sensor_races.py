@@ -1,11 +1,9 @@
 """Ingest and the alarm sweep against real PostgreSQL: identical batches and sweeps racing on their own connections."""
 
 import datetime as dt
-import threading
 
 import pytest
 from django.core import mail
-from django.db import close_old_connections, connection
 
 from marketplace import alarms
 from marketplace.models import Notification
@@ -13,31 +11,9 @@ from sensors import integrations
 from sensors.alarms import report_impossible_values
 from sensors.models import Alarm, Device, Reading
 from tests.marketplace.alarm_cast import device_at, readings
+from tests.services.threads import race
 
 THREADS = 4
-
-
-def race(work, count: int = THREADS) -> list:
-    """Run `work()` on `count` threads released at one instant, each on its own connection; their results or errors."""
-    barrier = threading.Barrier(count)
-    outcomes = [None] * count
-
-    def run(index):
-        try:
-            barrier.wait()
-            outcomes[index] = work()
-        except Exception as error:  # recorded, so the assertion shows it
-            outcomes[index] = repr(error)
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(index,)) for index in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcomes
 
 
 @pytest.mark.services
@@ -59,7 +35,7 @@ def test_identical_batches_at_once_store_each_reading_once_and_count_the_rest_as
         for n in range(500)
     ]
 
-    results = race(lambda: integrations.ingest_batch(integration=integration, items=items, now=now))
+    results = race(lambda: integrations.ingest_batch(integration=integration, items=items, now=now), THREADS)
 
     assert all(not isinstance(result, str) for result in results), results
     assert sum(result.accepted for result in results) == 500
@@ -81,7 +57,7 @@ def test_sweeps_at_once_open_each_alarm_once_and_tell_each_once(postgres, locati
     broken = device_at(location, "BROKEN")
     report_impossible_values(seen={broken.pk: ("It sent a fill of 140%.", {"field": "fill_percent", "value": 140})})
     mail.outbox.clear()
-    outcomes = race(lambda: len(alarms.check()))
+    outcomes = race(lambda: len(alarms.check()), THREADS)
 
     assert all(isinstance(outcome, int) for outcome in outcomes), outcomes
     assert sum(outcomes) == len(silent)
