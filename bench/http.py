@@ -85,6 +85,8 @@ ROUNDS, ROUND_S, CONNECTIONS = 3, 5, 8
 MIX_RATES = [20, 40, 60, 80, 100, 150]
 MIX_S = 8
 P95_GOAL_MS = 300
+# BENCH_HTTP_SECTIONS=closed or =mix runs one of the two (while working on one side of it); both by default.
+SECTIONS = set((os.environ.get("BENCH_HTTP_SECTIONS") or "closed,mix").split(","))
 if os.environ.get("BENCH_HTTP_QUICK"):  # a check that the bench runs end to end, in a minute; no figures worth reading
     ROUNDS, ROUND_S, MIX_RATES, MIX_S = 1, 1, [10], 2
 # One request in twenty: quotes 6, bookings 2, reads 7, accepts 2, sensor batches 3 (30/10/35/10/15%).
@@ -391,10 +393,12 @@ def main() -> None:
             progress(
                 f"gunicorn on {HOST}:{server.port} (deploy/gunicorn.conf.py), a worker on {PRODUCTION_ENV['REDIS_URL']}"
             )
-            closed_loop(binary, server.port, market)
+            if "closed" in SECTIONS:
+                closed_loop(binary, server.port, market)
             workers, booted = server.workers()
             progress(f"gunicorn: {workers} workers on {os.cpu_count()} cores, {booted - workers} replaced so far")
-            open_loop(server.port, market)
+            if "mix" in SECTIONS:
+                open_loop(server.port, market)
             progress(f"after the mix: {http_market.counts()}")
         finally:
             server.stop()
