@@ -122,6 +122,9 @@ class PickupPaymentField(serializers.Field):
 
     def __init__(self, **kwargs):
         super().__init__(source="*", read_only=True, **kwargs)
+        # One serializer for every row, as a list serializer keeps one child: making one per pickup copied its
+        # nine fields again for each row of a page.
+        self.block = PickupPaymentSerializer()
 
     def to_representation(self, pickup):
-        return PickupPaymentSerializer(payment_status(pickup)).data
+        return self.block.to_representation(payment_status(pickup))

@@ -249,7 +249,7 @@ class PickupDetailView(BusinessView):
         responses={200: s.PickupDetailSerializer, **AUTHENTICATED, 404: NOT_FOUND},
     )
     def get(self, request, id: int):
-        return _detail(selectors.pickup_of(customer=self.customer, pickup_id=id))
+        return _detail(selectors.pickup_with_payment(customer=self.customer, pickup_id=id))
 
 
 class PickupCancelView(BusinessView):

@@ -89,6 +89,29 @@ def test_an_unbilled_pickup_and_an_invoiced_visit_say_so(
 
 
 @pytest.mark.django_db
+def test_an_invoiced_visit_shows_its_invoice_payment_and_refunds_in_three_queries(
+    api, invoice, django_assert_num_queries
+):
+    line = invoice.lines.first()
+    Refund.objects.create(
+        payment=invoice.payment, pickup_id=line.pickup_id, amount_cents=300, reason="Late", stripe_refund_id="re_line"
+    )
+    with django_assert_num_queries(3):  # the token with its seat, the pickup with its payment block, its history
+        body = api.get(f"{PICKUPS}{line.pickup_id}/").json()
+    assert body["payment"] | {"paid_at": None} == {
+        "status": invoice.payment.status,
+        "status_display": invoice.payment.get_status_display(),
+        "amount_cents": line.amount_cents,
+        "credit_cents": line.credit_cents,
+        "charged_cents": line.amount_cents - line.credit_cents,
+        "paid_at": None,
+        "refunded_cents": 300,
+        "payment": invoice.payment.pk,
+        "invoice": invoice.pk,
+    }
+
+
+@pytest.mark.django_db
 @pytest.mark.parametrize("count", [3, 30])
 def test_the_pickup_list_with_payments_costs_the_same_queries_at_any_length(
     api, location, in_area_hauler, count, django_assert_max_num_queries

@@ -241,8 +241,8 @@ def test_a_pickup_shows_its_history_but_never_who_made_each_change(
     pickup = Pickup.objects.get(pk=pickup_id)
     dispatch.assign_by_hand(pickup=pickup, hauler=factories.HaulerFactory(name="Hand Picked"), by=staff)
 
-    # the token (with its user, seat and business), the pickup, its offers, refunds, history (and content types)
-    with django_assert_max_num_queries(6):
+    # the token (with its user, seat and business), the pickup with its payment block, its history
+    with django_assert_max_num_queries(3):
         response = api.get(f"{URL}{pickup_id}/")
 
     assert response.status_code == 200
