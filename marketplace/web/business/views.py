@@ -24,6 +24,7 @@ from customers.models import Membership as CustomerMembership
 from haulers.models import Membership as HaulerMembership
 from marketplace import bins, operations, plans, routes, scheduling, selectors, services
 from marketplace.models import Frequency, Pickup, Quote
+from marketplace.web import rows
 from marketplace.web.business.forms import (
     DateChangeForm,
     PlanEndForm,
@@ -84,10 +85,12 @@ def dashboard(request, customer):
     today = scheduling.local_today(settings.TIME_ZONE)
     context = {
         "customer": customer,
-        "upcoming": selectors.upcoming_pickups(customer=customer, today=today - dt.timedelta(days=1))[:20],
-        "attention": selectors.pickups_needing_attention(customer=customer)[:20],
-        "plans": selectors.plans_of(customer=customer).filter(status__in=["pending", "active"])[:20],
-        "activity": selectors.recent_activity(customer=customer),
+        "upcoming": rows.pickup_rows(
+            selectors.upcoming_pickups(customer=customer, today=today - dt.timedelta(days=1)), 20
+        ),
+        "attention": rows.pickup_rows(selectors.pickups_needing_attention(customer=customer), 20),
+        "plans": rows.plan_rows(selectors.plans_of(customer=customer).filter(status__in=["pending", "active"]), 20),
+        "activity": rows.activity_rows(selectors.recent_activity(customer=customer)),
         "savings": bins.savings_of(customer=customer),
         "has_sensors": operations.devices_in(customer=customer).exists(),
     }

@@ -21,6 +21,7 @@ from haulers import services as hauler_services
 from haulers.models import Credential, Hauler
 from marketplace import dispatch, fleet, scheduling, selectors, services
 from marketplace.models import ExceptionReason
+from marketplace.web import rows
 from marketplace.web.hauler.forms import (
     CompanyForm,
     CompleteForm,
@@ -253,15 +254,15 @@ def jobs(request, hauler):
     order = "zip" if request.GET.get("order") == "zip" else "date"
     today = _today(hauler)
     week_end = today + dt.timedelta(days=6)
-    scheduled = list(selectors.jobs_of(hauler=hauler, date_to=week_end, order=order))
+    scheduled = rows.job_rows(selectors.jobs_of(hauler=hauler, date_to=week_end, order=order))
     context = {
         "hauler": hauler,
         "order": order,
         "today": today,
         "week_end": week_end,
-        "overdue": [job for job in scheduled if job.service_date < today],
-        "today_jobs": [job for job in scheduled if job.service_date == today],
-        "week_jobs": [job for job in scheduled if job.service_date > today],
+        "overdue": [job for job in scheduled if job["service_date"] < today],
+        "today_jobs": [job for job in scheduled if job["service_date"] == today],
+        "week_jobs": [job for job in scheduled if job["service_date"] > today],
         "later_count": selectors.jobs_of(hauler=hauler, date_from=week_end + dt.timedelta(days=1)).count(),
     }
     return render(request, "haulers/jobs.html", context)
