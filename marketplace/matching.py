@@ -4,7 +4,9 @@ The candidates come from one query that starts at the ZIP index (haulers_service
 unique on (zip_code, hauler)), so its cost follows the haulers serving that ZIP, not the
 haulers in the country; a second query counts those candidates' load that day. (Counting
 load inside the first query let the planner run the count for every hauler in the market
-with a rate for the stream: measured by `make bench`.) Eligibility on the service date:
+with a rate for the stream: measured by `make bench`.) Each query is built with the ORM and
+compiled once per shape (core.compiled): building them on every call cost more than PostgreSQL
+takes to answer them. Eligibility on the service date:
 
 - the hauler is active and verified;
 - a licence and an insurance certificate, checked by staff, are valid on that date (valid_from <= date <= expires_on);
@@ -37,6 +39,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.db.models import Exists, F, IntegerField, OuterRef, Q, Value
 
+from core.compiled import CompiledQuery
 from core.geo import miles_between
 from haulers.models import Credential, Hauler, Rate, Truck, weekday_bit
 from marketplace import scheduling
@@ -109,33 +112,30 @@ def _valid_credential(kind: str, on: dt.date):
     )
 
 
-def candidate_rates(request: Request, *, pickup: Pickup | None = None, hauler_id: int | None = None):
-    """The candidate query: (hauler, rate) rows for the request that pass every rule but capacity.
-
-    With `pickup`, haulers already offered it (pending or answered no) are left out. With
-    `hauler_id`, only that hauler is checked, and a pending offer of this pickup does not
-    disqualify it (it is answering that offer).
-    """
-    day = request.service_date
+def _candidate_query(*, zip_code, waste_stream, container, day, weekday, pickup_id, hauler_id):
     rates = (
         Rate.objects.filter(
-            waste_stream=request.waste_stream,
-            container=request.container,
-            hauler__service_zips__zip_code=request.zip_code,
+            waste_stream=waste_stream,
+            container=container,
+            hauler__service_zips__zip_code=zip_code,
             hauler__status=Hauler.Status.ACTIVE,
             hauler__verified_at__isnull=False,
         )
         .filter(_valid_credential(Credential.Kind.LICENCE, day), _valid_credential(Credential.Kind.INSURANCE, day))
-        .annotate(works=F("hauler__working_days").bitand(weekday_bit(day.weekday())))
+        .annotate(works=F("hauler__working_days").bitand(weekday))
         .filter(works__gt=0)
     )
     if hauler_id is not None:
         rates = rates.filter(hauler_id=hauler_id)
-    if pickup is not None:
+    if pickup_id is not None:
         excluded = (
-            Q(status__in=ANSWERED_NO) if hauler_id else Q(status__in=ANSWERED_NO) | Q(status=Offer.Status.PENDING)
+            Q(status__in=ANSWERED_NO)
+            if hauler_id is not None
+            else Q(status__in=ANSWERED_NO) | Q(status=Offer.Status.PENDING)
         )
-        rates = rates.exclude(Exists(Offer.objects.filter(excluded, pickup=pickup, hauler_id=OuterRef("hauler_id"))))
+        rates = rates.exclude(
+            Exists(Offer.objects.filter(excluded, pickup_id=pickup_id, hauler_id=OuterRef("hauler_id")))
+        )
     return rates.order_by().values_list(
         "hauler_id",
         "price_cents",
@@ -146,13 +146,55 @@ def candidate_rates(request: Request, *, pickup: Pickup | None = None, hauler_id
     )
 
 
-def fleets(hauler_ids: list[int]) -> dict[int, list[TruckSlots]]:
-    """The candidates' active trucks, as slots (one query)."""
-    found = defaultdict(list)
-    rows = Truck.objects.filter(hauler_id__in=hauler_ids, active=True).values_list(
+# Matching runs on every quote and every step of a cascade: building its querysets each time cost the ORM
+# several times what PostgreSQL takes to answer them. Compiled once per shape, each is the same SQL run with
+# the request's values (core.compiled).
+_CANDIDATES = CompiledQuery(_candidate_query)
+
+
+def _candidate_values(request: Request, pickup: Pickup | None, hauler_id: int | None) -> dict:
+    day = request.service_date
+    return {
+        "zip_code": request.zip_code,
+        "waste_stream": request.waste_stream,
+        "container": request.container,
+        "day": day,
+        "weekday": weekday_bit(day.weekday()),
+        "pickup_id": pickup.pk if pickup is not None else None,
+        "hauler_id": hauler_id,
+    }
+
+
+def candidate_rates(request: Request, *, pickup: Pickup | None = None, hauler_id: int | None = None):
+    """The candidate query: (hauler, rate) rows for the request that pass every rule but capacity.
+
+    With `pickup`, haulers already offered it (pending or answered no) are left out. With
+    `hauler_id`, only that hauler is checked, and a pending offer of this pickup does not
+    disqualify it (it is answering that offer). The queryset, for EXPLAIN and the bench; matching
+    itself runs its compiled SQL (candidate_rows).
+    """
+    return _CANDIDATES.queryset(**_candidate_values(request, pickup, hauler_id))
+
+
+def candidate_rows(request: Request, *, pickup: Pickup | None = None, hauler_id: int | None = None) -> list[tuple]:
+    """candidate_rates' rows: (hauler id, price, extra container price, reliability, depot latitude, longitude)."""
+    return _CANDIDATES.rows(**_candidate_values(request, pickup, hauler_id))
+
+
+def _fleet_query(*, hauler_ids):
+    return Truck.objects.filter(hauler_id__in=hauler_ids, active=True).values_list(
         "hauler_id", "pk", "containers", "stops_per_shift", "shift_start", "shift_end", "depot_latitude",
         "depot_longitude", "kind", "capacity_per_trip",
     )  # fmt: skip
+
+
+_FLEETS = CompiledQuery(_fleet_query)
+
+
+def fleets(hauler_ids: list[int]) -> dict[int, list[TruckSlots]]:
+    """The candidates' active trucks, as slots (one query)."""
+    found = defaultdict(list)
+    rows = _FLEETS.rows(hauler_ids=list(hauler_ids))
     for hauler_id, truck_id, containers, stops, start, end, lat, lng, kind, per_trip in rows:
         capacity = capacity_units(kind == Truck.Kind.ROLL_OFF, per_trip)
         found[hauler_id].append(
@@ -172,6 +214,40 @@ class Job:
     sequence: int | None
 
 
+def _day_query(*, hauler_ids, day, pickup_id, offers):
+    held = (
+        Pickup.objects.filter(hauler_id__in=hauler_ids, service_date=day, status__in=SLOT_HOLDING)
+        .order_by()
+        .values_list(
+            "hauler_id", "container", "location__latitude", "location__longitude", "window_start", "window_end",
+            "route_stops__route__truck_id", "route_stops__sequence",
+        )
+    )  # fmt: skip
+    if not offers:
+        return held
+    offered = (
+        # The date on both sides: the offer's own copy lets its half start from an index of pending offers
+        # (offer_pending_day: hauler, date) and the pickup's bounds the pickups joined to that day's, so no
+        # input grows with other days. Through the pickup's date alone, a bulk load nobody had ANALYZEd was
+        # planned as a nested loop scanning every pickup of the date again for each pending offer; offered
+        # the date, the offer side is joined by key or hashed (pinned in tests/services/test_matching_plans.py).
+        Offer.objects.filter(
+            hauler_id__in=hauler_ids, status=Offer.Status.PENDING, service_date=day, pickup__service_date=day
+        )
+        .exclude(pickup_id=pickup_id)
+        .order_by()
+        .values_list(
+            "hauler_id", "pickup__container", "pickup__location__latitude", "pickup__location__longitude",
+            "pickup__window_start", "pickup__window_end", Value(None, output_field=IntegerField()),
+            Value(None, output_field=IntegerField()),
+        )
+    )  # fmt: skip
+    return held.union(offered, all=True)
+
+
+_DAYS = CompiledQuery(_day_query)
+
+
 def day_jobs(
     hauler_ids: list[int], day: dt.date, *, pickup: Pickup | None = None, offers: bool = True
 ) -> dict[int, list[Job]]:
@@ -183,35 +259,10 @@ def day_jobs(
     """
     if not hauler_ids:
         return {}
-    held = (
-        Pickup.objects.filter(hauler_id__in=hauler_ids, service_date=day, status__in=SLOT_HOLDING)
-        .order_by()
-        .values_list(
-            "hauler_id", "container", "location__latitude", "location__longitude", "window_start", "window_end",
-            "route_stops__route__truck_id", "route_stops__sequence",
-        )
-    )  # fmt: skip
-    offered = (
-        # The date on both sides: the offer's own copy lets its half start from an index of pending offers
-        # (offer_pending_day: hauler, date) and the pickup's bounds the pickups joined to that day's, so no
-        # input grows with other days. Through the pickup's date alone, a bulk load nobody had ANALYZEd was
-        # planned as a nested loop scanning every pickup of the date again for each pending offer; offered
-        # the date, the offer side is joined by key or hashed (pinned in tests/services/test_matching_plans.py).
-        Offer.objects.filter(
-            hauler_id__in=hauler_ids, status=Offer.Status.PENDING, service_date=day, pickup__service_date=day
-        )
-        .exclude(pickup_id=pickup.pk if pickup else None)
-        .order_by()
-        .values_list(
-            "hauler_id", "pickup__container", "pickup__location__latitude", "pickup__location__longitude",
-            "pickup__window_start", "pickup__window_end", Value(None, output_field=IntegerField()),
-            Value(None, output_field=IntegerField()),
-        )
-    )  # fmt: skip
+    pickup_id = pickup.pk if pickup is not None and offers else None  # only offers are of a pickup
+    rows = _DAYS.rows(hauler_ids=list(hauler_ids), day=day, pickup_id=pickup_id, offers=offers)
     found = defaultdict(list)
-    for hauler_id, container, lat, lng, start, end, truck_id, sequence in (
-        held.union(offered, all=True) if offers else held
-    ):
+    for hauler_id, container, lat, lng, start, end, truck_id, sequence in rows:
         found[hauler_id].append(Job(container, float(lat), float(lng), start, end, truck_id, sequence))
     return found
 
@@ -267,7 +318,7 @@ def payout_for(price_cents: int, extra_container_cents: int, quantity: int) -> i
 
 def ranked_haulers(request: Request, *, pickup: Pickup | None = None) -> list[Candidate]:
     """Eligible haulers for the request, best first (see the module docstring)."""
-    rows = list(candidate_rates(request, pickup=pickup))
+    rows = candidate_rows(request, pickup=pickup)
     ids = [row[0] for row in rows]
     trucks, jobs = fleets(ids), day_jobs(ids, request.service_date, pickup=pickup)
     candidates = []
@@ -288,7 +339,7 @@ def is_eligible(request: Request, *, hauler_id: int, pickup: Pickup | None = Non
 
     offers=False counts firm bookings only, as an accept does (see day_jobs).
     """
-    if not candidate_rates(request, pickup=pickup, hauler_id=hauler_id).exists():
+    if not candidate_rows(request, pickup=pickup, hauler_id=hauler_id):  # one row at most: its rate
         return False
     trucks = fleets([hauler_id])
     jobs = day_jobs([hauler_id], request.service_date, pickup=pickup, offers=offers)

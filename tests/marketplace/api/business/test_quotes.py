@@ -204,3 +204,26 @@ def test_the_schema_offers_the_windows_and_the_answers_match_it(api, in_area_hau
     assert_matches_schema(openapi, quote.json(), path=URL, method="post", status=201)
     refused = api.post(URL, quote_body(window_start="11:00", window_end="16:00"), format="json")
     assert_matches_schema(openapi, refused.json(), path=URL, method="post", status=400)
+
+
+@pytest.mark.django_db
+def test_a_quote_costs_the_same_queries_whatever_the_candidates_and_builds_no_queryset_for_matching(
+    api, location, quote_body, django_assert_num_queries, monkeypatch
+):
+    from marketplace import matching
+    from tests import factories
+
+    for n in range(6):  # candidates with trucks and a job that day each
+        hauler = factories.HaulerFactory(zips=["78701"])
+        factories.RateFactory(hauler=hauler, price_cents=8_000 + n)
+        factories.PickupFactory(hauler=hauler, location=location, service_date=in_days(3))
+    assert api.post(URL, quote_body(), format="json").status_code == 201  # matching's statements compiled
+    built = []
+    for statement in (matching._CANDIDATES, matching._FLEETS, matching._DAYS):
+        monkeypatch.setattr(statement, "build", lambda **values: built.append(values))
+    # the token with its seat, the location, matching's three (candidates, their trucks, their jobs), the quote
+    with django_assert_num_queries(6):
+        response = api.post(URL, quote_body(quantity=2, service_date=in_days(4).isoformat()), format="json")
+    assert response.status_code == 201, response.json()
+    assert built == []  # the same shapes: nothing for the ORM to build or compile
+    assert len(Quote.objects.get(pk=response.json()["id"]).ranking) == 6
