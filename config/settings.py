@@ -61,6 +61,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First, so every answer (a redirect to https too) carries the request id and its log line times it all.
     "core.request_id.RequestIdMiddleware",
+    # Next, before any work: a request that waited in gunicorn's queue past LOAD_SHED_WAIT_SECONDS (nginx's
+    # X-Request-Start says since when) is answered 503 with Retry-After, its client's wait not made longer.
+    "core.load_shed.LoadShedMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -75,6 +78,10 @@ MIDDLEWARE = [
     # After the CSRF check: a form or query string holding a control character is a 400 naming the field.
     "core.plain_text.PlainTextMiddleware",
 ]
+# core/load_shed.py (0: off). A second: longer than requests wait at any rate the server keeps up with, so it never
+# sheds below saturation; short enough that past it every client has an answer within 2 s.
+LOAD_SHED_WAIT_SECONDS = float(env.decimal("LOAD_SHED_WAIT_SECONDS", "1", minimum="0", maximum="60"))
+LOAD_SHED_RETRY_AFTER_SECONDS = env.integer("LOAD_SHED_RETRY_AFTER_SECONDS", 2, minimum=1, maximum=3600)
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
