@@ -2,9 +2,11 @@
 
 Each process is started from its file in deploy/ (the systemd unit's ExecStart, the nginx site, the
 gunicorn config, the env file template) with only paths, ports and the test's database and Redis put
-in. Then a business books, a hauler accepts and completes a pickup, all through nginx over TLS.
+in. Then a business books, a hauler accepts and completes a pickup, all through nginx over TLS; and a burst of
+bookings past nginx's max_conns, with gunicorn's workers held, gets fast 503s with Retry-After and books nothing.
 """
 
+import concurrent.futures
 import datetime as dt
 import json
 import os
@@ -124,7 +126,7 @@ def nginx_config(folder: Path, *, web_port: int, http_port: int, https_port: int
     site = replaced(
         (DEPLOY / "nginx" / "haulmatch.conf").read_text(),
         {
-            "server 127.0.0.1:8000;": f"server 127.0.0.1:{web_port};",
+            "server 127.0.0.1:8000 ": f"server 127.0.0.1:{web_port} ",
             "    listen [::]:80;\n": "",
             "    listen [::]:443 ssl http2;\n": "",
             "listen 80;": f"listen 127.0.0.1:{http_port};",
@@ -142,7 +144,7 @@ def nginx_config(folder: Path, *, web_port: int, http_port: int, https_port: int
     main.write_text(
         ("user root;\n" if os.geteuid() == 0 else "")  # the test's folders are private to the user running it
         + f"worker_processes 1;\npid {folder / 'nginx.pid'};\nerror_log stderr warn;\n"
-        + "events { worker_connections 64; }\n"
+        + "events { worker_connections 256; }\n"  # room for a burst past max_conns (two connections a request)
         + f"http {{\n{temp}\n    include {folder / 'haulmatch.conf'};\n}}\n"
     )
     return main
@@ -173,6 +175,7 @@ def stack(postgres, redis_url, tmp_path):
         "METRICS_TOKEN": METRICS_TOKEN,
         "GUNICORN_BIND": f"127.0.0.1:{web_port}",
         "GUNICORN_WORKERS": "2",
+        "LOAD_SHED_WAIT_SECONDS": "1",
         "CELERY_CONCURRENCY": "1",
     }
     environment = {
@@ -370,3 +373,98 @@ def test_exactly_one_beat_runs_and_its_sweeps_reach_the_worker(stack):
     assert ran[0]["request_id"] is None
     # The worker was started without an embedded beat of its own.
     assert "-B" not in processes["worker"].command and "--beat" not in processes["worker"].command
+
+
+def gunicorn_workers(master: int) -> list[int]:
+    """The pids of the gunicorn master's worker processes (its children), from /proc."""
+    children = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue  # gone meanwhile
+            if int(stat.rsplit(")", 1)[1].split()[1]) == master:  # the field after the name and state: ppid
+                children.append(int(entry.name))
+    return children
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_a_burst_past_the_limit_gets_fast_503s_and_nothing_half_saved(stack, people):
+    """nginx hands gunicorn max_conns requests at once and answers the rest 503 at once; the app answers 503 to
+    those that waited in gunicorn's queue past LOAD_SHED_WAIT_SECONDS; either way nothing is booked, and the client
+    may send the booking again. Stopping gunicorn's workers (SIGSTOP) holds the admitted requests at gunicorn."""
+    from marketplace import services
+    from marketplace.models import Pickup
+
+    base, processes = stack["base"], stack["processes"]
+    limit = int(re.search(r"max_conns=(\d+)", (DEPLOY / "nginx" / "haulmatch.conf").read_text()).group(1))
+    waited = float(stack["environment"]["LOAD_SHED_WAIT_SECONDS"])
+    location = people["location"]
+    quotes = [
+        services.create_quote(customer=location.customer, location=location, waste_stream="trash",
+                              container="dumpster_4yd", quantity=1 + n % 3, service_date=in_days(1 + n % 5))
+        for n in range(limit + 10)
+    ]  # fmt: skip
+
+    def book(quote) -> dict:
+        session = requests.Session()
+        session.verify, session.trust_env = stack["session"].verify, False
+        started = time.monotonic()
+        answer = session.post(f"{base}/api/v1/pickups/", json={"quote": quote.pk}, headers=people["business"],
+                              timeout=30)  # fmt: skip
+        return {"quote": quote, "status": answer.status_code, "headers": answer.headers, "body": answer.json(),
+                "seconds": time.monotonic() - started}  # fmt: skip
+
+    def burst(batch, *, resume_after: float) -> tuple[list[dict], list[dict]]:
+        """`batch` booked at once with gunicorn's workers stopped: (the answers that came while they were, the
+        others), the workers resumed `resume_after` seconds after the first were all in."""
+        workers = gunicorn_workers(processes["web"].process.pid)
+        assert workers
+        for pid in workers:
+            os.kill(pid, signal.SIGSTOP)
+        try:
+            with concurrent.futures.ThreadPoolExecutor(max_workers=len(batch)) as pool:
+                futures = [pool.submit(book, quote) for quote in batch]
+                deadline = time.monotonic() + 20
+                while sum(f.done() for f in futures) < len(batch) - limit and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                time.sleep(resume_after)
+                early = [future for future in futures if future.done()]
+                assert len(early) == len(batch) - limit, f"{len(early)} answered with gunicorn's workers stopped"
+                for pid in workers:
+                    os.kill(pid, signal.SIGCONT)
+                return [f.result() for f in early], [f.result() for f in futures if f not in early]
+        finally:
+            for pid in workers:
+                os.kill(pid, signal.SIGCONT)
+
+    def shed(answer) -> bool:
+        return (answer["status"], answer["headers"].get("Retry-After"), answer["body"].get("code")) == (
+            503, "2", "overloaded"
+        )  # fmt: skip
+
+    # 1. Held past the app's limit: nginx's 503s at once, then the app's to every request gunicorn held.
+    fast, held = burst(quotes[: limit + 5], resume_after=waited + 0.5)
+    assert all(shed(answer) and answer["seconds"] < 2 for answer in fast)
+    assert all(answer["headers"]["Content-Type"] == "application/json" for answer in fast)
+    assert all(shed(answer) for answer in held)
+    assert all(int(answer["headers"]["X-Queue-Wait-Ms"]) >= waited * 1000 for answer in held)  # the app saw it
+    logged = {line.get("request_id"): line["status"] for line in processes["web"].json_lines()
+              if line.get("logger") == "haulmatch.request"}  # fmt: skip
+    assert all(logged.get(answer["headers"]["X-Request-ID"]) == 503 for answer in held)
+    assert not any(answer["headers"]["X-Request-ID"] in logged for answer in fast)  # these never reached the app
+    assert not Pickup.objects.exists()
+
+    # 2. Resumed at once: what was booked is booked once, what was refused is not booked at all.
+    fast, held = burst(quotes[5:], resume_after=0)
+    assert all(shed(answer) for answer in fast)
+    assert all(answer["status"] == 201 or shed(answer) for answer in held)
+    booked = {answer["body"]["id"] for answer in held if answer["status"] == 201}
+    assert set(Pickup.objects.values_list("pk", flat=True)) == booked
+
+    # 3. The refused bookings sent again once the burst is over: each books.
+    again = [book(answer["quote"]) for answer in fast[:3]]
+    assert [answer["status"] for answer in again] == [201, 201, 201]
+    assert Pickup.objects.count() == len(booked) + 3
