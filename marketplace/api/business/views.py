@@ -6,6 +6,7 @@ Errors are translated once, in marketplace.api.errors; a view just lets them ris
 from django.db import transaction
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
@@ -176,12 +177,24 @@ class QuoteView(BusinessView):
         },
     )
     def post(self, request):
-        form = s.QuoteRequestSerializer(data=request.data)
-        form.is_valid(raise_exception=True)
-        values = dict(form.validated_data)
+        values = dict(_quote_request(request.data))
         location = selectors.location_of(customer=self.customer, location_id=values.pop("location"))
         quote = services.create_quote(customer=self.customer, location=location, **values)
-        return Response(s.QuoteSerializer(quote).data, status=status.HTTP_201_CREATED)
+        return Response(QUOTE.to_representation(quote), status=status.HTTP_201_CREATED)
+
+
+# One serializer of each for every quote: their fields keep nothing between calls, and making a serializer
+# deep-copies every field it declares (about 0.2 ms each, a tenth of what the rest of a quote costs in Django).
+QUOTE_REQUEST, QUOTE = s.QuoteRequestSerializer(), s.QuoteSerializer()
+
+
+def _quote_request(data) -> dict:
+    try:
+        return QUOTE_REQUEST.run_validation(data)
+    except ValidationError:  # refused: the errors as a serializer of its own words them (is_valid's edge cases)
+        form = s.QuoteRequestSerializer(data=data)
+        form.is_valid(raise_exception=True)
+        return form.validated_data
 
 
 # --- Pickups --------------------------------------------------------------------------
