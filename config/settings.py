@@ -66,6 +66,10 @@ MIDDLEWARE = [
     "core.load_shed.LoadShedMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Answers are private and revalidated (core/http_cache.py); a 200 gets an ETag of its body and a matching
+    # If-None-Match an empty 304.
+    "django.middleware.http.ConditionalGetMiddleware",
+    "core.http_cache.PrivateByDefaultMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",

@@ -2,6 +2,7 @@
 
 import json
 
+from django.utils.cache import patch_cache_control
 from drf_spectacular.settings import spectacular_settings
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -39,7 +40,10 @@ class SchemaView(SpectacularAPIView):
 
     @extend_schema(exclude=True)
     def get(self, request, *args, **kwargs):
-        return super().get(request, *args, **kwargs)
+        response = super().get(request, *args, **kwargs)
+        # The same for everyone until the next release: proxies may keep it a few minutes (ETag revalidates).
+        patch_cache_control(response, public=True, max_age=300)
+        return response
 
 
 class DocsView(SpectacularSwaggerSplitView):
