@@ -6,6 +6,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models import Count, F, IntegerField, Prefetch, QuerySet, Sum
 from django.db.models.expressions import RawSQL
+from django.utils import timezone
 
 from billing import selectors as billing_selectors
 from billing.models import Refund
@@ -124,11 +125,25 @@ def pickups_needing_attention(*, customer: Customer):
     return pickups_of(customer=customer, statuses=list(NEEDS_ATTENTION)).order_by("-service_date", "-id")
 
 
+ACTIVITY_DAYS = 30
+
+
 def recent_activity(*, customer: Customer, limit: int = 10):
-    """The latest status changes of the business's pickups, newest first."""
+    """The latest status changes of the business's pickups in the last ACTIVITY_DAYS, newest first.
+
+    First the pickups that changed since then (transition() stamps a pickup's updated_at with each change, a
+    moment before the change's own time), by an index of the business's pickups (pickup_customer_updated), then
+    their changes by key: bounded by the business, and by its month's activity on fresh statistics, never by the
+    market's history. As one query, a planner misled by stale statistics walked every pickup change in the table
+    and looked each one's pickup up."""
+    since = timezone.now() - dt.timedelta(days=ACTIVITY_DAYS)
+    changed = list(
+        Pickup.objects.filter(customer=customer, updated_at__gte=since - dt.timedelta(minutes=1)).values_list(
+            "pk", flat=True
+        )
+    )
     return StatusChange.objects.filter(
-        content_type=ContentType.objects.get_for_model(Pickup),
-        object_id__in=Pickup.objects.filter(customer=customer).values("pk"),
+        content_type=ContentType.objects.get_for_model(Pickup), object_id__in=changed, at__gte=since
     ).order_by("-at", "-id")[:limit]
 
 

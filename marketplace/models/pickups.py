@@ -150,7 +150,14 @@ class Pickup(models.Model):
 
     class Meta:
         ordering = ["service_date", "id"]
-        indexes = [models.Index(fields=["hauler", "service_date", "status"])]
+        indexes = [
+            models.Index(fields=["hauler", "service_date", "status"]),
+            # A business's pickups in their list order (the API's pages, the dashboard's upcoming): without it a
+            # page walked the date index of every business's pickups, or sorted all of this one's.
+            models.Index(fields=["customer", "service_date", "id"], name="pickup_customer_day"),
+            # The pickups a business had change lately (recent activity): transition() stamps updated_at.
+            models.Index(fields=["customer", "updated_at"], name="pickup_customer_updated"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(payout_cents__lte=F("price_cents")), name="pickup_payout_within_price"),
             models.CheckConstraint(
