@@ -5,7 +5,9 @@ millisecond a query: on a hot path of a few indexed reads, more than PostgreSQL 
 the values change from call to call, the SQL does not: CompiledQuery builds the queryset once with stand-in
 values, compiles it, remembers where each stand-in landed among the parameters, and from then on runs that
 same statement with each call's values in those places. PostgreSQL receives exactly the statement the ORM
-would have sent, so its plans (and the tests pinning them) do not change.
+would have sent, so its plans (and the tests pinning them) do not change. rows() gives a values_list()
+queryset's rows; objects() a model queryset's instances, with what select_related() joins attached, as
+iterating the queryset gives them (prefetch_related() is not compiled).
 
 What fixes the shape, and so gets a statement of its own: which values are None, True or False (a build
 usually adds or drops a condition on them) and the length of each list (an IN list has a placeholder per
@@ -19,10 +21,12 @@ import datetime as dt
 import functools
 import itertools
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
+from django.db.models.query import ModelIterable, get_related_populators
 
 # Stand-ins no real parameter can equal: ints far below any key yet inside a 32-bit column's range (Django turns
 # an out-of-range integer lookup into an empty or full result instead of a parameter), strings with a NUL byte
@@ -52,8 +56,18 @@ def _stand_in(kind: str, number: int):
     return dt.date(1, 1, 1) + dt.timedelta(days=number)
 
 
+@dataclass(frozen=True)
+class _Statement:
+    alias: str
+    sql: str
+    slots: list  # per parameter: (value name, index in its list or None, None) or (None, None, constant)
+    converters: list
+    col_count: int | None  # rows are cut to it when the SELECT carries extra columns (ordering)
+    make: Callable | None  # for a model queryset: row -> instance (select_related() objects attached)
+
+
 class CompiledQuery:
-    """`build(**values)` returns a values_list() queryset; rows(**values) runs its SQL, compiled once per shape."""
+    """`build(**values)` returns a queryset; rows() or objects() run its SQL, compiled once per shape."""
 
     def __init__(self, build: Callable[..., QuerySet], *, shapes: int = 256):
         self.build = build
@@ -61,28 +75,40 @@ class CompiledQuery:
         self._compiled = functools.lru_cache(maxsize=shapes)(self._compile)
 
     def rows(self, **values) -> list[tuple]:
-        """The queryset's rows (as values_list gives them) for these values."""
-        shape = tuple(sorted((name, _shape_of(value)) for name, value in values.items()))
-        compiled = self._compiled(shape)
-        if compiled is None:  # the ORM knows without asking: an empty IN list
-            return []
-        alias, sql, slots, converters, col_count = compiled
-        params = [value if name is None else _pick(values[name], index) for name, index, value in slots]
-        connection = connections[alias]  # this thread's: the statement may have been compiled in another
-        with connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        if col_count is not None:
-            rows = [row[:col_count] for row in rows]
-        if converters:  # as values_list() applies them (JSON decoded, say)
-            rows = [_converted(row, converters, connection) for row in rows]
+        """A values_list() queryset's rows for these values."""
+        statement, rows = self._run(values)
+        if statement is not None and statement.make is not None:
+            raise TypeError(f"{self.build.__qualname__} builds a model queryset: call objects()")
         return rows
+
+    def objects(self, **values) -> list:
+        """A model queryset's instances for these values (with what select_related() joins)."""
+        statement, rows = self._run(values)
+        if statement is not None and statement.make is None:
+            raise TypeError(f"{self.build.__qualname__} builds a values_list() queryset: call rows()")
+        return [statement.make(row) for row in rows]
 
     def queryset(self, **values) -> QuerySet:
         """The queryset itself, built with these values (for EXPLAIN, .exists(), comparisons)."""
         return self.build(**values)
 
-    def _compile(self, shape: tuple):
+    def _run(self, values: dict) -> tuple[_Statement | None, list]:
+        shape = tuple(sorted((name, _shape_of(value)) for name, value in values.items()))
+        statement = self._compiled(shape)
+        if statement is None:  # the ORM knows without asking: an empty IN list
+            return None, []
+        params = [value if name is None else _pick(values[name], index) for name, index, value in statement.slots]
+        connection = connections[statement.alias]  # this thread's: the statement may have been compiled in another
+        with connection.cursor() as cursor:
+            cursor.execute(statement.sql, params)
+            rows = cursor.fetchall()
+        if statement.col_count is not None:
+            rows = [row[: statement.col_count] for row in rows]
+        if statement.converters:  # as the ORM applies them (JSON decoded, say)
+            rows = [_converted(row, statement.converters, connection) for row in rows]
+        return statement, rows
+
+    def _compile(self, shape: tuple) -> _Statement | None:
         numbers = itertools.count(1)
         arguments, where = {}, {}
         for name, (kind, detail) in shape:
@@ -95,6 +121,8 @@ class CompiledQuery:
                 arguments[name] = _stand_in(detail, next(numbers))
                 where[arguments[name]] = (name, None)
         queryset = self.build(**arguments)
+        if queryset._prefetch_related_lookups or queryset._known_related_objects:
+            raise TypeError(f"{self.build.__qualname__}: prefetch_related() and related managers are not compiled")
         compiler = queryset.query.get_compiler(queryset.db)
         try:
             sql, params = compiler.as_sql()
@@ -111,9 +139,33 @@ class CompiledQuery:
         if missing:
             raise ValueError(f"{self.build.__qualname__}: values not bound as SQL parameters: {sorted(missing)}")
         fields = [column[0] for column in compiler.select[0 : compiler.col_count]]
-        converters = list(compiler.get_converters(fields).items())
-        col_count = compiler.col_count if compiler.has_extra_select else None
-        return queryset.db, sql, slots, converters, col_count
+        return _Statement(
+            alias=queryset.db,
+            sql=sql,
+            slots=slots,
+            converters=list(compiler.get_converters(fields).items()),
+            col_count=compiler.col_count if compiler.has_extra_select else None,
+            make=_instances(queryset, compiler) if queryset._iterable_class is ModelIterable else None,
+        )
+
+
+def _instances(queryset: QuerySet, compiler) -> Callable:
+    # What ModelIterable does with each row, its column layout worked out once.
+    select, klass_info, annotations = compiler.select, compiler.klass_info, compiler.annotation_col_map
+    start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+    attnames = [column[0].target.attname for column in select[start:end]]
+    populators = get_related_populators(klass_info, select, queryset.db)
+    model, alias = klass_info["model"], queryset.db
+
+    def make(row):
+        instance = model.from_db(alias, attnames, row[start:end])
+        for populator in populators:
+            populator.populate(row, instance)
+        for name, position in (annotations or {}).items():
+            setattr(instance, name, row[position])
+        return instance
+
+    return make
 
 
 def _pick(value, index):

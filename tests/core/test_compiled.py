@@ -7,6 +7,7 @@ from django.db import connection
 from django.db.models.expressions import RawSQL
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from rest_framework.authtoken.models import Token
 
 from core.compiled import CompiledQuery
 from marketplace.models import Pickup, Quote
@@ -135,3 +136,55 @@ def test_rows_are_converted_as_values_list_converts_them():
     (row,) = CompiledQuery(ranking).rows(quote_id=quote.pk)
     assert row == tuple(ranking(quote_id=quote.pk).get())
     assert row[0] == [{"hauler": 7, "payout_cents": 8_500}]  # JSON decoded, not its text
+
+
+def fields_of(instance, seen=()) -> dict:
+    """An instance's column values and, recursively, the related instances select_related() attached to it."""
+    if instance is None or id(instance) in seen:  # a one-to-one caches its way back too
+        return None
+    found = {name: value for name, value in vars(instance).items() if not name.startswith("_")}
+    cached = instance._state.fields_cache
+    return found | {name: fields_of(related, (*seen, id(instance))) for name, related in cached.items()}
+
+
+def tokens(*, key):
+    return Token.objects.select_related(
+        "user__customer_membership__customer", "user__hauler_membership__hauler"
+    ).filter(key=key)[:1]
+
+
+def test_objects_are_the_orm_s_with_what_select_related_joins(book):
+    business = factories.CustomerMembershipFactory().user
+    hauler = factories.HaulerMembershipFactory().user
+    compiled = CompiledQuery(tokens)
+    for user in (business, hauler):
+        key = Token.objects.create(user=user).key
+        (found,) = compiled.objects(key=key)
+        (expected,) = tokens(key=key)
+        assert fields_of(found) == fields_of(expected)
+        assert found.user.pk == user.pk and not found._state.adding and found._state.db == "default"
+    assert fields_of(found)["user"]["hauler_membership"]["hauler"]["name"] == hauler.hauler_membership.hauler.name
+    assert fields_of(found)["user"]["customer_membership"] is None  # a hauler's user has no business seat
+    assert compiled.objects(key="nobody") == []
+
+
+def test_rows_and_objects_each_refuse_the_other_kind_of_queryset(book):
+    customer_id, _ = book
+    with pytest.raises(TypeError, match="call rows"):
+        CompiledQuery(pickups).objects(customer_id=customer_id, since=TODAY, statuses=["scheduled"], hauler_id=None)
+    with pytest.raises(TypeError, match="call objects"):
+        CompiledQuery(lambda *, customer_id: Pickup.objects.filter(customer_id=customer_id)).rows(
+            customer_id=customer_id
+        )
+
+
+def test_an_id_beyond_the_column_s_range_finds_nothing_as_through_the_orm(book):
+    # The ORM answers such a lookup without asking; compiled, PostgreSQL compares it as a wider number.
+    def by_id(*, pickup_id):
+        return Pickup.objects.filter(pk=pickup_id).values_list("pk")
+
+    compiled = CompiledQuery(by_id)
+    for huge in (2**63, 10**30, -(2**63) - 1):
+        assert compiled.rows(pickup_id=huge) == list(by_id(pickup_id=huge)) == []
+    existing = Pickup.objects.values_list("pk", flat=True).first()
+    assert compiled.rows(pickup_id=existing) == [(existing,)]
