@@ -407,9 +407,18 @@ def skip_empty_visits(*, now: dt.datetime | None = None) -> int:
     return sum(check_skip(pickup_id=pickup_id, now=now) for pickup_id in skip_candidates(now=now))
 
 
+def sensor_skips(*, customer) -> QuerySet[Pickup]:
+    """The business's visits its sensors skipped (`customer` may be an OuterRef, for a subquery)."""
+    return Pickup.objects.filter(customer=customer, status=Pickup.Status.SKIPPED, device__isnull=False)
+
+
 def savings_of(*, customer: Customer) -> dict:
     """Visits the business's sensors avoided, and the truck-km, fuel and CO2 that saved (estimates)."""
-    skipped = Pickup.objects.filter(customer=customer, status=Pickup.Status.SKIPPED, device__isnull=False).count()
+    return savings_from(sensor_skips(customer=customer).count())
+
+
+def savings_from(skipped: int) -> dict:
+    """savings_of for a count of skipped visits already read."""
     km = skipped * KM_PER_SKIPPED_VISIT
     litres = km * DIESEL_LITRES_PER_KM
     return {

@@ -4,7 +4,7 @@ import datetime as dt
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.models import Count, F, IntegerField, Prefetch, QuerySet, Sum
+from django.db.models import BooleanField, Count, F, IntegerField, Prefetch, Q, QuerySet, Sum
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -142,9 +142,22 @@ def recent_activity(*, customer: Customer, limit: int = 10):
             "pk", flat=True
         )
     )
+    if not changed:
+        return StatusChange.objects.none()
     return StatusChange.objects.filter(
-        content_type=ContentType.objects.get_for_model(Pickup), object_id__in=changed, at__gte=since
+        _object_id_in(changed), content_type=ContentType.objects.get_for_model(Pickup), at__gte=since
     ).order_by("-at", "-id")[:limit]
+
+
+def _object_id_in(ids: list[int]):
+    """StatusChange.object_id IN ids. On PostgreSQL as `= ANY(array)`, one parameter: a busy business's month is
+    hundreds of pickups, and an IN list of as many placeholders cost the dashboard 1-2 ms of CPU to bind (the
+    ORM prepares each value, psycopg splits the statement at each placeholder), and a statement text of its own
+    for each length, so never one prepared. Both plan alike: the (content_type, object_id, at) index, by key."""
+    if connection.vendor != "postgresql":
+        return Q(object_id__in=ids)
+    column = f"{connection.ops.quote_name(StatusChange._meta.db_table)}.{connection.ops.quote_name('object_id')}"
+    return RawSQL(f"{column} = ANY(%s::bigint[])", (ids,), output_field=BooleanField())
 
 
 def notifications_of(*, user, limit: int = 50):

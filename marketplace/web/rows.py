@@ -1,20 +1,35 @@
-"""Table rows for the busiest pages (the business dashboard, the hauler's jobs), built once in Python.
+"""The busiest pages' tables (the business dashboard, the hauler's jobs): read compiled, formatted once in Python.
 
 The templates used to format each row themselves: a {% url %}, a date filter, get_FOO_display() and a chain of
-attribute lookups per cell, ~180 us a row, most of the pages' time. Here each query selects only the columns the
-row shows (values(): no model instances) and every cell is formatted with the same Django functions the filters
-call, so the HTML is the same; the templates read plain dict keys and still escape every value.
+attribute lookups per cell, ~180 us a row, most of the pages' time. Here each read selects only the columns the
+row shows (values_list(): no model instances), and every cell is formatted with the same Django functions the
+filters call, so the HTML is the same; the templates read plain dict keys and still escape every value.
+
+The reads are the selectors' querysets, compiled to SQL once per shape (core.compiled) and run with each
+request's values: building and compiling them took the ORM longer than PostgreSQL takes to answer them.
 """
 
 from functools import cache, lru_cache
 
-from django.db.models import Model, QuerySet
+from django.db.models import Exists, IntegerField, Model, OuterRef, QuerySet
+from django.db.models.aggregates import Count
+from django.db.models.expressions import Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import formats, translation
 
+from core.compiled import CompiledQuery
 from core.models import StatusChange
+from customers.models import Customer
+from haulers.models import Hauler
+from marketplace import bins, operations, selectors
 from marketplace.models import Pickup, ServicePlan
 from marketplace.web.formatting import TIMES
+
+DASHBOARD_ROWS = 20  # per section of the dashboard; the rest is a click away
+
+
+# --- Cells ---------------------------------------------------------------------------------
 
 
 @lru_cache(maxsize=4096)
@@ -43,28 +58,109 @@ def label(model: type[Model], field: str, value) -> str:
     return str(_choices(model, field).get(value, value))
 
 
+def _what(stream: str, quantity: int, container: str) -> str:
+    """'Trash, 2 \u00d7 4-yard dumpster'."""
+    stream, container = label(Pickup, "waste_stream", stream), label(Pickup, "container", container)
+    return f"{stream}, {formats.localize(quantity)} {TIMES} {container}"
+
+
+# --- The business dashboard ----------------------------------------------------------------
+
 PICKUP_COLUMNS = (
     "pk", "service_date", "waste_stream", "quantity", "container", "status", "price_cents", "location__name",
     "hauler__name",
 )  # fmt: skip
 
 
-def pickup_rows(pickups: QuerySet[Pickup], limit: int) -> list[dict]:
-    """The business's pickup table (marketplace/_pickup_table.html): the first `limit` of `pickups`."""
+def _upcoming(*, customer_id, today):
+    pickups = selectors.upcoming_pickups(customer=Customer(pk=customer_id), today=today)
+    return pickups.values_list(*PICKUP_COLUMNS)[:DASHBOARD_ROWS]
+
+
+def _attention(*, customer_id):
+    pickups = selectors.pickups_needing_attention(customer=Customer(pk=customer_id))
+    return pickups.values_list(*PICKUP_COLUMNS)[:DASHBOARD_ROWS]
+
+
+_UPCOMING = CompiledQuery(_upcoming)
+_ATTENTION = CompiledQuery(_attention)
+
+
+def upcoming(*, customer: Customer, today) -> list[dict]:
+    """The dashboard's upcoming pickups (marketplace/_pickup_table.html), soonest first."""
+    return [_pickup_row(row) for row in _UPCOMING.rows(customer_id=customer.pk, today=today)]
+
+
+def attention(*, customer: Customer) -> list[dict]:
+    """The pickups needing the business's attention, latest first."""
+    return [_pickup_row(row) for row in _ATTENTION.rows(customer_id=customer.pk)]
+
+
+def _pickup_row(row: tuple) -> dict:
+    pk, service_date, stream, quantity, container, status, price_cents, location, hauler = row
+    return {
+        "url": reverse("pickup_detail", args=[pk]),
+        "date": date_label(service_date, "D, M j"),
+        "what": _what(stream, quantity, container),
+        "location": location,
+        "status": status,
+        "status_label": label(Pickup, "status", status),
+        "hauler": hauler or "",
+        "price_cents": price_cents,
+    }
+
+
+def _open_plans(*, customer_id):
+    plans = selectors.plans_of(customer=Customer(pk=customer_id)).filter(status__in=["pending", "active"])
+    return plans.values_list(
+        "pk", "waste_stream", "frequency", "status", "location__name", "hauler_id", "hauler__name"
+    )[:DASHBOARD_ROWS]
+
+
+_OPEN_PLANS = CompiledQuery(_open_plans)
+
+
+def open_plans(*, customer: Customer) -> list[dict]:
+    """The business's pending and active plans: what, how often, where, status, and the hauler (None if none)."""
     return [
         {
-            "url": reverse("pickup_detail", args=[row["pk"]]),
-            "date": date_label(row["service_date"], "D, M j"),
-            "what": _what(row),
-            "location": row["location__name"],
-            "status": row["status"],
-            "status_label": label(Pickup, "status", row["status"]),
-            "hauler": row["hauler__name"] or "",
-            "price_cents": row["price_cents"],
+            "url": reverse("plan_detail", args=[pk]),
+            "waste_stream": label(ServicePlan, "waste_stream", stream),
+            "frequency": label(ServicePlan, "frequency", frequency),
+            "location": location,
+            "status_label": label(ServicePlan, "status", status),
+            "hauler": hauler if hauler_id is not None else None,
         }
-        for row in pickups.values(*PICKUP_COLUMNS)[:limit]
+        for pk, stream, frequency, status, location, hauler_id, hauler in _OPEN_PLANS.rows(customer_id=customer.pk)
     ]
 
+
+def activity(changes: QuerySet[StatusChange]) -> list[dict]:
+    """The dashboard's recent status changes of the business's pickups (selectors.recent_activity)."""
+    return [
+        {"url": reverse("pickup_detail", args=[row["object_id"]]), **row}
+        for row in changes.values("object_id", "to_status", "reason", "at")
+    ]
+
+
+def _sensors(*, customer_id):
+    skipped = bins.sensor_skips(customer=OuterRef("pk")).order_by().values("customer").annotate(n=Count("pk"))
+    return Customer.objects.filter(pk=customer_id).values_list(
+        Coalesce(Subquery(skipped.values("n"), output_field=IntegerField()), 0),
+        Exists(operations.devices_in(customer=OuterRef("pk"))),
+    )
+
+
+_SENSORS = CompiledQuery(_sensors)
+
+
+def sensors(*, customer: Customer) -> dict:
+    """In one query: whether the business has live sensors, and what the visits they skipped saved."""
+    ((skipped, has_sensors),) = _SENSORS.rows(customer_id=customer.pk)
+    return {"has_sensors": has_sensors, "savings": bins.savings_from(skipped)}
+
+
+# --- The hauler's jobs ---------------------------------------------------------------------
 
 JOB_COLUMNS = (
     "pk", "service_date", "window_start", "window_end", "location__zip_code", "location__street", "location__city",
@@ -72,52 +168,44 @@ JOB_COLUMNS = (
 )  # fmt: skip
 
 
-def job_rows(jobs: QuerySet[Pickup]) -> list[dict]:
-    """The hauler's job table (haulers/_job_table.html), each row with its service_date to group them by."""
-    return [
-        {
-            "pk": row["pk"],
-            "service_date": row["service_date"],
-            "url": reverse("hauler_job", args=[row["pk"]]),
-            "date": date_label(row["service_date"], "D, M j"),
-            "window": f"{time_label(row['window_start'], 'g A')}\u2013{time_label(row['window_end'], 'g A')}",
-            "zip_code": row["location__zip_code"],
-            "address": f"{row['location__street']}, {row['location__city']}",
-            "business": row["customer__name"],
-            "what": _what(row),
-            "recurring": row["plan_id"] is not None,
-            "payout_cents": row["payout_cents"],
-        }
-        for row in jobs.values(*JOB_COLUMNS)
-    ]
+def _jobs(*, hauler_id, date_to, by_zip):
+    jobs = selectors.jobs_of(hauler=Hauler(pk=hauler_id), date_to=date_to, order="zip" if by_zip else "date")
+    return jobs.values_list(*JOB_COLUMNS)
 
 
-def plan_rows(plans: QuerySet[ServicePlan], limit: int) -> list[dict]:
-    """The dashboard's recurring plans: what, how often, where, status and hauler (None when there is none)."""
-    return [
-        {
-            "url": reverse("plan_detail", args=[row["pk"]]),
-            "waste_stream": label(ServicePlan, "waste_stream", row["waste_stream"]),
-            "frequency": label(ServicePlan, "frequency", row["frequency"]),
-            "location": row["location__name"],
-            "status_label": label(ServicePlan, "status", row["status"]),
-            "hauler": row["hauler__name"] if row["hauler_id"] is not None else None,
-        }
-        for row in plans.values(
-            "pk", "waste_stream", "frequency", "status", "location__name", "hauler_id", "hauler__name"
-        )[:limit]
-    ]
+def _jobs_after(*, hauler_id, date_from):
+    jobs = selectors.jobs_of(hauler=Hauler(pk=hauler_id), date_from=date_from)
+    return jobs.order_by().values("hauler").annotate(n=Count("pk")).values_list("n")
 
 
-def activity_rows(changes: QuerySet[StatusChange]) -> list[dict]:
-    """The dashboard's recent status changes of the business's pickups."""
-    return [
-        {"url": reverse("pickup_detail", args=[row["object_id"]]), **row}
-        for row in changes.values("object_id", "to_status", "reason", "at")
-    ]
+_JOBS = CompiledQuery(_jobs)
+_JOBS_AFTER = CompiledQuery(_jobs_after)
 
 
-def _what(row: dict) -> str:
-    """'Trash, 2 \u00d7 4-yard dumpster'."""
-    stream, container = label(Pickup, "waste_stream", row["waste_stream"]), label(Pickup, "container", row["container"])
-    return f"{stream}, {formats.localize(row['quantity'])} {TIMES} {container}"
+def jobs(*, hauler: Hauler, date_to, by_zip: bool) -> list[dict]:
+    """The hauler's scheduled jobs up to date_to (haulers/_job_table.html), each with its service_date to group
+    them by: by date then time, or by ZIP to plan a route."""
+    return [_job_row(row) for row in _JOBS.rows(hauler_id=hauler.pk, date_to=date_to, by_zip=by_zip)]
+
+
+def jobs_after(*, hauler: Hauler, date_from) -> int:
+    """How many scheduled jobs the hauler holds from date_from on."""
+    counted = _JOBS_AFTER.rows(hauler_id=hauler.pk, date_from=date_from)
+    return counted[0][0] if counted else 0
+
+
+def _job_row(row: tuple) -> dict:
+    pk, service_date, start, end, zip_code, street, city, business, stream, quantity, container, plan, payout = row
+    return {
+        "pk": pk,
+        "service_date": service_date,
+        "url": reverse("hauler_job", args=[pk]),
+        "date": date_label(service_date, "D, M j"),
+        "window": f"{time_label(start, 'g A')}\u2013{time_label(end, 'g A')}",
+        "zip_code": zip_code,
+        "address": f"{street}, {city}",
+        "business": business,
+        "what": _what(stream, quantity, container),
+        "recurring": plan is not None,
+        "payout_cents": payout,
+    }

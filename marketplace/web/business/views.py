@@ -22,7 +22,7 @@ from customers import services as customer_services
 from customers.forms import CompanyForm, LocationForm
 from customers.models import Membership as CustomerMembership
 from haulers.models import Membership as HaulerMembership
-from marketplace import bins, operations, plans, routes, scheduling, selectors, services
+from marketplace import plans, routes, scheduling, selectors, services
 from marketplace.models import Frequency, Pickup, Quote
 from marketplace.web import rows
 from marketplace.web.business.forms import (
@@ -83,16 +83,15 @@ def onboarding(request, customer):
 def dashboard(request, customer):
     """Upcoming pickups, those needing attention, and recent activity."""
     today = scheduling.local_today(settings.TIME_ZONE)
+    sensors = rows.sensors(customer=customer)
     context = {
         "customer": customer,
-        "upcoming": rows.pickup_rows(
-            selectors.upcoming_pickups(customer=customer, today=today - dt.timedelta(days=1)), 20
-        ),
-        "attention": rows.pickup_rows(selectors.pickups_needing_attention(customer=customer), 20),
-        "plans": rows.plan_rows(selectors.plans_of(customer=customer).filter(status__in=["pending", "active"]), 20),
-        "activity": rows.activity_rows(selectors.recent_activity(customer=customer)),
-        "savings": bins.savings_of(customer=customer),
-        "has_sensors": operations.devices_in(customer=customer).exists(),
+        "upcoming": rows.upcoming(customer=customer, today=today - dt.timedelta(days=1)),
+        "attention": rows.attention(customer=customer),
+        "plans": rows.open_plans(customer=customer),
+        "activity": rows.activity(selectors.recent_activity(customer=customer)),
+        "savings": sensors["savings"],
+        "has_sensors": sensors["has_sensors"],
     }
     return render(request, "marketplace/dashboard.html", context)
 

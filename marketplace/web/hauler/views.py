@@ -254,7 +254,7 @@ def jobs(request, hauler):
     order = "zip" if request.GET.get("order") == "zip" else "date"
     today = _today(hauler)
     week_end = today + dt.timedelta(days=6)
-    scheduled = rows.job_rows(selectors.jobs_of(hauler=hauler, date_to=week_end, order=order))
+    scheduled = rows.jobs(hauler=hauler, date_to=week_end, by_zip=order == "zip")
     context = {
         "hauler": hauler,
         "order": order,
@@ -263,7 +263,7 @@ def jobs(request, hauler):
         "overdue": [job for job in scheduled if job["service_date"] < today],
         "today_jobs": [job for job in scheduled if job["service_date"] == today],
         "week_jobs": [job for job in scheduled if job["service_date"] > today],
-        "later_count": selectors.jobs_of(hauler=hauler, date_from=week_end + dt.timedelta(days=1)).count(),
+        "later_count": rows.jobs_after(hauler=hauler, date_from=week_end + dt.timedelta(days=1)),
     }
     return render(request, "haulers/jobs.html", context)
 
