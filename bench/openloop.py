@@ -21,6 +21,7 @@ class Outcome:
     status: int  # 0: no answer (the client gave up at its timeout, or the connection failed)
     seconds: float  # from the scheduled start to the whole answer read
     body: bytes = b""
+    retry_after: str | None = None  # the answer's Retry-After header, if it had one
 
 
 def schedule(*, rate: float, duration: float) -> list[float]:
@@ -38,8 +39,13 @@ def percentile(values: Sequence[float], share: float) -> float:
 
 
 def summary(outcomes: Sequence[Outcome]) -> dict:
-    """Counts and latency percentiles in ms; failures are no answer or a 5xx, rejected the 4xx answers."""
+    """Counts and latency percentiles in ms; failures are no answer or a 5xx, rejected the 4xx answers.
+
+    The 503s (the server shedding load) are counted apart too, with how fast they came and how many lacked a
+    Retry-After; `served_p95` is the p95 of the other answers, the ones the server did the work for."""
     times = [outcome.seconds * 1000 for outcome in outcomes]
+    shed = [outcome.seconds * 1000 for outcome in outcomes if outcome.status == 503]
+    served = [outcome.seconds * 1000 for outcome in outcomes if outcome.status not in (0, 503)]
     return {
         "requests": len(outcomes),
         "p50": percentile(times, 50),
@@ -48,7 +54,11 @@ def summary(outcomes: Sequence[Outcome]) -> dict:
         "max": max(times, default=math.nan),
         "failures": sum(1 for o in outcomes if o.status == 0 or o.status >= 500),
         "no_answer": sum(1 for o in outcomes if o.status == 0),
-        "unavailable": sum(1 for o in outcomes if o.status == 503),
+        "unavailable": len(shed),
+        "unavailable_p50": percentile(shed, 50),
+        "unavailable_max": max(shed, default=math.nan),
+        "unavailable_without_retry_after": sum(1 for o in outcomes if o.status == 503 and not o.retry_after),
+        "served_p95": percentile(served, 95),
         "rejected": sum(1 for o in outcomes if 400 <= o.status < 500),
     }
 
@@ -62,21 +72,25 @@ def http_request(method: str, path: str, *, host: str, headers: dict | None = No
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
 
 
-async def fetch(host: str, port: int, raw: bytes) -> tuple[int, bytes]:
-    """Send one request on a new connection; (status, body), the body read to its Content-Length or the close."""
+async def fetch(host: str, port: int, raw: bytes) -> tuple[int, bytes, str | None]:
+    """Send one request on a new connection; (status, body, Retry-After), the body read to its Content-Length or
+    the close."""
     reader, writer = await asyncio.open_connection(host, port)
     try:
         writer.write(raw)
         await writer.drain()
         head = await reader.readuntil(b"\r\n\r\n")
         status = int(head.split(b" ", 2)[1])
-        length = None
+        length = retry_after = None
         for line in head.split(b"\r\n")[1:]:
             name, _, value = line.partition(b":")
-            if name.strip().lower() == b"content-length":
+            name = name.strip().lower()
+            if name == b"content-length":
                 length = int(value.strip())
+            elif name == b"retry-after":
+                retry_after = value.strip().decode("latin-1")
         body = await (reader.readexactly(length) if length is not None else reader.read())
-        return status, body
+        return status, body, retry_after
     finally:
         writer.close()
 
@@ -95,10 +109,12 @@ async def drive(
 
     async def one(kind: str, raw: bytes, due: float) -> Outcome:
         try:
-            status, body = await asyncio.wait_for(fetch(host, port, raw), timeout - max(0.0, loop.time() - due))
+            status, body, retry_after = await asyncio.wait_for(
+                fetch(host, port, raw), timeout - max(0.0, loop.time() - due)
+            )
         except (TimeoutError, OSError, asyncio.IncompleteReadError, ValueError, IndexError):
-            status, body = 0, b""
-        return Outcome(kind=kind, status=status, seconds=loop.time() - due, body=body)
+            status, body, retry_after = 0, b"", None
+        return Outcome(kind=kind, status=status, seconds=loop.time() - due, body=body, retry_after=retry_after)
 
     start = loop.time() + 0.05
     tasks = []

@@ -102,3 +102,43 @@ def test_a_server_that_never_answers_is_a_timeout_at_the_client_limit():
     outcomes = run_alone(scenario)
     assert [o.status for o in outcomes] == [0, 0, 0]
     assert all(0.45 < o.seconds < 1.5 for o in outcomes)
+
+
+def test_summary_says_how_many_503s_came_how_fast_and_without_retry_after():
+    outcomes = [
+        openloop.Outcome("read", 200, 0.100),
+        openloop.Outcome("read", 200, 0.300),
+        openloop.Outcome("quote", 503, 0.004, retry_after="2"),
+        openloop.Outcome("quote", 503, 0.006, retry_after="2"),
+        openloop.Outcome("booking", 503, 1.100),  # the app's, after a wait, and missing its Retry-After
+        openloop.Outcome("accept", 0, 20.0),
+    ]
+    figures = openloop.summary(outcomes)
+    assert (figures["unavailable"], figures["unavailable_without_retry_after"]) == (3, 1)
+    assert (figures["unavailable_p50"], figures["unavailable_max"]) == (6, 1100)
+    assert figures["served_p95"] == 300  # the answers the server did the work for: no 503, no timeout
+    assert figures["failures"] == 4
+
+
+def test_a_shed_answer_keeps_its_retry_after():
+    async def scenario():
+        async def busy(reader, writer):
+            await reader.readuntil(b"\r\n\r\n")
+            body = b'{"code": "overloaded"}'
+            writer.write(b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 2\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(body), body))  # fmt: skip
+            await writer.drain()
+            writer.close()
+
+        server = await asyncio.start_server(busy, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        raw = openloop.http_request("GET", "/", host="127.0.0.1")
+        outcomes = await openloop.drive(
+            host="127.0.0.1", port=port, rate=20, duration=0.2, make=lambda i: ("read", raw), timeout=5
+        )
+        server.close()
+        return outcomes
+
+    outcomes = run_alone(scenario)
+    assert [(o.status, o.retry_after, o.body) for o in outcomes] == [(503, "2", b'{"code": "overloaded"}')] * 4
+    assert openloop.summary(outcomes)["unavailable_without_retry_after"] == 0
