@@ -4,9 +4,10 @@ Each truck serves some containers in its shift and does at most `stops_per_shift
 on a day (scheduled or done, plus offers it holds) fit its fleet when every job can be given a truck that
 serves its container in a shift overlapping its window, without any truck going over its stops: a small
 maximum-flow problem (jobs grouped by container and window on one side, trucks on the other), solved
-exactly, so a 40-yard roll-off never borrows a slot of the cart truck, a morning truck never counts for an
-afternoon job, and the last slot of a truck is never sold twice. A job larger than a truck's load per
-trip is not that truck's. Pure functions over plain values.
+exactly (or, when every job may go on the same trucks, answered by counting their stops), so a 40-yard
+roll-off never borrows a slot of the cart truck, a morning truck never counts for an afternoon job, and
+the last slot of a truck is never sold twice. A job larger than a truck's load per trip is not that
+truck's. Pure functions over plain values.
 """
 
 import datetime as dt
@@ -55,8 +56,17 @@ def fits(
         return False
     # A job only counts on a truck that could do it: its container, in a shift overlapping its window. Jobs no
     # truck can do any more (a truck was retired) hold no slot; the router reports them.
-    demand = Counter({kind: n for kind, n in jobs.items() if any(_able(truck, kind) for truck in trucks)})
+    demand = Counter(jobs)
     demand[container, *window] += 1
+    able = {kind: frozenset(i for i, truck in enumerate(trucks) if _able(truck, kind)) for kind in demand}
+    demand = Counter({kind: n for kind, n in demand.items() if able[kind]})
+    shared = {able[kind] for kind in demand}
+    if len(shared) == 1:
+        # Every job may go on the same trucks (one truck, or a fleet of like ones): any job takes any free stop
+        # of theirs, so the day fits while the jobs are no more than their stops, and there is no flow to solve
+        # (on a busy day, solving one per candidate was most of a quote's time).
+        (same,) = shared
+        return sum(demand.values()) <= sum(trucks[i].stops for i in same)
     return _max_flow(trucks, demand) == sum(demand.values())
 
 

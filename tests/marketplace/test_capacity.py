@@ -4,13 +4,16 @@ import datetime as dt
 from collections import Counter
 from decimal import Decimal
 
+import hypothesis
 import pytest
 import time_machine
 from django.core.exceptions import ValidationError
+from hypothesis import given
+from hypothesis import strategies as st
 
 from core.errors import Conflict
 from haulers.models import Truck
-from marketplace import dispatch, plans, services
+from marketplace import capacity, dispatch, plans, services
 from marketplace.capacity import TruckSlots, fits
 from marketplace.models import Offer, Pickup
 from tests import factories
@@ -70,6 +73,48 @@ def test_a_truck_whose_shift_misses_the_window_cannot_take_the_job():
 def test_no_truck_for_the_container_means_no_room():
     assert not fits([slots({"cart_96gal"}, 9)], Counter(), container="rolloff_30yd", window=ALL_DAY)
     assert not fits([], Counter(), container="cart_96gal", window=ALL_DAY)
+
+
+def fits_by_flow(trucks, jobs, *, container, window, load=None) -> bool:
+    """fits() as it always decided: the maximum flow of every day, like trucks or not."""
+    if not any(truck.can_take(container, window, load) for truck in trucks):
+        return False
+    demand = Counter({kind: n for kind, n in jobs.items() if any(capacity._able(truck, kind) for truck in trucks)})
+    demand[container, *window] += 1
+    return capacity._max_flow(trucks, demand) == sum(demand.values())
+
+
+CONTAINERS = ["cart_96gal", "dumpster_4yd", "rolloff_30yd"]
+WINDOWS = [ALL_DAY, MORNING, (dt.time(13), dt.time(17))]
+SHIFTS = [(dt.time(6), dt.time(18)), (dt.time(6), dt.time(10)), (dt.time(12), dt.time(18))]
+# Few kinds of truck, so fleets of like trucks (the counted answer) come up as often as mixed ones (the flow).
+TRUCKS = st.builds(
+    lambda containers, stops, shift, capacity: (frozenset(containers), stops, shift, capacity),
+    st.sets(st.sampled_from(CONTAINERS), min_size=1, max_size=2),
+    st.integers(min_value=0, max_value=4),
+    st.sampled_from(SHIFTS),
+    st.sampled_from([None, 4, 12]),
+)
+
+
+@hypothesis.settings(max_examples=400, deadline=None)
+@given(
+    kinds=st.lists(TRUCKS, min_size=1, max_size=3),
+    picks=st.lists(st.integers(min_value=0, max_value=2), min_size=0, max_size=4),
+    held=st.dictionaries(st.tuples(st.sampled_from(CONTAINERS), st.sampled_from(WINDOWS)), st.integers(0, 5)),
+    container=st.sampled_from(CONTAINERS),
+    window=st.sampled_from(WINDOWS),
+    load=st.sampled_from([None, 1, 8]),
+)
+def test_counting_the_stops_of_like_trucks_decides_as_the_flow_does(kinds, picks, held, container, window, load):
+    fleet = [kinds[0], *(kinds[pick % len(kinds)] for pick in picks)]  # repeats: like trucks
+    trucks = [
+        TruckSlots(n, containers, stops, *shift, capacity=per_trip)
+        for n, (containers, stops, shift, per_trip) in enumerate(fleet, start=1)
+    ]
+    jobs = Counter({(kind, *hours): n for (kind, hours), n in held.items()})
+    decided = fits(trucks, jobs, container=container, window=window, load=load)
+    assert decided == fits_by_flow(trucks, jobs, container=container, window=window, load=load)
 
 
 WEEK = dt.datetime(2026, 11, 20, 12, 0, tzinfo=dt.UTC)  # a Friday; the plan's first visit is on Monday 23rd
