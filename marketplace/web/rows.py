@@ -34,18 +34,9 @@ DASHBOARD_ROWS = 20  # per section of the dashboard; the rest is a click away
 
 @lru_cache(maxsize=4096)
 def _formatted(kind: str, value, fmt: str, language: str) -> str:
+    # A page shows the same few dates and times on many rows, and each formatting looks up translated day and
+    # month names: remembered per language. Dates and naive times only (a datetime depends on the zone too).
     return formats.date_format(value, fmt) if kind == "date" else formats.time_format(value, fmt)
-
-
-def date_label(value, fmt: str) -> str:
-    """{{ value|date:fmt }} for a date (not a datetime: those depend on the zone too), remembered per language:
-    a page shows the same few dates on many rows, and each formatting looks up translated day and month names."""
-    return _formatted("date", value, fmt, translation.get_language())
-
-
-def time_label(value, fmt: str) -> str:
-    """{{ value|time:fmt }} for a naive time of day (a window bound), remembered like date_label."""
-    return _formatted("time", value, fmt, translation.get_language())
 
 
 @cache
@@ -58,10 +49,45 @@ def label(model: type[Model], field: str, value) -> str:
     return str(_choices(model, field).get(value, value))
 
 
-def _what(stream: str, quantity: int, container: str) -> str:
-    """'Trash, 2 \u00d7 4-yard dumpster'."""
+@lru_cache(maxsize=4096)
+def _what(stream: str, quantity: int, container: str, language: str) -> str:
     stream, container = label(Pickup, "waste_stream", stream), label(Pickup, "container", container)
     return f"{stream}, {formats.localize(quantity)} {TIMES} {container}"
+
+
+STAND_IN_ID = 987_654_321
+
+
+class Cells:
+    """What one page's rows share: the active language, read once, and each detail link reversed once.
+
+    A link to a route whose one argument is an <int:> id is reverse()d with a stand-in id and then written with
+    each row's: the int converter writes str(id), so the link is reverse()'s, without its ~15 us a row of
+    matching the result against the route's pattern again."""
+
+    def __init__(self):
+        self.language = translation.get_language()
+        self._links = {}
+
+    def date(self, value, fmt: str = "D, M j") -> str:
+        """{{ value|date:fmt }} for a date."""
+        return _formatted("date", value, fmt, self.language)
+
+    def time(self, value, fmt: str = "g A") -> str:
+        """{{ value|time:fmt }} for a naive time of day (a window bound)."""
+        return _formatted("time", value, fmt, self.language)
+
+    def what(self, stream: str, quantity: int, container: str) -> str:
+        """'Trash, 2 \u00d7 4-yard dumpster'."""
+        return _what(stream, quantity, container, self.language)
+
+    def link(self, name: str, pk: int) -> str:
+        """reverse(name, args=[pk])."""
+        if name not in self._links:
+            head, tail = reverse(name, args=[STAND_IN_ID]).split(str(STAND_IN_ID))
+            self._links[name] = (head, tail)
+        head, tail = self._links[name]
+        return f"{head}{int(pk)}{tail}"
 
 
 # --- The business dashboard ----------------------------------------------------------------
@@ -88,20 +114,22 @@ _ATTENTION = CompiledQuery(_attention)
 
 def upcoming(*, customer: Customer, today) -> list[dict]:
     """The dashboard's upcoming pickups (marketplace/_pickup_table.html), soonest first."""
-    return [_pickup_row(row) for row in _UPCOMING.rows(customer_id=customer.pk, today=today)]
+    cells = Cells()
+    return [_pickup_row(row, cells) for row in _UPCOMING.rows(customer_id=customer.pk, today=today)]
 
 
 def attention(*, customer: Customer) -> list[dict]:
     """The pickups needing the business's attention, latest first."""
-    return [_pickup_row(row) for row in _ATTENTION.rows(customer_id=customer.pk)]
+    cells = Cells()
+    return [_pickup_row(row, cells) for row in _ATTENTION.rows(customer_id=customer.pk)]
 
 
-def _pickup_row(row: tuple) -> dict:
+def _pickup_row(row: tuple, cells: Cells) -> dict:
     pk, service_date, stream, quantity, container, status, price_cents, location, hauler = row
     return {
-        "url": reverse("pickup_detail", args=[pk]),
-        "date": date_label(service_date, "D, M j"),
-        "what": _what(stream, quantity, container),
+        "url": cells.link("pickup_detail", pk),
+        "date": cells.date(service_date),
+        "what": cells.what(stream, quantity, container),
         "location": location,
         "status": status,
         "status_label": label(Pickup, "status", status),
@@ -122,9 +150,10 @@ _OPEN_PLANS = CompiledQuery(_open_plans)
 
 def open_plans(*, customer: Customer) -> list[dict]:
     """The business's pending and active plans: what, how often, where, status, and the hauler (None if none)."""
+    cells = Cells()
     return [
         {
-            "url": reverse("plan_detail", args=[pk]),
+            "url": cells.link("plan_detail", pk),
             "waste_stream": label(ServicePlan, "waste_stream", stream),
             "frequency": label(ServicePlan, "frequency", frequency),
             "location": location,
@@ -137,8 +166,9 @@ def open_plans(*, customer: Customer) -> list[dict]:
 
 def activity(changes: QuerySet[StatusChange]) -> list[dict]:
     """The dashboard's recent status changes of the business's pickups (selectors.recent_activity)."""
+    cells = Cells()
     return [
-        {"url": reverse("pickup_detail", args=[row["object_id"]]), **row}
+        {"url": cells.link("pickup_detail", row["object_id"]), **row}
         for row in changes.values("object_id", "to_status", "reason", "at")
     ]
 
@@ -185,7 +215,8 @@ _JOBS_AFTER = CompiledQuery(_jobs_after)
 def jobs(*, hauler: Hauler, date_to, by_zip: bool) -> list[dict]:
     """The hauler's scheduled jobs up to date_to (haulers/_job_table.html), each with its service_date to group
     them by: by date then time, or by ZIP to plan a route."""
-    return [_job_row(row) for row in _JOBS.rows(hauler_id=hauler.pk, date_to=date_to, by_zip=by_zip)]
+    cells = Cells()
+    return [_job_row(row, cells) for row in _JOBS.rows(hauler_id=hauler.pk, date_to=date_to, by_zip=by_zip)]
 
 
 def jobs_after(*, hauler: Hauler, date_from) -> int:
@@ -194,18 +225,18 @@ def jobs_after(*, hauler: Hauler, date_from) -> int:
     return counted[0][0] if counted else 0
 
 
-def _job_row(row: tuple) -> dict:
+def _job_row(row: tuple, cells: Cells) -> dict:
     pk, service_date, start, end, zip_code, street, city, business, stream, quantity, container, plan, payout = row
     return {
         "pk": pk,
         "service_date": service_date,
-        "url": reverse("hauler_job", args=[pk]),
-        "date": date_label(service_date, "D, M j"),
-        "window": f"{time_label(start, 'g A')}\u2013{time_label(end, 'g A')}",
+        "url": cells.link("hauler_job", pk),
+        "date": cells.date(service_date),
+        "window": f"{cells.time(start)}\u2013{cells.time(end)}",
         "zip_code": zip_code,
         "address": f"{street}, {city}",
         "business": business,
-        "what": _what(stream, quantity, container),
+        "what": cells.what(stream, quantity, container),
         "recurring": plan is not None,
         "payout_cents": payout,
     }

@@ -4,10 +4,11 @@ import datetime as dt
 
 import pytest
 from django.template import engines
+from django.urls import reverse
 from django.utils import translation
 
 from marketplace.models import Pickup, ServicePlan
-from marketplace.web.rows import date_label, label, time_label
+from marketplace.web.rows import Cells, label
 
 
 def filtered(source: str, value) -> str:
@@ -21,20 +22,32 @@ TIMES = [dt.time(7), dt.time(12), dt.time(0), dt.time(13, 30), dt.time(23, 59)]
 @pytest.mark.parametrize("language", ["en-us", "de", "fr"])
 def test_dates_and_times_read_as_the_filters_wrote_them_in_each_language(language):
     with translation.override(language):
+        cells = Cells()
         for day in DATES:
-            assert date_label(day, "D, M j") == filtered('{{ value|date:"D, M j" }}', day)
-            assert date_label(day, "l, M j") == filtered('{{ value|date:"l, M j" }}', day)
+            assert cells.date(day) == filtered('{{ value|date:"D, M j" }}', day)
+            assert cells.date(day, "l, M j") == filtered('{{ value|date:"l, M j" }}', day)
         for moment in TIMES:
-            assert time_label(moment, "g A") == filtered('{{ value|time:"g A" }}', moment)
+            assert cells.time(moment) == filtered('{{ value|time:"g A" }}', moment)
+        source = "{{ value.get_waste_stream_display }}, {{ value.quantity }} \u00d7 {{ value.get_container_display }}"
+        for stream, quantity, container in [("trash", 1, "dumpster_4yd"), ("recycling", 12, "cart_96gal")]:
+            pickup = Pickup(waste_stream=stream, quantity=quantity, container=container)
+            assert cells.what(stream, quantity, container) == filtered(source, pickup)
 
 
 def test_a_remembered_date_is_remembered_per_language():
     day = dt.date(2026, 12, 3)
     with translation.override("en-us"):
-        english = date_label(day, "D, M j")
+        english = Cells().date(day)
     with translation.override("de"):
-        german = date_label(day, "D, M j")
+        german = Cells().date(day)
     assert (english, german) == ("Thu, Dec 3", "Do, Dez 3")
+
+
+@pytest.mark.parametrize("name", ["pickup_detail", "plan_detail", "hauler_job"])
+def test_links_are_what_reverse_gives(name):
+    cells = Cells()
+    for pk in (1, 7, 10, 987, 987_654_320, 2**40):
+        assert cells.link(name, pk) == reverse(name, args=[pk])
 
 
 def test_choice_labels_are_what_get_display_shows():
