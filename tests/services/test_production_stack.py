@@ -417,9 +417,9 @@ def test_a_burst_past_the_limit_gets_fast_503s_and_nothing_half_saved(stack, peo
         return {"quote": quote, "status": answer.status_code, "headers": answer.headers, "body": answer.json(),
                 "seconds": time.monotonic() - started}  # fmt: skip
 
-    def burst(batch, *, resume_after: float) -> tuple[list[dict], list[dict]]:
+    def burst(batch, *, resume_after: float, meanwhile=lambda: None) -> tuple[list[dict], list[dict]]:
         """`batch` booked at once with gunicorn's workers stopped: (the answers that came while they were, the
-        others), the workers resumed `resume_after` seconds after the first were all in."""
+        others), the workers resumed `resume_after` seconds after the first were all in (and `meanwhile` run)."""
         workers = gunicorn_workers(processes["web"].process.pid)
         assert workers
         for pid in workers:
@@ -430,6 +430,7 @@ def test_a_burst_past_the_limit_gets_fast_503s_and_nothing_half_saved(stack, peo
                 deadline = time.monotonic() + 20
                 while sum(f.done() for f in futures) < len(batch) - limit and time.monotonic() < deadline:
                     time.sleep(0.05)
+                meanwhile()
                 time.sleep(resume_after)
                 early = [future for future in futures if future.done()]
                 assert len(early) == len(batch) - limit, f"{len(early)} answered with gunicorn's workers stopped"
@@ -445,8 +446,17 @@ def test_a_burst_past_the_limit_gets_fast_503s_and_nothing_half_saved(stack, peo
             503, "2", "overloaded"
         )  # fmt: skip
 
+    pages = []
+
+    def page():
+        started = time.monotonic()
+        pages.append((stack["session"].get(f"{base}/accounts/login/", timeout=10), time.monotonic() - started))
+
     # 1. Held past the app's limit: nginx's 503s at once, then the app's to every request gunicorn held.
-    fast, held = burst(quotes[: limit + 5], resume_after=waited + 0.5)
+    fast, held = burst(quotes[: limit + 5], resume_after=waited + 0.5, meanwhile=page)
+    ((busy, seconds),) = pages  # a page asked for meanwhile: nginx's short page, at once
+    assert (busy.status_code, busy.headers["Retry-After"], seconds < 2) == (503, "2", True)
+    assert busy.headers["Content-Type"] == "text/html; charset=utf-8" and "HaulMatch is busy" in busy.text
     assert all(shed(answer) and answer["seconds"] < 2 for answer in fast)
     assert all(answer["headers"]["Content-Type"] == "application/json" for answer in fast)
     assert all(shed(answer) for answer in held)
