@@ -4,7 +4,6 @@ import zoneinfo
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
 
@@ -242,10 +241,6 @@ class StatusChangeSerializer(serializers.Serializer):
 
 
 class PickupDetailSerializer(PickupSerializer):
-    """A pickup with its status history; the view passes the history in the context."""
+    """A pickup with its status history, which the view reads into the pickup's `timeline`."""
 
-    history = serializers.SerializerMethodField(help_text="Status changes, oldest first.")
-
-    @extend_schema_field(StatusChangeSerializer(many=True))
-    def get_history(self, pickup):
-        return StatusChangeSerializer(self.context["history"], many=True).data
+    history = StatusChangeSerializer(many=True, source="timeline", help_text="Status changes, oldest first.")

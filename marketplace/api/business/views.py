@@ -62,9 +62,13 @@ class BusinessView(PagedView):
         return self.customer
 
 
+# One for every answer, as a list serializer keeps one child: making a serializer deep-copies each field it declares.
+_PICKUP_DETAIL = s.PickupDetailSerializer()
+
+
 def _detail(pickup, *, code: int = status.HTTP_200_OK) -> Response:
-    history = selectors.pickup_timeline(pickup=pickup)
-    return Response(s.PickupDetailSerializer(pickup, context={"history": history}).data, status=code)
+    pickup.timeline = selectors.pickup_timeline(pickup=pickup)
+    return Response(_PICKUP_DETAIL.to_representation(pickup), status=code)
 
 
 # --- Locations ------------------------------------------------------------------------
