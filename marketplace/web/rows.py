@@ -11,7 +11,7 @@ request's values: building and compiling them took the ORM longer than PostgreSQ
 
 from functools import cache, lru_cache
 
-from django.db.models import Exists, IntegerField, Model, OuterRef, QuerySet
+from django.db.models import Exists, IntegerField, Model, OuterRef
 from django.db.models.aggregates import Count
 from django.db.models.expressions import Subquery
 from django.db.models.functions import Coalesce
@@ -19,7 +19,6 @@ from django.urls import reverse
 from django.utils import formats, translation
 
 from core.compiled import CompiledQuery
-from core.models import StatusChange
 from customers.models import Customer
 from haulers.models import Hauler
 from marketplace import bins, operations, selectors
@@ -164,13 +163,10 @@ def open_plans(*, customer: Customer) -> list[dict]:
     ]
 
 
-def activity(changes: QuerySet[StatusChange]) -> list[dict]:
+def activity(changes: list[selectors.Change]) -> list[dict]:
     """The dashboard's recent status changes of the business's pickups (selectors.recent_activity)."""
     cells = Cells()
-    return [
-        {"url": cells.link("pickup_detail", row["object_id"]), **row}
-        for row in changes.values("object_id", "to_status", "reason", "at")
-    ]
+    return [{"url": cells.link("pickup_detail", change.object_id), **change._asdict()} for change in changes]
 
 
 def _sensors(*, customer_id):
