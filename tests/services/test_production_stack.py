@@ -193,6 +193,8 @@ def stack(postgres, redis_url, tmp_path):
     )  # fmt: skip
     logs = tmp_path / "logs"
     pidfile = {"/run/haulmatch-beat/": f"{tmp_path / 'run'}/"}
+    # Before any process starts: a deploy file that no longer matches fails here, leaving nothing running.
+    config = nginx_config(tmp_path / "nginx", web_port=web_port, http_port=http_port, https_port=https_port)
     processes = {
         "web": Process("web", exec_start("haulmatch-web.service", {}), env=environment, log_dir=logs),
         "worker": Process(
@@ -203,7 +205,6 @@ def stack(postgres, redis_url, tmp_path):
         ),
         "beat": Process("beat", exec_start("haulmatch-beat.service", pidfile), env=environment, log_dir=logs),
     }
-    config = nginx_config(tmp_path / "nginx", web_port=web_port, http_port=http_port, https_port=https_port)
     processes["nginx"] = Process(
         "nginx", [nginx, "-p", str(tmp_path / "nginx"), "-c", str(config), "-e", "stderr", "-g", "daemon off;"],
         env=environment, log_dir=logs,
