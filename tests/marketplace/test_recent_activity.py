@@ -47,7 +47,8 @@ def through_the_orm(monkeypatch, **arguments):
 
 @pytest.mark.parametrize("limit", [1, 3, 10])
 def test_the_written_out_reads_answer_as_the_orm(history, monkeypatch, limit):
-    assert connection.vendor == "postgresql"
+    if connection.vendor != "postgresql":
+        pytest.skip("the reads are written out for PostgreSQL only; elsewhere the ORM's are the only ones")
     for customer in history:
         written = selectors.recent_activity(customer=customer, limit=limit)
         assert written == through_the_orm(monkeypatch, customer=customer, limit=limit)
