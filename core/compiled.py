@@ -35,11 +35,19 @@ _INT_BASE = -2_000_000_000
 
 
 def _shape_of(value) -> tuple:
-    if value is None or isinstance(value, bool):
+    if value is None or isinstance(value, bool) or _beyond_64_bits(value):
         return ("fixed", value)
     if isinstance(value, list | tuple):
+        if any(_beyond_64_bits(item) for item in value):
+            return ("fixed list", tuple(value))
         return ("list", tuple(_scalar_type(item) for item in value))
     return ("value", _scalar_type(value))
+
+
+def _beyond_64_bits(value) -> bool:
+    # An id no column can hold: compiled with the value itself, as the ORM answers it (without asking, or as a
+    # constant), not bound as a parameter a backend may refuse (SQLite's driver raises OverflowError).
+    return isinstance(value, int) and not isinstance(value, bool) and not -(2**63) <= value < 2**63
 
 
 def _scalar_type(value) -> str:
@@ -60,7 +68,9 @@ def _stand_in(kind: str, number: int):
 class _Statement:
     alias: str
     sql: str
-    slots: list  # per parameter: (value name, index in its list or None, None) or (None, None, constant)
+    # per parameter: (value name, index in its list or None, None, adapt) or (None, None, constant, False); adapt:
+    # the backend writes the value as it writes dates (SQLite binds them as text)
+    slots: list
     converters: list
     col_count: int | None  # rows are cut to it when the SELECT carries extra columns (ordering)
     make: Callable | None  # for a model queryset: row -> instance (select_related() objects attached)
@@ -97,8 +107,11 @@ class CompiledQuery:
         statement = self._compiled(shape)
         if statement is None:  # the ORM knows without asking: an empty IN list
             return None, []
-        params = [value if name is None else _pick(values[name], index) for name, index, value in statement.slots]
         connection = connections[statement.alias]  # this thread's: the statement may have been compiled in another
+        params = [
+            constant if name is None else _bound(_pick(values[name], index), adapt, connection)
+            for name, index, constant, adapt in statement.slots
+        ]
         with connection.cursor() as cursor:
             cursor.execute(statement.sql, params)
             rows = cursor.fetchall()
@@ -114,6 +127,8 @@ class CompiledQuery:
         for name, (kind, detail) in shape:
             if kind == "fixed":
                 arguments[name] = detail
+            elif kind == "fixed list":
+                arguments[name] = list(detail)
             elif kind == "list":
                 arguments[name] = [_stand_in(item, next(numbers)) for item in detail]
                 where.update({stand_in: (name, index) for index, stand_in in enumerate(arguments[name])})
@@ -128,14 +143,19 @@ class CompiledQuery:
             sql, params = compiler.as_sql()
         except EmptyResultSet:
             return None
+        # A backend may bind a date as something else (SQLite: its ISO text): its stand-ins are found that way too.
+        ops = connections[queryset.db].ops
+        adapted = {ops.adapt_datefield_value(value): slot for value, slot in where.items() if type(value) is dt.date}
         slots = []
         for param in params:
             try:
-                slot = where.get(param)
+                slot, adapt = where.get(param), False
+                if slot is None and param in adapted:
+                    slot, adapt = adapted[param], True
             except TypeError:  # an unhashable constant (a list for an array column)
                 slot = None
-            slots.append((*slot, None) if slot else (None, None, param))
-        missing = set(where.values()) - {(name, index) for name, index, _ in slots if name is not None}
+            slots.append((*slot, None, adapt) if slot else (None, None, param, False))
+        missing = set(where.values()) - {(name, index) for name, index, _, _ in slots if name is not None}
         if missing:
             raise ValueError(f"{self.build.__qualname__}: values not bound as SQL parameters: {sorted(missing)}")
         fields = [column[0] for column in compiler.select[0 : compiler.col_count]]
@@ -166,6 +186,10 @@ def _instances(queryset: QuerySet, compiler) -> Callable:
         return instance
 
     return make
+
+
+def _bound(value, adapt: bool, connection):
+    return connection.ops.adapt_datefield_value(value) if adapt else value
 
 
 def _pick(value, index):
