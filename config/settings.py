@@ -126,10 +126,17 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Sessions kept in the database and read through the cache: a signed-in page's session costs a cache read, not
+# a query (written to both; a cache that loses it falls back to the row).
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # --- Accounts ---------------------------------------------------------------------------
 AUTH_USER_MODEL = "core.User"
 AUTHENTICATION_BACKENDS = [
+    # Django's and allauth's, loading a page's user with both seats in one query (core/auth_backends.py)...
+    "core.auth_backends.ModelBackend",
+    "core.auth_backends.AllauthBackend",
+    # ...and themselves, for sessions signed in before (a session names the backend that signed it in).
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]

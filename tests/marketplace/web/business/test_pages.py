@@ -258,10 +258,10 @@ def test_locations_add_edit_archive_restore(owner_client, customer, location):
     assert warehouse.archived_at is None
 
 
-# The session, the user, their business seat, the business; the sensors and their savings (one query), the
-# upcoming pickups, those needing attention, the plans, the pickups changed lately and their changes; the nav's
-# hauler-seat check.
-DASHBOARD_QUERIES = 11
+# The user with both seats and the business (the session comes from the cache); the sensors and their savings
+# (one query), the upcoming pickups, those needing attention, the plans, the pickups changed lately and their
+# changes.
+DASHBOARD_QUERIES = 7
 
 
 @pytest.mark.django_db

@@ -18,10 +18,10 @@ from tests import factories
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 32
 CHICAGO = "America/Chicago"  # the cast's depot and locations are in Austin
-# The session, the user, their hauler seat, the hauler, the list, and the nav's business-seat check; the jobs
-# page also counts the jobs after this week. The same for 3 rows or 15.
-OFFERS_MAX_QUERIES = 6
-JOBS_QUERIES = 7
+# The user with both seats and the hauler (the session comes from the cache), and the list; the jobs page also
+# counts the jobs after this week. The same for 3 rows or 15.
+OFFERS_MAX_QUERIES = 2
+JOBS_QUERIES = 3
 
 
 @pytest.fixture
