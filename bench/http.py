@@ -92,7 +92,7 @@ from bench.common import progress, report, throwaway_database  # noqa: E402
 BENCH_DATABASE = os.environ.get("BENCH_HTTP_DATABASE") or "haulmatch_bench_http"
 HOST = "127.0.0.1"
 ROUNDS, ROUND_S, CONNECTIONS = 3, 5, 8
-MIX_RATES = [20, 40, 60, 80, 100, 150]
+MIX_RATES = [20, 40, 60, 80, 100, 120, 150]
 MIX_S = 8
 WARM_RATE, WARM_S = 20, 3
 # Between rates, at most this long for the worker to take what the last rate enqueued (the 20/s rate's took 10-20 s).
@@ -137,6 +137,13 @@ def require_wrk() -> str:
     return found
 
 
+def worker_nice() -> int:
+    """The worker unit's CPU priority (Nice=), as systemd would start it."""
+    unit = (ROOT / "deploy" / "systemd" / "haulmatch-worker.service").read_text()
+    found = re.search(r"^Nice=(-?\d+)$", unit, re.MULTILINE)
+    return int(found.group(1)) if found else 0
+
+
 class Server:
     """gunicorn and a Celery worker on the bench database, their output in files."""
 
@@ -147,9 +154,10 @@ class Server:
         self.processes = []
         for name, command in (
             ("web", [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "config.wsgi"]),
-            # As deploy/systemd/haulmatch-worker.service runs it, with deploy/haulmatch.env.example's concurrency.
-            ("worker", [sys.executable, "-m", "celery", "-A", "config", "worker", "--concurrency=2",
-                        "--max-tasks-per-child=500", "--without-gossip", "--without-mingle", "--loglevel=WARNING"]),
+            # As deploy/systemd/haulmatch-worker.service runs it (its Nice=), with haulmatch.env.example's concurrency.
+            ("worker", ["nice", "-n", str(worker_nice()), sys.executable, "-m", "celery", "-A", "config", "worker",
+                        "--concurrency=2", "--max-tasks-per-child=500", "--without-gossip", "--without-mingle",
+                        "--loglevel=WARNING"]),
         ):  # fmt: skip
             log = open(WORK / f"{name}.log", "w")  # noqa: SIM115 - closed in stop()
             self.logs.append(log)
