@@ -17,9 +17,9 @@ from tests.billing.support import completed_pickup, failed_payment, invoice_for,
 
 pytestmark = pytest.mark.django_db
 
-# Session, user, membership, business, account, credit balance and credit set aside, payments, invoices, and the
-# header's hauler membership check: whatever the number of payments and invoices.
-BILLING_PAGE_QUERIES = 10
+# The user with both seats and the business (the session comes from the cache), account, credit balance and
+# credit set aside, payments, invoices: whatever the number of payments and invoices.
+BILLING_PAGE_QUERIES = 6
 
 
 def _messages(response):

@@ -13,9 +13,9 @@ from tests.billing.support import completed_pickup, paid_payment, payout_for
 
 pytestmark = pytest.mark.django_db
 
-# Session, user, membership, hauler, the two earnings aggregates and recent jobs, the payout account, unpaid
-# payables and payouts: whatever the number of payouts.
-EARNINGS_PAGE_QUERIES = 10
+# The user with both seats and the hauler (the session comes from the cache), the two earnings aggregates and
+# recent jobs, the payout account, unpaid payables and payouts: whatever the number of payouts.
+EARNINGS_PAGE_QUERIES = 6
 
 
 def _messages(response):
