@@ -10,10 +10,11 @@ import datetime as dt
 import random
 
 from django.conf import settings
+from django.utils import timezone
 
 from customers.models import ServiceLocation
 from haulers.models import Hauler, Rate
-from marketplace import pricing, routes, scheduling
+from marketplace import pricing, routes
 from marketplace.demo.market import HAULER_NAME, SEED
 from marketplace.models import Pickup
 
@@ -21,8 +22,15 @@ JOBS = 12
 
 
 def demo_day(hauler: Hauler) -> dt.date:
-    """Today where the hauler works, or its next working day."""
-    day = scheduling.local_today(routes.zone_of(hauler).key)
+    """Today where the hauler works, until the first arrival window opens; after, its next working day.
+
+    Today is re-planned from now (nothing before it), so a demo seeded at noon had this morning's windows no
+    truck could reach any more: the day shown is one whose whole route is still ahead."""
+    zone = routes.zone_of(hauler)
+    now = timezone.now().astimezone(zone)
+    day = now.date()
+    if now.time() >= min(start for start, _ in settings.ARRIVAL_WINDOWS):
+        day += dt.timedelta(days=1)
     while not hauler.works_on(day.weekday()):
         day += dt.timedelta(days=1)
     return day
