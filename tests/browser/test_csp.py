@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from billing import cards
 from marketplace.demo import market
+from marketplace.demo.day import demo_day
 from marketplace.models import Pickup
 from tests.browser.test_hauler_flow import log_in
 from tests.config.test_csp import demo_world
@@ -92,12 +93,13 @@ def test_the_main_pages_run_under_the_policy_with_nothing_refused(page, live_ser
 
     log_in(page, market.HAULER_EMAIL, market.HAULER_PASSWORD)
     visit(page, problems, reverse("hauler_offers"))
-    visit(page, problems, reverse("hauler_day"), ready=".leaflet-marker-icon")
-    visit(page, problems, reverse("hauler_routes"), ready=".leaflet-marker-icon")
+    on_day = f"?day={demo_day(world['hauler']).isoformat()}"  # today, or the next day once today's windows open
+    visit(page, problems, reverse("hauler_day") + on_day, ready=".leaflet-marker-icon")
+    visit(page, problems, reverse("hauler_routes") + on_day, ready=".leaflet-marker-icon")
     page.snap("routes")
     marker = page.locator(".route-marker span").first
     assert marker.evaluate("element => getComputedStyle(element).backgroundColor") != "rgba(0, 0, 0, 0)"
-    visit(page, problems, reverse("hauler_route_sheet", args=[truck.pk]))
+    visit(page, problems, reverse("hauler_route_sheet", args=[truck.pk]) + on_day)
     page.context.clear_cookies()
 
     log_in(page, market.ADMIN_EMAIL, market.ADMIN_PASSWORD)
