@@ -10,13 +10,12 @@ from django.contrib.auth import backends, get_user_model
 
 from core.compiled import CompiledQuery
 
+# A user's seats and their organisations, as select_related() names them from the user.
+SEATS = ("customer_membership__customer", "hauler_membership__hauler")
+
 
 def _seated_user(*, user_id: int):
-    return (
-        get_user_model()
-        ._default_manager.select_related("customer_membership__customer", "hauler_membership__hauler")
-        .filter(pk=user_id)[:1]
-    )
+    return get_user_model()._default_manager.select_related(*SEATS).filter(pk=user_id)[:1]
 
 
 _SEATED_USER = CompiledQuery(_seated_user)

@@ -7,6 +7,7 @@ module must not import rest_framework.views (or anything that does).
 from rest_framework import exceptions
 from rest_framework.authentication import TokenAuthentication
 
+from core.auth_backends import SEATS
 from core.compiled import CompiledQuery
 
 
@@ -16,7 +17,7 @@ def _seated_token(*, key):
     return (
         TokenAuthentication()
         .get_model()
-        .objects.select_related("user__customer_membership__customer", "user__hauler_membership__hauler")
+        .objects.select_related(*(f"user__{seat}" for seat in SEATS))
         .filter(key=key)[:1]
     )
 
