@@ -144,6 +144,35 @@ def worker_nice() -> int:
     return int(found.group(1)) if found else 0
 
 
+# The kernel's CPU weight of each niceness, -20 to 19 (sched_prio_to_weight); nice 0 weighs 1024, as a cgroup's
+# CPUWeight=100 does.
+NICE_WEIGHTS = [88761, 71755, 56483, 46273, 36291, 29154, 23254, 18705, 14949, 11916, 9548, 7620, 6100, 4904, 3906,
+                3121, 2501, 1991, 1586, 1277, 1024, 820, 655, 526, 423, 335, 272, 215, 172, 137, 110, 87, 70, 56, 45,
+                36, 29, 23, 18, 15]  # fmt: skip
+
+
+def worker_group_nice() -> int:
+    """The worker unit's share of the CPU against the web's (CPUWeight= against the default 100), as the
+    niceness of a session's autogroup that weighs the same.
+
+    systemd shares the CPU between units' cgroups by CPUWeight. Here the servers run outside systemd, each in a
+    session of its own, and with autogroups on (the kernel's default) sessions share the CPU by their groups'
+    niceness, not their processes': the worker's own Nice= then orders nothing against gunicorn."""
+    unit = (ROOT / "deploy" / "systemd" / "haulmatch-worker.service").read_text()
+    found = re.search(r"^CPUWeight=(\d+)$", unit, re.MULTILINE)
+    weight = 1024 * int(found.group(1)) / 100 if found else 1024
+    return min(range(-20, 20), key=lambda nice: abs(NICE_WEIGHTS[nice + 20] - weight))
+
+
+def share_cpu_as_systemd(worker_pid: int) -> str:
+    """Give the worker's session the unit's CPU share (see worker_group_nice); what the kernel says it is now."""
+    autogroup = Path(f"/proc/{worker_pid}/autogroup")
+    if not autogroup.exists():  # a kernel without autogroups: the processes' niceness already orders them
+        return f"no autogroups, the worker at nice {worker_nice()}"
+    autogroup.write_text(str(worker_group_nice()))
+    return f"the worker's {autogroup.read_text().strip()}"
+
+
 class Server:
     """gunicorn and a Celery worker on the bench database, their output in files."""
 
@@ -154,7 +183,8 @@ class Server:
         self.processes = []
         for name, command in (
             ("web", [sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "config.wsgi"]),
-            # As deploy/systemd/haulmatch-worker.service runs it (its Nice=), with haulmatch.env.example's concurrency.
+            # As deploy/systemd/haulmatch-worker.service runs it (its Nice= and CPUWeight=), with
+            # haulmatch.env.example's concurrency.
             ("worker", ["nice", "-n", str(worker_nice()), sys.executable, "-m", "celery", "-A", "config", "worker",
                         "--concurrency=2", "--max-tasks-per-child=500", "--without-gossip", "--without-mingle",
                         "--loglevel=WARNING"]),
@@ -165,6 +195,7 @@ class Server:
                 subprocess.Popen(command, cwd=ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT,
                                  start_new_session=True)
             )  # fmt: skip
+        self.priority = share_cpu_as_systemd(self.processes[1].pid)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if any(process.poll() is not None for process in self.processes):
@@ -461,6 +492,7 @@ def main() -> None:
         try:
             progress(
                 f"gunicorn on {HOST}:{server.port} (deploy/gunicorn.conf.py), a worker on {PRODUCTION_ENV['REDIS_URL']}"
+                f" ({server.priority})"
             )
             if "closed" in SECTIONS:
                 closed_loop(binary, server.port, market)
