@@ -289,7 +289,8 @@ if 0 < CANCELLATION_FEE_CENTS < 50:  # Stripe charges nothing smaller: such a fe
 ARRIVAL_WINDOWS = env.time_windows("ARRIVAL_WINDOWS", "07:00-17:00,07:00-11:00,11:00-15:00,13:00-17:00")
 PICKUP_WINDOW = ARRIVAL_WINDOWS[0]
 # Routes: distances from an OSRM-compatible road-network service when ROUTING_URL is set, otherwise straight
-# lines times ROUTING_CIRCUITY at ROUTING_SPEED_KMH. A day is re-planned within ROUTE_SOLVE_SECONDS of solving.
+# lines times ROUTING_CIRCUITY at ROUTING_SPEED_KMH. A re-plan searches as long as its day's size
+# needs (routing.solver.production_time_limit_s), at most ROUTE_SOLVE_SECONDS.
 ROUTING_URL = env.string("ROUTING_URL", "")
 ROUTING_CIRCUITY = float(env.decimal("ROUTING_CIRCUITY", "1.3", minimum="1", maximum="3"))
 ROUTING_SPEED_KMH = float(env.decimal("ROUTING_SPEED_KMH", "35", minimum="5", maximum="120"))

@@ -182,7 +182,7 @@ def credit_missed_pickup(pickup_id: int) -> bool:
 
 @shared_task(name="marketplace.plan_day", soft_time_limit=60, time_limit=90)
 def plan_day(hauler_id: int, day: str) -> int:
-    """Re-plan a hauler's day after it changed (solves within ROUTE_SOLVE_SECONDS); returns the km planned."""
+    """Re-plan a hauler's day after it changed (searches at most ROUTE_SOLVE_SECONDS); returns the km planned."""
     plan = routes.plan_day(hauler_id=hauler_id, day=dt.date.fromisoformat(day))
     return round(plan.distance_m / 1000)
 
