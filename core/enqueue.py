@@ -20,7 +20,9 @@ def enqueue(name: str, *args) -> None:
     # The id of the request (or task) enqueueing it goes with the message, so the task logs under it too.
     request_id = core.request_id.current.get()
     headers = {core.request_id.TASK_HEADER: request_id} if request_id else None
-    transaction.on_commit(functools.partial(registered(name).apply_async, args, headers=headers))
+    # No caller waits for a task's answer: with a result backend set, apply_async would otherwise subscribe to each
+    # task's result channel (a Redis round trip per task) and the worker would store every return value.
+    transaction.on_commit(functools.partial(registered(name).apply_async, args, headers=headers, ignore_result=True))
 
 
 def registered(name: str) -> Task:

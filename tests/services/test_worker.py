@@ -1,7 +1,11 @@
 """A real Celery worker process runs tasks sent through Redis."""
 
-import pytest
+import time
 
+import pytest
+import redis
+
+from core.enqueue import enqueue
 from marketplace.tasks import ping
 
 
@@ -21,3 +25,21 @@ def test_readyz_sees_postgres_and_redis(client, postgres, redis_url, settings):
     response = client.get("/readyz/")
     assert response.status_code == 200
     assert response.json()["checks"] == {"database": "ok", "broker": "ok"}
+
+
+@pytest.mark.services
+@pytest.mark.django_db(transaction=True)
+def test_an_enqueued_task_runs_without_its_result_being_stored(postgres, redis_url, celery_worker_process):
+    # Nothing waits for what an enqueued task returns: storing it would cost the worker a Redis write per task,
+    # and the sender a subscription to the result's channel.
+    store = redis.Redis.from_url(redis_url)
+    stored_before = set(store.scan_iter("celery-task-meta-*"))
+
+    enqueue("marketplace.ping")  # outside a transaction: sent at once
+
+    deadline = time.monotonic() + 30
+    while "succeeded" not in celery_worker_process.log_path.read_text() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert "marketplace.ping" in celery_worker_process.log_path.read_text()
+    assert "succeeded" in celery_worker_process.log_path.read_text()
+    assert set(store.scan_iter("celery-task-meta-*")) == stored_before
