@@ -40,20 +40,28 @@ def transition(obj: models.Model, to: str, *, by=None, reason: str = "", fields:
     changes = {"status": to, **(fields or {})}
     if any(field.name == "updated_at" for field in obj._meta.concrete_fields):
         changes["updated_at"] = timezone.now()
+    if transaction.get_connection().in_atomic_block:
+        # The caller's transaction holds the update and its log line together; a savepoint would add two round
+        # trips and protect nothing: a conflict is found before anything is written.
+        return _write(obj, current, to, changes, by=by, reason=reason)
     with transaction.atomic():
-        updated = type(obj)._default_manager.filter(pk=obj.pk, status=current).update(**changes)
-        if updated != 1:
-            raise TransitionConflict(f"{obj._meta.verbose_name} {obj.pk} is no longer {current}.")
-        for name, value in changes.items():
-            setattr(obj, name, value)
-        return StatusChange.objects.create(
-            content_type=ContentType.objects.get_for_model(obj, for_concrete_model=True),
-            object_id=obj.pk,
-            from_status=current,
-            to_status=to,
-            by=actor(by),
-            reason=reason[:500],
-        )
+        return _write(obj, current, to, changes, by=by, reason=reason)
+
+
+def _write(obj: models.Model, current: str, to: str, changes: dict, *, by, reason: str) -> StatusChange:
+    updated = type(obj)._default_manager.filter(pk=obj.pk, status=current).update(**changes)
+    if updated != 1:
+        raise TransitionConflict(f"{obj._meta.verbose_name} {obj.pk} is no longer {current}.")
+    for name, value in changes.items():
+        setattr(obj, name, value)
+    return StatusChange.objects.create(
+        content_type=ContentType.objects.get_for_model(obj, for_concrete_model=True),
+        object_id=obj.pk,
+        from_status=current,
+        to_status=to,
+        by=actor(by),
+        reason=reason[:500],
+    )
 
 
 def history(obj: models.Model):

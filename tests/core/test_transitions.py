@@ -4,6 +4,8 @@ import datetime as dt
 import itertools
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from core.models import StatusChange
@@ -94,3 +96,39 @@ def test_fields_change_with_the_status():
     transition(pickup, Pickup.Status.COMPLETED, fields={"completed_at": moment})
     pickup.refresh_from_db()
     assert pickup.completed_at == moment
+
+
+@pytest.mark.django_db
+def test_inside_a_transaction_a_move_is_its_update_and_its_log_line(django_assert_num_queries):
+    pickup = make_pickup(Pickup.Status.OFFERED)
+    ContentType.objects.get_for_model(Pickup)  # cached for the process, as in any request after the first
+
+    with transaction.atomic(), django_assert_num_queries(2):  # no savepoint around the two
+        transition(pickup, Pickup.Status.SCHEDULED)
+
+
+@pytest.mark.django_db
+def test_a_conflict_inside_a_transaction_writes_nothing_and_leaves_it_usable():
+    pickup = make_pickup(Pickup.Status.OFFERED)
+    stale = Pickup.objects.get(pk=pickup.pk)
+    with transaction.atomic():
+        transition(pickup, Pickup.Status.SCHEDULED)
+        with pytest.raises(TransitionConflict):
+            transition(stale, Pickup.Status.CANCELLED)
+        transition(pickup, Pickup.Status.COMPLETED)  # the same transaction goes on
+
+    assert [c.to_status for c in history(pickup)] == ["scheduled", "completed"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_update_and_its_log_line_commit_together(monkeypatch):
+    pickup = make_pickup(Pickup.Status.OFFERED)
+
+    def refuse(**fields):
+        raise DatabaseError("the log line could not be written")
+
+    monkeypatch.setattr(StatusChange.objects, "create", refuse)
+    with pytest.raises(DatabaseError):
+        transition(pickup, Pickup.Status.SCHEDULED)
+
+    assert Pickup.objects.get(pk=pickup.pk).status == Pickup.Status.OFFERED
