@@ -17,7 +17,7 @@ from core.models import StatusChange
 from core.transitions import history
 from customers.models import Customer, ServiceLocation
 from haulers.models import Hauler
-from marketplace.models import Notification, Offer, Pickup, ServicePlan
+from marketplace.models import Notification, Offer, Pickup, Quote, ServicePlan
 
 OPEN = (Pickup.Status.REQUESTED, Pickup.Status.OFFERED, Pickup.Status.SCHEDULED)
 NEEDS_ATTENTION = (Pickup.Status.UNMATCHED, Pickup.Status.MISSED)
@@ -100,6 +100,21 @@ def pickup_with_payment(*, customer: Customer, pickup_id: int) -> Pickup:
     found = _PICKUP_WITH_PAYMENT.objects(customer_id=customer.pk, pickup_id=int(pickup_id))
     if not found:
         raise NotFound("No such pickup.")
+    return found[0]
+
+
+def _quote_of(*, customer_id: int, quote_id: int):
+    return Quote.objects.filter(customer_id=customer_id, pk=quote_id).select_related("location")[:1]
+
+
+_QUOTE_OF = CompiledQuery(_quote_of)
+
+
+def quote_of(*, customer: Customer, quote_id) -> Quote:
+    """One of the business's quotes with its location (what booking it reads), or NotFound."""
+    found = _QUOTE_OF.objects(customer_id=customer.pk, quote_id=int(quote_id))
+    if not found:
+        raise NotFound("No such quote.")
     return found[0]
 
 

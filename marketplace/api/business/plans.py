@@ -7,12 +7,11 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
-from core.errors import NotFound
 from marketplace import plans, scheduling, selectors
 from marketplace.api.business import plan_serializers as p
 from marketplace.api.business.views import AUTHENTICATED, NOT_FOUND, BusinessView
 from marketplace.api.common import INVALID, NOT_JSON, Pages, error_response
-from marketplace.models import Quote, ServicePlan
+from marketplace.models import ServicePlan
 
 PLAN_CONFLICT = error_response("The plan is ended or cancelled, or not yet taken by a hauler (`conflict`).")
 
@@ -91,9 +90,7 @@ class PlanListView(PlanView):
     )
     def post(self, request):
         quote_id = self.form(p.PlanBookingSerializer)["quote"]
-        quote = Quote.objects.filter(customer=self.customer, pk=quote_id).select_related("location").first()
-        if quote is None:
-            raise NotFound("No such quote.")
+        quote = selectors.quote_of(customer=self.customer, quote_id=quote_id)
         plan, created = plans.get_or_book_plan(quote=quote, customer=self.customer, by=request.user)
         return _detail(plan, code=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 

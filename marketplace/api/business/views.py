@@ -10,7 +10,6 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
-from core.errors import NotFound
 from customers import services as customer_services
 from customers.models import Customer
 from marketplace import selectors, services
@@ -26,7 +25,6 @@ from marketplace.api.common import (
 )
 from marketplace.api.pagination import Cursor
 from marketplace.api.roles import RoleAllows
-from marketplace.models import Quote
 
 
 class IsBusinessMember(BasePermission):
@@ -204,14 +202,6 @@ def _quote_request(data) -> dict:
 # --- Pickups --------------------------------------------------------------------------
 
 
-def _quote_of(*, customer: Customer, quote_id: int) -> Quote:
-    # With its location and pickup joined.
-    quote = Quote.objects.filter(customer=customer, pk=quote_id).select_related("location", "pickup").first()
-    if quote is None:
-        raise NotFound("No such quote.")
-    return quote
-
-
 class PickupListView(BusinessView):
     """Your pickups: list them, or book a quote to make one."""
 
@@ -252,8 +242,10 @@ class PickupListView(BusinessView):
     def post(self, request):
         form = s.BookingSerializer(data=request.data)
         form.is_valid(raise_exception=True)
-        quote = _quote_of(customer=self.customer, quote_id=form.validated_data["quote"])
+        quote = selectors.quote_of(customer=self.customer, quote_id=form.validated_data["quote"])
         pickup, created = services.get_or_book_quote(quote=quote, customer=self.customer, by=request.user)
+        # Read back as the detail reads it: one query for the payment block, where the new row would take three.
+        pickup = selectors.pickup_with_payment(customer=self.customer, pickup_id=pickup.pk)
         return _detail(pickup, code=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 

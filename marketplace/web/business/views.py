@@ -23,7 +23,7 @@ from customers.forms import CompanyForm, LocationForm
 from customers.models import Membership as CustomerMembership
 from haulers.models import Membership as HaulerMembership
 from marketplace import plans, routes, scheduling, selectors, services
-from marketplace.models import Frequency, Pickup, Quote
+from marketplace.models import Frequency, Pickup
 from marketplace.web import rows
 from marketplace.web.business.forms import (
     DateChangeForm,
@@ -135,9 +135,7 @@ def _quote_initial(request, customer) -> dict:
 @require_POST
 def book_quote(request, customer, quote_id: int):
     """Step 2: one click books the quoted price."""
-    quote = Quote.objects.filter(pk=quote_id, customer=customer).select_related("location").first()
-    if quote is None:
-        raise Http404("No such quote.")
+    quote = selectors.quote_of(customer=customer, quote_id=quote_id)
     try:
         if quote.frequency != Frequency.ONCE:
             plan = plans.book_plan(quote=quote, customer=customer, by=request.user)
