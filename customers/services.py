@@ -60,11 +60,26 @@ def transfer_ownership(*, membership: Membership, by) -> Membership:
     )
 
 
-def validate_address(*, street: str, city: str, state: str, zip_code: str) -> geo.ZipInfo:
-    """Check a US address against the ZIP dataset; return the ZIP's record or raise field errors."""
+STREET_EXAMPLE = "e.g. 600 Congress Ave"
+
+
+def street_problem(street: str) -> str | None:
+    """Why `street` cannot be a street line a driver finds, or None. A pickup needs a door: a number and a
+    street's name (a digit and two letters, in any script), so "🗑️🗑️", "..." or "Main" are refused."""
+    street = street.strip()
+    if not street:
+        return f"Enter the street address, {STREET_EXAMPLE}."
+    if not any(char.isdigit() for char in street) or sum(char.isalpha() for char in street) < 2:
+        return f"Enter the street number and name, {STREET_EXAMPLE}."
+    return None
+
+
+def validate_address(*, street: str, city: str, state: str, zip_code: str, check_street: bool = True) -> geo.ZipInfo:
+    """Check a US address against the ZIP dataset; return the ZIP's record or raise field errors.
+    `check_street=False` when the street line is not being changed: an older location keeps working."""
     errors = {}
-    if not street.strip():
-        errors["street"] = "Enter the street address."
+    if check_street and (problem := street_problem(street)):
+        errors["street"] = problem
     if not city.strip():
         errors["city"] = "Enter the city."
     if state not in USState.values:
@@ -126,7 +141,7 @@ def update_location(*, location: ServiceLocation, by, **changes) -> ServiceLocat
     """Change a location's details; a new ZIP re-derives coordinates and timezone."""
     require(user=by, organisation=location.customer, action="sites")
     address = {key: changes.get(key, getattr(location, key)) for key in ("street", "city", "state", "zip_code")}
-    info = validate_address(**address)
+    info = validate_address(**address, check_street="street" in changes)
     for key, value in changes.items():
         if key not in ("name", "street", "city", "state", "zip_code", "access_notes"):
             raise ValidationError({key: "This field cannot be changed."})

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core import permissions
+from core.next_url import safe_next
 from core.views import apply_errors, business_required
 from customers import services
 from customers.forms import CompanyForm, LocationForm
@@ -49,7 +50,7 @@ def location_add(request, customer):
             apply_errors(form, error)
         else:
             messages.success(request, f"Added {location.name}.")
-            return redirect(request.GET.get("next") or "location_list")
+            return redirect(safe_next(request) or "location_list")
     status = 400 if request.method == "POST" else 200
     return render(request, "customers/location_form.html", {"form": form, "title": "Add a location"}, status=status)
 
