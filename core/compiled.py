@@ -30,8 +30,9 @@ from django.db.models.query import ModelIterable, get_related_populators
 
 # Stand-ins no real parameter can equal: ints far below any key yet inside a 32-bit column's range (Django turns
 # an out-of-range integer lookup into an empty or full result instead of a parameter), strings with a NUL byte
-# (PostgreSQL text cannot hold one), and dates in the year 1.
-_INT_BASE = -2_000_000_000
+# (PostgreSQL text cannot hold one), and dates in the year 1. A column that holds no negative number (a
+# PositiveIntegerField) is compiled again with ints far above today's keys instead.
+_INT_BASES = (-2_000_000_000, 2_000_000_000)
 
 
 def _shape_of(value) -> tuple:
@@ -56,9 +57,9 @@ def _scalar_type(value) -> str:
     return type(value).__name__
 
 
-def _stand_in(kind: str, number: int):
+def _stand_in(kind: str, number: int, int_base: int):
     if kind == "int":
-        return _INT_BASE + number
+        return int_base + number
     if kind == "str":
         return f"\x00{number}"
     return dt.date(1, 1, 1) + dt.timedelta(days=number)
@@ -122,6 +123,23 @@ class CompiledQuery:
         return statement, rows
 
     def _compile(self, shape: tuple) -> _Statement | None:
+        for int_base in _INT_BASES:
+            try:
+                return self._compile_with(shape, int_base)
+            except EmptyResultSet:
+                # A stand-in outside its column's range (a negative id for a PositiveIntegerField) empties the
+                # query for stand-ins only: the next ones may fit. "Always empty" would be wrong for real values.
+                continue
+        # Empty whatever the stand-ins: the ORM knows without asking from the shape's own values (an empty IN
+        # list, an id beyond any column).
+        if any(
+            kind == "fixed list" or (kind == "list" and not detail) or (kind == "fixed" and _beyond_64_bits(detail))
+            for _, (kind, detail) in shape
+        ):
+            return None
+        raise ValueError(f"{self.build.__qualname__}: no stand-in fits its columns' ranges; bind it another way")
+
+    def _compile_with(self, shape: tuple, int_base: int) -> _Statement:
         numbers = itertools.count(1)
         arguments, where = {}, {}
         for name, (kind, detail) in shape:
@@ -130,19 +148,16 @@ class CompiledQuery:
             elif kind == "fixed list":
                 arguments[name] = list(detail)
             elif kind == "list":
-                arguments[name] = [_stand_in(item, next(numbers)) for item in detail]
+                arguments[name] = [_stand_in(item, next(numbers), int_base) for item in detail]
                 where.update({stand_in: (name, index) for index, stand_in in enumerate(arguments[name])})
             else:
-                arguments[name] = _stand_in(detail, next(numbers))
+                arguments[name] = _stand_in(detail, next(numbers), int_base)
                 where[arguments[name]] = (name, None)
         queryset = self.build(**arguments)
         if queryset._prefetch_related_lookups or queryset._known_related_objects:
             raise TypeError(f"{self.build.__qualname__}: prefetch_related() and related managers are not compiled")
         compiler = queryset.query.get_compiler(queryset.db)
-        try:
-            sql, params = compiler.as_sql()
-        except EmptyResultSet:
-            return None
+        sql, params = compiler.as_sql()
         # A backend may bind a date as something else (SQLite: its ISO text): its stand-ins are found that way too.
         ops = connections[queryset.db].ops
         adapted = {ops.adapt_datefield_value(value): slot for value, slot in where.items() if type(value) is dt.date}

@@ -14,7 +14,6 @@ from billing.models import Refund
 from core.compiled import CompiledQuery
 from core.errors import NotFound
 from core.models import StatusChange
-from core.transitions import history
 from customers.models import Customer, ServiceLocation
 from haulers.models import Hauler
 from marketplace.models import Notification, Offer, Pickup, Quote, ServicePlan
@@ -135,9 +134,17 @@ def plan_of(*, customer: Customer, plan_id) -> ServicePlan:
     return plan
 
 
-def pickup_timeline(*, pickup: Pickup):
-    """Every status change of the pickup, oldest first."""
-    return history(pickup)
+def _timeline(*, content_type_id: int, object_id: int):
+    return StatusChange.objects.filter(content_type_id=content_type_id, object_id=object_id).select_related("by")
+
+
+# history(pickup)'s statement compiled once: building it was a third of the API's pickup detail.
+_TIMELINE = CompiledQuery(_timeline)
+
+
+def pickup_timeline(*, pickup: Pickup) -> list[StatusChange]:
+    """Every status change of the pickup, oldest first (core.transitions.history, as a list)."""
+    return _TIMELINE.objects(content_type_id=ContentType.objects.get_for_model(Pickup).pk, object_id=pickup.pk)
 
 
 def serving_hauler_count(*, zip_code: str) -> int:

@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
 from django.db.models.expressions import RawSQL
 from django.test.utils import CaptureQueriesContext
@@ -10,6 +11,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from core.compiled import CompiledQuery
+from core.models import StatusChange
 from marketplace.models import Pickup, Quote
 from tests import factories
 
@@ -188,3 +190,19 @@ def test_an_id_beyond_the_column_s_range_finds_nothing_as_through_the_orm(book):
         assert compiled.rows(pickup_id=huge) == list(by_id(pickup_id=huge)) == []
     existing = Pickup.objects.values_list("pk", flat=True).first()
     assert compiled.rows(pickup_id=existing) == [(existing,)]
+
+
+def test_a_column_that_holds_no_negative_number_still_binds_its_value(book):
+    # StatusChange.object_id is a PositiveIntegerField: the ORM empties a lookup of a negative stand-in without
+    # asking, which once compiled the timeline as "always empty" for every pickup.
+    pickup = Pickup.objects.order_by("pk").first()
+    change = StatusChange.objects.create(
+        content_type=ContentType.objects.get_for_model(Pickup), object_id=pickup.pk, from_status="", to_status="x"
+    )
+
+    def changes_of(*, object_id):
+        return StatusChange.objects.filter(object_id=object_id).values_list("pk")
+
+    compiled = CompiledQuery(changes_of)
+    assert compiled.rows(object_id=change.object_id) == list(changes_of(object_id=change.object_id))
+    assert compiled.rows(object_id=change.object_id) != []

@@ -8,6 +8,7 @@ import pytest
 from rest_framework import serializers
 
 from billing.models import Refund
+from core.transitions import history, transition
 from marketplace import selectors
 from marketplace.api.business import serializers as s
 from marketplace.api.business.billing_serializers import PickupPaymentSerializer, payment_status
@@ -72,3 +73,17 @@ def test_times_come_in_the_same_form_as_every_other_answer(customer, pickups):
     assert shown["payment"]["paid_at"] == serializers.DateTimeField().to_representation(pickup.payment.paid_at)
     assert shown["payment"]["refunded_cents"] == 700
     assert shown["window_start"] == "07:00:00"
+
+
+@pytest.mark.django_db
+def test_the_timeline_is_the_pickups_history_with_who_made_each_change(customer, pickups, django_assert_num_queries):
+    pickup = Pickup.objects.get(pk=pickups[1])  # taken: requested, offered, scheduled
+    transition(pickup, Pickup.Status.COMPLETED, by=factories.UserFactory(), reason="Done")
+
+    with django_assert_num_queries(1):
+        timeline = selectors.pickup_timeline(pickup=pickup)
+        whom = [change.by for change in timeline]
+
+    assert timeline == list(history(pickup))
+    assert whom == [change.by for change in history(pickup)]
+    assert whom[-1] is not None
