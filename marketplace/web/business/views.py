@@ -11,6 +11,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_http_methods, require_POST
 
 from billing import cards
@@ -35,9 +36,9 @@ from marketplace.web.business.forms import (
 from marketplace.web.formatting import clock_range, window_label
 
 
-def home(request):
+def home(request, coverage: dict | None = None):
     """What HaulMatch is, and where a signed-in person goes next."""
-    context = {"waste_streams": WasteStream.choices, "containers": Container.choices}
+    context = {"waste_streams": WasteStream.choices, "containers": Container.choices, **(coverage or {})}
     if request.user.is_authenticated:
         context["customer_membership"] = (
             CustomerMembership.objects.filter(user=request.user).select_related("customer").first()
@@ -49,13 +50,19 @@ def home(request):
 
 
 def coverage(request):
-    """htmx: does HaulMatch serve this ZIP yet?"""
+    """Does HaulMatch serve this ZIP yet? htmx gets the answer alone; a plain GET (no script, or a shared link)
+    gets the home page with the answer under the ZIP box, never a bare fragment."""
     zip_code = request.GET.get("zip", "").strip()
-    context = {"zip_code": zip_code, "valid": len(zip_code) == 5 and zip_code.isdigit()}
+    context = {"zip_code": zip_code, "asked": "zip" in request.GET, "valid": len(zip_code) == 5 and zip_code.isdigit()}
     if context["valid"]:
         context["known"] = geo.lookup(zip_code)
         context["haulers"] = selectors.serving_hauler_count(zip_code=zip_code) if context["known"] else 0
-    return render(request, "marketplace/_coverage.html", context)
+    if request.headers.get("HX-Request") == "true":
+        response = render(request, "marketplace/_coverage.html", context)
+    else:
+        response = home(request, coverage=context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 @business_required
