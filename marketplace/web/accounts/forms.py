@@ -15,8 +15,10 @@ from marketplace.services import AccountType, onboard_user
 class SignupForm(AllauthSignupForm):
     """allauth's email + password signup, plus the organisation the person signs up for."""
 
+    # Which side signs up is chosen by the link that led here (?as=hauler): the form then shows only that side's
+    # fields, and carries the side in a hidden field so a POST with errors comes back the same.
     account_type = forms.ChoiceField(
-        label="I am", choices=AccountType.CHOICES, widget=forms.RadioSelect, initial=AccountType.BUSINESS
+        label="I am", choices=AccountType.CHOICES, widget=forms.HiddenInput, initial=AccountType.BUSINESS
     )
     company_name = forms.CharField(label="Company name", max_length=200, required=False)
     phone = forms.CharField(label="Phone (optional)", max_length=30, required=False)
@@ -26,6 +28,23 @@ class SignupForm(AllauthSignupForm):
     invitation = forms.CharField(required=False, widget=forms.HiddenInput)
 
     field_order = ["account_type", "company_name", "email", "password1", "password2", "phone", "depot_zip"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.side = self._side()
+        if self.side == "invitation":
+            # The team that invited them exists already: only the person's own email and password are asked.
+            for name in ("company_name", "phone", "depot_zip"):
+                del self.fields[name]
+        elif self.side != AccountType.HAULER:
+            del self.fields["depot_zip"]  # a business has no depot
+
+    def _side(self) -> str:
+        """business, hauler or invitation: from the posted form, else from the link's presets."""
+        source = self.data if self.is_bound else self.initial
+        if source.get("invitation"):
+            return "invitation"
+        return AccountType.HAULER if source.get("account_type") == AccountType.HAULER else AccountType.BUSINESS
 
     def clean(self):
         data = super().clean()
@@ -40,10 +59,10 @@ class SignupForm(AllauthSignupForm):
             if data.get("email", "").lower() != membership.email:
                 self.add_error("email", f"This invitation is for {membership.email}.")
             return data
-        if not data.get("company_name", "").strip():
+        if not (data.get("company_name") or "").strip():
             self.add_error("company_name", "Enter your company's name.")
         if data.get("account_type") == AccountType.HAULER:
-            depot = data.get("depot_zip", "").strip()
+            depot = (data.get("depot_zip") or "").strip()
             if not depot:
                 self.add_error("depot_zip", "Enter the ZIP code of your depot.")
             elif geo.lookup(depot) is None:

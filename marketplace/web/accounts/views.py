@@ -61,6 +61,11 @@ class SignupView(allauth_views.SignupView):
                 initial[key] = self.request.GET[key]
         return initial
 
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["side"] = getattr(context.get("form"), "side", AccountType.BUSINESS)
+        return context
+
 
 ROLES = {
     "business": (BusinessRole, BUSINESS_ROLE_DESCRIPTIONS, BusinessRole.MEMBER),

@@ -110,7 +110,8 @@ def test_signup_and_login_pages_render(client):
         assert response.status_code == 200
         assert "HaulMatch" in response.content.decode()
     preset = client.get(reverse("account_signup") + "?as=hauler").content.decode()
-    assert re.search(r'<input type="radio" name="account_type" value="hauler"[^>]* checked>', preset)
+    assert re.search(r'<input type="hidden" name="account_type" value="hauler"', preset)
+    assert "Depot ZIP code" in preset
 
 
 @pytest.mark.django_db
