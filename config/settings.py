@@ -163,8 +163,16 @@ LOGIN_URL = "account_login"
 
 # --- Email ------------------------------------------------------------------------------
 globals().update(env.email("EMAIL_URL", "consolemail://"))  # EMAIL_BACKEND, EMAIL_HOST, ...
+# The console prints one line per email (to, subject); EMAIL_CONSOLE_FULL=true prints each whole message.
+EMAIL_CONSOLE_FULL = env.boolean("EMAIL_CONSOLE_FULL", False)
+if EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend" and not EMAIL_CONSOLE_FULL:  # noqa: F821
+    EMAIL_BACKEND = "core.mail.OneLineConsoleBackend"
 DEFAULT_FROM_EMAIL = env.string("DEFAULT_FROM_EMAIL", "HaulMatch <no-reply@haulmatch.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Where people write for help (the footer, the error pages): support@ the sender's domain unless set.
+SUPPORT_EMAIL = env.string(
+    "SUPPORT_EMAIL", "support@" + (DEFAULT_FROM_EMAIL.rpartition("@")[2].rstrip("> ") or "haulmatch.localhost")
+)
 
 # --- Static and media -------------------------------------------------------------------
 STATIC_URL = "static/"

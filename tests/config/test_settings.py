@@ -12,7 +12,7 @@ GOOD_SECRET = "k3y-" + "x9Qz!pL2#mW7vB4&" * 4
 SETTINGS_VARIABLES = (
     "DJANGO_ENV", "DJANGO_DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "EMAIL_URL",
     "ACCOUNT_EMAIL_VERIFICATION", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS", "CELERY_TASK_ALWAYS_EAGER",
-    "DJANGO_ALLOW_ASYNC_UNSAFE",
+    "DJANGO_ALLOW_ASYNC_UNSAFE", "EMAIL_CONSOLE_FULL",
 )  # fmt: skip
 
 
@@ -43,7 +43,7 @@ def test_embedded_default_needs_no_variables():
         "True",
         "django.db.backends.sqlite3",
         "True",
-        "django.core.mail.backends.console.EmailBackend",
+        "core.mail.OneLineConsoleBackend",  # email to the console, one line each (EMAIL_CONSOLE_FULL: whole)
     ]
 
 
