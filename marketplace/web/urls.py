@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from marketplace.web import webhooks
+from marketplace.web import public, webhooks
 from marketplace.web.accounts import views as accounts
 from marketplace.web.business import bins
 from marketplace.web.business import views as business
@@ -39,4 +39,11 @@ urlpatterns = [
     path("team/<str:kind>/<int:membership_id>/role/", accounts.change_role, name="change_role"),
     path("team/<str:kind>/<int:membership_id>/make-owner/", accounts.transfer_ownership, name="transfer_ownership"),
     path("accounts/signup/", accounts.SignupView.as_view(), name="account_signup"),
+    # Pages anyone may read, and the icon browsers ask for on pages that name none.
+    path("how-it-works/", public.how_it_works, name="how_it_works"),
+    path("pricing/", public.pricing, name="pricing"),
+    path("for-haulers/", public.for_haulers, name="for_haulers"),
+    path("terms/", public.terms, name="terms"),
+    path("privacy/", public.privacy, name="privacy"),
+    path("favicon.ico", public.favicon, name="favicon"),
 ]

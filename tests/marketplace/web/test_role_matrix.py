@@ -92,6 +92,12 @@ TABLE = {
     "readyz": rule(EVERYONE, anonymous="pass"),
     "stripe_webhook": action(EVERYONE, anonymous="pass"),  # Stripe's signature decides, not a role
     "hauler_home": rule(EVERYONE, anonymous="pass"),  # a redirect to the start page, which sends each role on
+    "how_it_works": rule(EVERYONE, anonymous="pass"),
+    "pricing": rule(EVERYONE, anonymous="pass"),
+    "for_haulers": rule(EVERYONE, anonymous="pass"),
+    "terms": rule(EVERYONE, anonymous="pass"),
+    "privacy": rule(EVERYONE, anonymous="pass"),
+    "favicon": rule(EVERYONE, anonymous="pass"),
     # --- Anyone signed in: the team (owners and managers run a business's, owners a hauler's) -----------------
     "start": rule(USERS),
     "notifications": rule(USERS),
