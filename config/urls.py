@@ -23,5 +23,8 @@ urlpatterns = [
     path("api/", include("marketplace.api.urls")),
 ]
 
-# An API path that matches no URL answers in JSON, like every other API 404.
+# An API path answers its errors in JSON, like every other API error; the website's paths get its pages.
+handler400 = "config.errors.bad_request"
+handler403 = "config.errors.permission_denied"
 handler404 = "marketplace.api.errors.page_not_found"
+handler500 = "config.errors.server_error"
