@@ -292,12 +292,21 @@ def jobs_of(
     return jobs.order_by(*ordering)
 
 
+def _job_of(*, hauler_id: int, pickup_id: int):
+    return Pickup.objects.filter(hauler_id=hauler_id, pk=pickup_id).select_related("location", "customer", "proof")[:1]
+
+
+# Compiled once (core.compiled): every job page and the API's accept answer with it. The proof is joined, None
+# until the job is done, instead of being asked for when the job is shown.
+_JOB_OF = CompiledQuery(_job_of)
+
+
 def job_of(*, hauler: Hauler, pickup_id) -> Pickup:
     """A pickup the hauler holds or held, or NotFound (never another hauler's, never one only offered)."""
-    job = Pickup.objects.filter(hauler=hauler, pk=pickup_id).select_related("location", "customer").first()
-    if job is None:
+    found = _JOB_OF.objects(hauler_id=hauler.pk, pickup_id=int(pickup_id))
+    if not found:
         raise NotFound("No such job.")
-    return job
+    return found[0]
 
 
 def earnings_of(*, hauler: Hauler) -> dict:
