@@ -1,6 +1,13 @@
-"""Times and amounts as people read them on our pages: "10:40 AM", "10:40 to 11:10 AM" with a dash, "7 to 11 am"."""
+"""Times and amounts as people read them on our pages: "10:40 AM", "10:40 to 11:10 AM" with a dash, "7 to 11 am".
+
+One clock for the whole site: "7:05 AM" (what most of our pages said already), never "7:05 a.m." beside it. A
+moment (an aware datetime) is always said in the zone of the place it is about, the location's, with the zone's
+abbreviation where a reader elsewhere could take it for their own ("Wed, Dec 2, 7:01 AM CST"). The templates
+reach these through the `times` filters (marketplace/templatetags/times.py).
+"""
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 DASH = "\u2013"  # an en dash, as in 7\u201311 am
 TIMES = "\u00d7"  # 2 \u00d7 4-yard dumpster
@@ -21,6 +28,33 @@ def clock(moment: dt.datetime | dt.time) -> str:
     """A time of day, already in the reader's zone: '10:40 AM', '7:05 PM'."""
     moment = moment.time() if isinstance(moment, dt.datetime) else moment
     return f"{_hour(moment, minutes='always')} {_meridiem(moment)}"
+
+
+def day(value: dt.date) -> str:
+    """A date as our tables say it: 'Wed, Dec 9' (English names, as the rest of the site's words)."""
+    return f"{value:%a, %b} {value.day}"
+
+
+def moment(value: dt.datetime, tz: str | dt.tzinfo | None = None, *, zone: bool = True) -> str:
+    """An aware datetime in `tz` (a zone name; None: the zone it carries): 'Wed, Dec 2, 7:01 AM CST'."""
+    local = _in_zone(value, tz)
+    said = f"{day(local)}, {clock(local)}"
+    return f"{said} {local.tzname()}" if zone and local.tzname() else said
+
+
+def moment_near(value: dt.datetime, tz: str | dt.tzinfo | None = None, *, now: dt.datetime) -> str:
+    """moment(), with 'Today' and 'Yesterday' said as such (by the calendar of `tz`): 'Today, 9:40 AM CST'."""
+    local, today = _in_zone(value, tz), _in_zone(now, tz).date()
+    names = {today: "Today", today - dt.timedelta(days=1): "Yesterday"}
+    if local.date() not in names:
+        return moment(local)
+    return f"{names[local.date()]}, {clock(local)} {local.tzname()}"
+
+
+def _in_zone(value: dt.datetime, tz: str | dt.tzinfo | None) -> dt.datetime:
+    if tz is None:
+        return value
+    return value.astimezone(ZoneInfo(tz) if isinstance(tz, str) else tz)
 
 
 def clock_range(start: dt.datetime | dt.time, end: dt.datetime | dt.time) -> str:

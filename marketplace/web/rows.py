@@ -9,6 +9,7 @@ The reads are the selectors' querysets, compiled to SQL once per shape (core.com
 request's values: building and compiling them took the ORM longer than PostgreSQL takes to answer them.
 """
 
+import datetime as dt
 from functools import cache, lru_cache
 
 from django.db.models import Exists, IntegerField, Model, OuterRef
@@ -16,14 +17,15 @@ from django.db.models.aggregates import Count
 from django.db.models.expressions import Subquery
 from django.db.models.functions import Coalesce
 from django.urls import reverse
-from django.utils import formats, translation
+from django.utils import formats, timezone, translation
 
 from core.compiled import CompiledQuery
 from customers.models import Customer
 from haulers.models import Hauler
 from marketplace import bins, operations, selectors
 from marketplace.models import Pickup, ServicePlan
-from marketplace.web.formatting import TIMES
+from marketplace.web import activity as words
+from marketplace.web.formatting import TIMES, moment_near
 
 DASHBOARD_ROWS = 20  # per section of the dashboard; the rest is a click away
 
@@ -163,10 +165,21 @@ def open_plans(*, customer: Customer) -> list[dict]:
     ]
 
 
-def activity(changes: list[selectors.Change]) -> list[dict]:
-    """The dashboard's recent status changes of the business's pickups (selectors.recent_activity)."""
-    cells = Cells()
-    return [{"url": cells.link("pickup_detail", change.object_id), **change._asdict()} for change in changes]
+def activity(changes: list[selectors.Change], *, now: dt.datetime | None = None) -> list[dict]:
+    """The dashboard's recent status changes of the business's pickups (selectors.recent_activity), each as a
+    sentence and its time at the pickup's location ('Today, 9:40 AM CST'); the place is named when the changes
+    are of more than one."""
+    cells, now = Cells(), now or timezone.now()
+    several = len({change.location for change in changes}) > 1
+    return [
+        {
+            "url": cells.link("pickup_detail", change.object_id),
+            "sentence": words.sentence(change, place=several),
+            "at": change.at,
+            "when": moment_near(change.at, change.timezone or None, now=now),
+        }
+        for change in changes
+    ]
 
 
 def _sensors(*, customer_id):

@@ -87,8 +87,12 @@ def test_each_section_shows_its_rows_cell_by_cell(owner_client, location, in_are
     assert f'<li><a href="/plans/{monthly.pk}/">Cardboard, every month at {ESCAPED}</a> · Finding a hauler</li>' in rest
     assert rest.count('<li><a href="/plans/') == 2  # not the ended one
 
-    assert f'<li><a href="/pickups/{unmatched.pk}/">Pickup #{unmatched.pk}</a>: unmatched, no hauler took it ' in rest
-    assert f'<li><a href="/pickups/{booked.pk}/">Pickup #{booked.pk}</a>: requested <small>' in rest
+    unmatched_day, booked_day = (date_format(pickup.service_date, "D, M j") for pickup in (unmatched, booked))
+    assert (
+        f'<li><a href="/pickups/{unmatched.pk}/">No hauler could take your trash pickup for {unmatched_day}: pick '
+        "another date, or cancel it at no charge</a>. <small>"
+    ) in rest
+    assert f'<li><a href="/pickups/{booked.pk}/">You booked a trash pickup for {booked_day}</a>. <small>' in rest
 
 
 @pytest.mark.django_db
@@ -99,5 +103,5 @@ def test_another_business_sees_none_of_it(client, location, in_area_hauler):
     other = factories.CustomerMembershipFactory().user
     client.force_login(other)
     page = client.get(reverse("dashboard")).content.decode()
-    assert "Nothing booked yet." in page and "No activity yet." in page
+    assert "Nothing coming up." in page and "Nothing has happened to your pickups in the last 30 days." in page
     assert "Needs your attention" not in page and "Recurring service" not in page
