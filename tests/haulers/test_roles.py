@@ -130,4 +130,4 @@ def test_a_dispatcher_reads_the_company_terms_without_the_forms_to_change_them(c
     for name, sentence in pages.items():
         page = client.get(reverse(name)).content.decode()
         assert sentence in page, name
-        assert 'type="submit"' not in page.split('aria-label="Hauler portal"')[-1].split("</main>")[0], name
+        assert 'type="submit"' not in page.split("<main")[-1].split("</main>")[0], name
