@@ -51,6 +51,11 @@ def moment_near(value: dt.datetime, tz: str | dt.tzinfo | None = None, *, now: d
     return f"{names[local.date()]}, {clock(local)} {local.tzname()}"
 
 
+def zone_on(tz_name: str, on: dt.date) -> str:
+    """A zone's abbreviation at noon of a day (a window's times are that day's): 'CST', 'CDT'."""
+    return dt.datetime.combine(on, dt.time(12), tzinfo=ZoneInfo(tz_name)).tzname() or tz_name
+
+
 def _in_zone(value: dt.datetime, tz: str | dt.tzinfo | None) -> dt.datetime:
     if tz is None:
         return value

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from core.models import StatusChange
 from marketplace import dispatch, services
-from marketplace.models import Pickup
+from marketplace.models import Pickup, Quote
 from tests import factories
 
 AUSTIN = ZoneInfo("America/Chicago")
@@ -128,3 +128,17 @@ def test_a_quiet_dashboard_says_what_to_do_next(owner_client):
     page = owner_client.get(reverse("dashboard")).content.decode()
     assert 'Nothing coming up. <a href="/book/">Book a pickup</a>' in page
     assert "Nothing has happened to your pickups in the last 30 days." in page
+
+
+def test_the_quote_s_hold_is_said_in_the_location_s_zone_with_the_zone(owner_client, location, in_area_hauler):
+    form = {
+        "location": location.pk, "waste_stream": "trash", "container": "dumpster_4yd", "quantity": 1,
+        "service_date": WEDNESDAY.isoformat(), "frequency": "once", "window": "07:00-11:00",
+    }  # fmt: skip
+    page = owner_client.post(reverse("book"), form).content.decode()
+    quote = Quote.objects.get()
+    held = quote.expires_at.astimezone(AUSTIN)
+    assert held.utcoffset() != dt.timedelta(0)  # the case tells the two clocks apart
+    said = f"{held:%a, %b} {held.day}, {held.hour % 12 or 12}:{held.minute:02d} {held:%p} CST"
+    assert f"This price is held until {said}." in page  # not the UTC clock with no zone
+    assert "Wednesday, December 9, 2026, arrival window 7:00\u201311:00 AM CST" in page
