@@ -1,7 +1,7 @@
 """Billing's web edges: the Stripe webhook endpoint, a business's card, payments and invoices, a hauler's payouts."""
 
 from functools import wraps
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from csp.constants import SELF
 from csp.decorators import csp_update
@@ -21,6 +21,7 @@ from billing.models import BillingAccount
 from billing.stripe_gateway import BadSignature, GatewayError, verify_event
 from core.enqueue import enqueue
 from core.errors import Conflict
+from core.next_url import safe_next
 from core.permissions import may, require
 from core.views import apply_errors, business_required, hauler_required, role_required
 
@@ -59,7 +60,7 @@ def billing(request, customer):
 def _card_page(request, customer, *, mode: str, status: int = 200, **context):
     """The card page in one mode: off, test (the server form), stripe (the Payment Element), refused or unavailable."""
     account = BillingAccount.objects.filter(customer=customer).first()
-    context = {"customer": customer, "account": account, "mode": mode, **context}
+    context = {"customer": customer, "account": account, "mode": mode, "next_url": safe_next(request), **context}
     return render(request, "billing/card.html", context, status=status)
 
 
@@ -94,7 +95,8 @@ def card(request, customer):
     stripe_config = {
         "publishableKey": settings.STRIPE_PUBLISHABLE_KEY,
         "clientSecret": client_secret,
-        "returnUrl": request.build_absolute_uri(reverse("billing_card_return")),
+        # Stripe adds its setup_intent to this URL's query and keeps ours: the return goes on to `next`.
+        "returnUrl": request.build_absolute_uri(_with_next(reverse("billing_card_return"), safe_next(request))),
     }
     return _card_page(request, customer, mode="stripe", stripe_config=stripe_config)
 
@@ -110,7 +112,7 @@ def _test_card(request, customer):
             form.add_error(None, str(error))
         else:
             messages.success(request, f"Saved your card: {account.card_label()}.")
-            return redirect("billing")
+            return redirect(safe_next(request) or "billing")
     return _card_page(request, customer, mode="test", form=form, status=400 if form.errors else 200)
 
 
@@ -118,22 +120,32 @@ def _test_card(request, customer):
 @role_required("billing")
 @require_GET
 def card_return(request, customer):
-    """Where Stripe sends the browser after the Payment Element confirmed (or failed to confirm) a card."""
+    """Where Stripe sends the browser after the Payment Element confirmed (or failed to confirm) a card: on to
+    the page that asked for the card (`next`, e.g. the quote), or back to the card form to try again."""
     setup_intent_id = request.GET.get("setup_intent", "")
+    next_url = safe_next(request)
     if not gateway.configured():
         messages.error(request, PAYMENTS_OFF)
-    elif not setup_intent_id.startswith("seti_"):
-        messages.error(request, "The card was not saved: the card form did not finish. Try again.")
+        return redirect("billing")
+    problem = None
+    if not setup_intent_id.startswith("seti_"):
+        problem = "The card was not saved: the card form did not finish. Try again."
     else:
         try:
             account = cards.save_card(customer=customer, setup_intent_id=setup_intent_id, by=request.user)
         except ValidationError as error:
-            messages.error(request, f"The card was not saved: {' '.join(error.messages)}")
+            problem = f"The card was not saved: {' '.join(error.messages)}"
         except (Conflict, GatewayError) as error:
-            messages.error(request, f"The card was not saved: {error}")
-        else:
-            messages.success(request, f"Saved your card: {account.card_label()}.")
-    return redirect("billing")
+            problem = f"The card was not saved: {error}"
+    if problem:
+        messages.error(request, problem)
+        return redirect(_with_next(reverse("billing_card"), next_url) if next_url else "billing")
+    messages.success(request, f"Saved your card: {account.card_label()}.")
+    return redirect(next_url or "billing")
+
+
+def _with_next(path: str, next_url: str) -> str:
+    return f"{path}?{urlencode({'next': next_url})}" if next_url else path
 
 
 @business_required

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from billing.models import BillingAccount, Payment, PayoutAccount
 from core.templatetags.money import dollars
 from marketplace import scheduling
-from marketplace.models import Offer, Pickup
+from marketplace.models import Offer, Pickup, Quote
 from tests import factories
 from tests.services.billing_support import DECLINED_AT_SAVE, PNG, VISA, remote
 
@@ -61,6 +61,7 @@ def test_a_business_adds_a_card_books_and_pays_once_the_job_is_done(
     warning = page.locator("article footer").get_by_role("alert")
     expect(warning).to_contain_text("Add a payment card before booking")
     page.snap("quote-needs-card")
+    quote = Quote.objects.get(customer=location.customer)
     warning.get_by_role("link", name="Go to your payment card").click()
 
     page.get_by_role("heading", name="Payment card").wait_for()
@@ -73,24 +74,21 @@ def test_a_business_adds_a_card_books_and_pays_once_the_job_is_done(
     assert not BillingAccount.objects.get(customer=location.customer).has_card
 
     enter_card(page, VISA)
-    page.wait_for_url("**/billing/")
+    # Saving the card goes straight back to the same quote, its price still held and now bookable.
+    page.wait_for_url(f"**/quotes/{quote.pk}/book/")
     page.get_by_text("Saved your card: Visa ending 4242").wait_for()
-    card = page.get_by_role("article").filter(has=page.get_by_role("heading", name="Card"))
-    expect(card).to_contain_text("Visa ending 4242")
-    expect(card.get_by_role("button", name="Change card")).to_be_visible()
-    page.snap("billing-with-card")
+    assert page.locator("article footer").get_by_role("alert").count() == 0
+    price = page.get_by_label("Price").inner_text()
+    assert price == dollars(quote.price_cents)
+    page.snap("quote-after-card")
     account = BillingAccount.objects.get(customer=location.customer)
     assert (account.card_brand, account.card_last4) == ("visa", "4242")
 
-    # With the card on file the same booking goes through.
-    get_a_price(page, service_date)
-    assert page.locator("article footer").get_by_role("alert").count() == 0
-    price = page.get_by_label("Price").inner_text()
     page.get_by_role("button", name=f"Book for {price}").click()
     page.get_by_text("Booked.").wait_for()
     page.snap("booked")
     pickup = Pickup.objects.get(customer=location.customer)
-    assert dollars(pickup.price_cents) == price
+    assert dollars(pickup.price_cents) == price and pickup.quote_id == quote.pk
     offer = Offer.objects.get(pickup=pickup, hauler=in_area_hauler, status=Offer.Status.PENDING)
     log_out(page)
 
@@ -119,6 +117,9 @@ def test_a_business_adds_a_card_books_and_pays_once_the_job_is_done(
     # The business sees the charge on its Billing page.
     log_in(page, customer_owner.email)
     page.goto("/billing/")
+    card = page.get_by_role("article").filter(has=page.get_by_role("heading", name="Card"))
+    expect(card).to_contain_text("Visa ending 4242")
+    expect(card.get_by_role("button", name="Change card")).to_be_visible()
     row = page.locator(f"#payment-{payment.pk}")
     expect(row).to_contain_text(f"pickup on {pickup.service_date:%b %-d, %Y}")
     expect(row.locator(".badge")).to_have_text("Paid")

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from billing import cards
@@ -24,7 +25,7 @@ from customers.forms import CompanyForm, LocationForm
 from customers.models import Membership as CustomerMembership
 from haulers.models import Membership as HaulerMembership
 from marketplace import plans, routes, scheduling, selectors, services
-from marketplace.models import Frequency, Pickup
+from marketplace.models import Frequency, Pickup, ServicePlan
 from marketplace.web import rows
 from marketplace.web.business.forms import (
     DateChangeForm,
@@ -119,13 +120,7 @@ def book(request, customer):
         except ValidationError as error:
             apply_errors(form, error)
         else:
-            context = {
-                "quote": quote,
-                "form": form,
-                "window": window_label(quote.window_start, quote.window_end),
-                "booking_block": cards.booking_block(customer=customer),
-            }
-            return render(request, "marketplace/quote.html", context)
+            return _quote_page(request, customer, quote)
     status = 400 if request.method == "POST" else 200
     return render(request, "marketplace/book.html", {"form": form}, status=status)
 
@@ -138,11 +133,43 @@ def _quote_initial(request, customer) -> dict:
     return initial
 
 
+def _quote_page(request, customer, quote):
+    context = {
+        "quote": quote,
+        "window": window_label(quote.window_start, quote.window_end),
+        "booking_block": cards.booking_block(customer=customer),
+        # Adding the card comes back here (its page takes ?next=), so the price is booked at once, not lost.
+        "card_url": _card_url_back_to(quote),
+    }
+    return render(request, "marketplace/quote.html", context)
+
+
+def _card_url_back_to(quote) -> str:
+    return f"{reverse('billing_card')}?{urlencode({'next': reverse('book_quote', args=[quote.pk])})}"
+
+
+def _show_quote(request, customer, quote):
+    """The quote again (after adding a card, or a reload): its page while it holds, else where it went."""
+    pickup = Pickup.objects.filter(quote=quote).only("pk").first()
+    if pickup is not None:
+        return redirect("pickup_detail", pickup_id=pickup.pk)
+    plan = ServicePlan.objects.filter(quote=quote).only("pk").first()
+    if plan is not None:
+        return redirect("plan_detail", plan_id=plan.pk)
+    if quote.expires_at <= timezone.now():
+        messages.info(request, "That price has expired. Check the details and get a new one.")
+        again = {"waste_stream": quote.waste_stream, "container": quote.container, "location": quote.location_id}
+        return redirect(f"{reverse('book')}?{urlencode(again)}")
+    return _quote_page(request, customer, quote)
+
+
 @business_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def book_quote(request, customer, quote_id: int):
-    """Step 2: one click books the quoted price."""
+    """Step 2: one click books the quoted price. A GET shows the quote again (the card page returns here)."""
     quote = selectors.quote_of(customer=customer, quote_id=quote_id)
+    if request.method == "GET":
+        return _show_quote(request, customer, quote)
     try:
         if quote.frequency != Frequency.ONCE:
             plan = plans.book_plan(quote=quote, customer=customer, by=request.user)
@@ -155,7 +182,7 @@ def book_quote(request, customer, quote_id: int):
         if not cards.booking_block(customer=customer):
             raise
         # The card is what stands in the way: say so, and where to fix it.
-        context = {"message": str(error), "fix_url": reverse("billing_card"), "fix_label": "Go to your payment card"}
+        context = {"message": str(error), "fix_url": _card_url_back_to(quote), "fix_label": "Go to your payment card"}
         return render(request, "409.html", context, status=409)
     # A second click (or a second tab) lands on the pickup without being told it was booked again.
     return redirect(f"{reverse('pickup_detail', args=[pickup.pk])}{'?booked=1' if created else ''}")

@@ -117,7 +117,7 @@ TABLE = {
     "onboarding": rule(MANAGERS),
     "dashboard": rule(BUSINESS),
     "book": rule(BUSINESS),
-    "book_quote": action(BUSINESS, other={"quote_id": ALIEN}),
+    "book_quote": rule(BUSINESS, BUSINESS, other={"quote_id": ALIEN}),  # a GET shows the quote again
     "pickup_detail": rule(BUSINESS, own=own("pickup"), other=own("rival_pickup")),
     "pickup_cancel": action(BUSINESS, other=own("rival_pickup")),
     "pickup_move": action(BUSINESS, other=own("rival_pickup")),
