@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.contenttypes.admin import GenericTabularInline
+from django.core.exceptions import FieldDoesNotExist
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
@@ -17,6 +18,70 @@ def dollars(cents: int | None) -> str:
     sign = "-" if cents < 0 else ""
     whole, fraction = divmod(abs(cents), 100)
     return f"{sign}${whole:,}.{fraction:02d}"
+
+
+CENTS = "_cents"
+
+
+def _money_column(field):
+    """A read-only display of an integer-cents model field as dollars, labelled without "cents"."""
+    label = str(field.verbose_name)
+    label = label.removesuffix(" cents").removesuffix(" (cents)")
+
+    def column(obj):
+        return dollars(getattr(obj, field.name))
+
+    column.short_description = label
+    column.admin_order_field = field.name
+    return column
+
+
+class DollarsMixin:
+    """Where staff read money, they read dollars: a *_cents field shown read-only becomes "$82.20" under its name
+    without "cents" (amount_cents -> "amount"); a column of the same name on the admin wins. Editable cents
+    fields stay as they are (their forms say they take cents)."""
+
+    def _cents_field(self, name):
+        if not isinstance(name, str) or not name.endswith(CENTS):
+            return None
+        try:
+            return self.model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return None
+
+    def _shown_as(self, name):
+        return name.removesuffix(CENTS) if self._cents_field(name) is not None else name
+
+    def __getattr__(self, name):
+        # Only reached for names the class does not define: "amount" where the model has amount_cents.
+        if name.startswith("_") or name in ("model", "opts"):
+            raise AttributeError(name)
+        field = self._cents_field(name + CENTS)
+        if field is None:
+            raise AttributeError(name)
+        return _money_column(field)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [self._shown_as(name) for name in super().get_readonly_fields(request, obj)]
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        readonly = set(self.get_readonly_fields(request, obj))
+        view_only = not self.has_change_permission(request, obj)
+        shown = []
+        for name in fields:
+            money = self._shown_as(name)
+            name = money if money != name and (view_only or money in readonly) else name
+            if name not in shown:
+                shown.append(name)
+        return shown
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if formfield is not None and db_field.name.endswith(CENTS):
+            formfield.label = f"{str(db_field.verbose_name).removesuffix(' cents').capitalize()} (in cents)"
+            formfield.help_text = formfield.help_text or "Whole cents: 8220 is $82.20."
+        return formfield
 
 
 class UserCreationForm(AdminUserCreationForm):
@@ -59,8 +124,8 @@ class UserAdmin(BaseUserAdmin):
     readonly_fields = ("last_login", "date_joined")
 
 
-class ReadOnlyAdminMixin:
-    """Rows written only by code: staff may look, never add, change or delete."""
+class ReadOnlyAdminMixin(DollarsMixin):
+    """Rows written only by code: staff may look, never add, change or delete (and read their money in dollars)."""
 
     def has_add_permission(self, request, obj=None):
         return False

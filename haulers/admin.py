@@ -3,9 +3,10 @@
 from django.contrib import admin, messages
 from django.db.models import OuterRef, Subquery
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
-from core.admin import MembershipAdminBase, StatusHistoryInline, dollars
+from core.admin import DollarsMixin, MembershipAdminBase, StatusHistoryInline, dollars
 from core.transitions import TransitionNotAllowed
 from haulers import services
 from haulers.models import Credential, DisposalSite, Hauler, Membership, Rate, ServiceZip, Truck
@@ -47,7 +48,7 @@ class ServiceZipInline(admin.TabularInline):
     extra = 0
 
 
-class RateInline(admin.TabularInline):
+class RateInline(DollarsMixin, admin.TabularInline):
     model = Rate
     fields = ("waste_stream", "container", "price_cents", "extra_container_cents")
     extra = 0
@@ -102,7 +103,7 @@ class HaulerAdmin(admin.ModelAdmin):
         "licence_expires",
         "insurance_expires",
     )
-    list_filter = ("status",)
+    list_filter = ("status", "verified_at")
     search_fields = ("name", "phone", "depot_zip")
     # Status moves only through the actions below, which check the transition table and log the change.
     readonly_fields = ("status", "verified_at", "verified_by", "created_at", "updated_at")
@@ -172,11 +173,31 @@ class HaulerAdmin(admin.ModelAdmin):
         )
 
 
+class VerificationFilter(admin.SimpleListFilter):
+    """The verification queue: current credentials no one on staff has checked yet (counted on the admin index)."""
+
+    title = "verification"
+    parameter_name = "verification"
+
+    def lookups(self, request, model_admin):
+        return (("awaiting", "Awaiting verification"), ("verified", "Verified"), ("expired", "Expired"))
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        if self.value() == "awaiting":
+            return queryset.filter(verified_at__isnull=True, expires_on__gte=today)
+        if self.value() == "verified":
+            return queryset.filter(verified_at__isnull=False)
+        if self.value() == "expired":
+            return queryset.filter(expires_on__lt=today)
+        return queryset
+
+
 @admin.register(Credential)
 class CredentialAdmin(DocumentLink, admin.ModelAdmin):
     list_display = ("hauler", "kind", "number", "issuer", "valid_from", "expires_on", "verified")
     exclude = ("document",)
-    list_filter = ("kind",)
+    list_filter = (VerificationFilter, "kind", "expires_on")
     list_select_related = ("hauler",)
     search_fields = ("number", "issuer", "hauler__name")
     date_hierarchy = "expires_on"
@@ -199,7 +220,7 @@ class CredentialAdmin(DocumentLink, admin.ModelAdmin):
 
 
 @admin.register(Rate)
-class RateAdmin(admin.ModelAdmin):
+class RateAdmin(DollarsMixin, admin.ModelAdmin):
     list_display = ("hauler", "waste_stream", "container", "price", "extra_container")
     list_filter = ("waste_stream", "container")
     list_select_related = ("hauler",)

@@ -11,15 +11,16 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.auth import get_permission_codename
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 
-from core.admin import ReadOnlyAdminMixin, StatusHistoryInline, dollars
+from core.admin import DollarsMixin, ReadOnlyAdminMixin, StatusHistoryInline, dollars
 from core.errors import Conflict, NotFound
+from customers.models import ServiceLocation
 from haulers.models import Hauler
-from marketplace import dispatch, matching, pricing, webhooks
+from marketplace import dispatch, matching, pricing, staff_console, webhooks
 from marketplace.models import (
     Notification,
     Offer,
@@ -63,7 +64,7 @@ class DispatchPermission:
 
 
 @admin.register(Quote)
-class QuoteAdmin(MoneyColumns, admin.ModelAdmin):
+class QuoteAdmin(DollarsMixin, MoneyColumns, admin.ModelAdmin):
     list_display = (
         "id",
         "customer",
@@ -96,7 +97,7 @@ class ProofInline(ReadOnlyAdminMixin, admin.StackedInline):
     extra = 0
 
 
-class OfferInline(admin.TabularInline):
+class OfferInline(DollarsMixin, admin.TabularInline):
     model = Offer
     fields = ("hauler", "status", "payout_cents", "answer_by", "responded_at", "decline_reason", "created_at")
     readonly_fields = fields
@@ -119,7 +120,7 @@ class OfferInline(admin.TabularInline):
 
 
 class NeedsAttentionFilter(admin.SimpleListFilter):
-    """The staff queue: pickups the cascade could not finish on its own."""
+    """The staff queue: pickups the cascade could not finish on its own (counted on the admin's index)."""
 
     title = "needs attention"
     parameter_name = "attention"
@@ -128,28 +129,46 @@ class NeedsAttentionFilter(admin.SimpleListFilter):
         return (
             ("any", "Any reason"),
             ("unmatched", "No hauler found"),
+            ("stuck", "Waiting over 30 minutes for dispatch"),
             ("missed", "Missed"),
             ("overdue", "Offers past answer-by"),
         )
 
     def queryset(self, request, queryset):
-        reasons = self.reasons(now=timezone.now())
+        reasons = staff_console.pickup_reasons(now=timezone.now())
         if self.value() == "any":
-            return queryset.filter(reasons["unmatched"] | reasons["missed"] | reasons["overdue"])
+            any_reason = Q()
+            for reason in reasons.values():
+                any_reason |= reason
+            return queryset.filter(any_reason)
         if self.value() in reasons:
             return queryset.filter(reasons[self.value()])
         return queryset
 
-    @staticmethod
-    def reasons(*, now) -> dict[str, Q]:
-        # Offered with no pending offer still inside its answer-by time: the expiry sweep is behind
-        # (or not running), or the pickup was left offered with nothing pending at all.
-        open_offer = Offer.objects.filter(pickup=OuterRef("pk"), status=Offer.Status.PENDING, answer_by__gt=now)
-        return {
-            "unmatched": Q(status=Pickup.Status.UNMATCHED),
-            "missed": Q(status=Pickup.Status.MISSED),
-            "overdue": Q(status=Pickup.Status.OFFERED) & ~Exists(open_offer),
-        }
+
+class HaulerFilter(admin.RelatedFieldListFilter):
+    """By hauler: the active ones, by name, from the haulers table (never a scan of every pickup for its haulers)."""
+
+    def field_choices(self, field, request, model_admin):
+        active = Hauler.objects.filter(status=Hauler.Status.ACTIVE).order_by("name")
+        return list(active.values_list("pk", "name"))
+
+
+class MarketFilter(admin.SimpleListFilter):
+    """By market: the city of the service location, listed from the locations (not from every pickup)."""
+
+    title = "market"
+    parameter_name = "market"
+
+    def lookups(self, request, model_admin):
+        cities = ServiceLocation.objects.order_by("city").values_list("city", "state").distinct()
+        return [(f"{city}|{state}", f"{city}, {state}") for city, state in cities]
+
+    def queryset(self, request, queryset):
+        if not self.value() or "|" not in self.value():
+            return queryset
+        city, state = self.value().split("|", 1)
+        return queryset.filter(location__city=city, location__state=state)
 
 
 class HaulerChoiceField(forms.ModelChoiceField):
@@ -168,9 +187,17 @@ class AssignHaulerForm(forms.Form):
 
 
 @admin.register(Pickup)
-class PickupAdmin(DispatchPermission, MoneyColumns, admin.ModelAdmin):
+class PickupAdmin(DollarsMixin, DispatchPermission, MoneyColumns, admin.ModelAdmin):
     list_display = ("id", "customer", "location_zip", "service_date", "status", "hauler", "price", "payout")
-    list_filter = (NeedsAttentionFilter, "status", "waste_stream", "container", "service_date")
+    list_filter = (
+        NeedsAttentionFilter,
+        "status",
+        "service_date",
+        ("hauler", HaulerFilter),
+        MarketFilter,
+        "waste_stream",
+        "container",
+    )
     list_select_related = ("customer", "location", "hauler")
     search_fields = ("customer__name", "location__zip_code", "hauler__name")
     date_hierarchy = "service_date"
@@ -198,7 +225,7 @@ class PickupAdmin(DispatchPermission, MoneyColumns, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         # Everything else, including fields added later, is read-only until someone decides otherwise.
         return [
-            field.name
+            self._shown_as(field.name)
             for field in self.model._meta.fields
             if not field.primary_key and field.name not in self.editable_fields
         ]
@@ -290,16 +317,16 @@ class OverdueOfferFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
-            return queryset.filter(status=Offer.Status.PENDING, answer_by__lte=timezone.now())
+            return queryset.filter(staff_console.overdue_offers(now=timezone.now()))
         return queryset
 
 
 @admin.register(Offer)
-class OfferAdmin(DispatchPermission, admin.ModelAdmin):
+class OfferAdmin(DollarsMixin, DispatchPermission, admin.ModelAdmin):
     list_display = ("id", "pickup", "hauler", "status", "payout", "answer_by", "responded_at", "decline_reason")
-    list_filter = (OverdueOfferFilter, "status")
+    list_filter = (OverdueOfferFilter, "status", "answer_by", ("hauler", HaulerFilter))
     list_select_related = ("pickup", "hauler")
-    search_fields = ("hauler__name", "pickup__customer__name")
+    search_fields = ("hauler__name", "pickup__customer__name", "=pickup__id")
     date_hierarchy = "answer_by"
     readonly_fields = (
         "pickup",
@@ -408,3 +435,12 @@ class WebhookDeliveryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         for delivery_id in ids:
             webhooks.retry_now(delivery_id=delivery_id)
         self.message_user(request, f"Sending {_count(len(ids), 'delivery')} again.", messages.SUCCESS)
+
+
+def _console(request) -> dict:
+    return {"staff_queues": staff_console.queues(request, site=admin.site)}
+
+
+# The index's queues (templates/admin/index.html); a plain AdminSite has no such hook and shows the stock index.
+if hasattr(admin.site, "add_to_index"):
+    admin.site.add_to_index(_console)

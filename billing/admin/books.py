@@ -17,7 +17,7 @@ class LedgerEntryAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Every movement of money; the list's header shows each kind's total and any pickup whose books do not balance."""
 
     list_display = ("created_at", "kind", "amount", "customer", "hauler", "pickup_id", "reference", "memo")
-    list_filter = ("kind",)
+    list_filter = ("kind", "created_at")
     list_select_related = ("customer", "hauler")
     search_fields = ("key", "memo", "customer__name", "hauler__name")
     date_hierarchy = "created_at"

@@ -52,7 +52,7 @@ class PaymentAdmin(MoneyFormMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
         "attempts",
         "next_attempt_at",
     )
-    list_filter = ("status",)
+    list_filter = ("status", "created_at", "paid_at")
     list_select_related = ("customer",)
     search_fields = ("customer__name", "description", "stripe_payment_intent_id")
     date_hierarchy = "created_at"
@@ -144,6 +144,7 @@ class PaymentAdmin(MoneyFormMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 @admin.register(Refund)
 class RefundAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("id", "created_at", "payment", "pickup_id", "amount", "reason", "created_by", "stripe_refund_id")
+    list_filter = ("created_at",)
     list_select_related = ("payment", "created_by")
     search_fields = ("reason", "stripe_refund_id", "payment__customer__name")
     date_hierarchy = "created_at"

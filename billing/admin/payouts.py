@@ -42,7 +42,7 @@ class TransferInline(EntryInline):
 @admin.register(Payout)
 class PayoutAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("id", "created_at", "hauler", "amount", "status", "stripe_transfer_id", "paid_at")
-    list_filter = ("status",)
+    list_filter = ("status", "created_at")
     list_select_related = ("hauler",)
     search_fields = ("hauler__name", "stripe_transfer_id")
     date_hierarchy = "created_at"

@@ -18,9 +18,9 @@ from tests import factories
 
 PRICE_CENTS = 10_200
 PAYOUT_CENTS = 8_500
-# Session, user, the filtered and the full counts, the page, the date hierarchy's range and its years.
-# Never one per row.
-PICKUP_CHANGELIST_MAX_QUERIES = 7
+# Session, user, the filtered and the full counts, the page, the date hierarchy's range and its years, the
+# hauler and market filters' choices. Never one per row.
+PICKUP_CHANGELIST_MAX_QUERIES = 9
 
 
 def url(model, view, *args):
