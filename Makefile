@@ -5,7 +5,10 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 # make run's local Stripe stand-in (billing/devstripe.py): payments work in the demo with no Stripe account.
 STRIPE_PORT ?= 8420
+DEVSTRIPE_STATE ?= .devstripe.pickle
 DEMO_WEBHOOK_SECRET := whsec_haulmatch_demo
+# make run's logs (requests, the app's lines, the Stripe stand-in) go here; the terminal keeps errors and emails.
+LOG_FILE ?= run.log
 STAMP := $(VENV)/.installed
 
 .PHONY: setup run worker beat web test lint format bench clean
@@ -20,13 +23,14 @@ $(STAMP): requirements.txt requirements-dev.txt
 setup: $(STAMP)  ## create the virtualenv and install the pinned requirements
 
 run: setup  ## migrate, seed the demo data, its bin sensors and payments, and serve http://127.0.0.1:$(PORT)
-	@$(BIN)/python -m billing.devstripe --port $(STRIPE_PORT) --state .devstripe.pickle \
-		--webhook http://127.0.0.1:$(PORT)/billing/stripe/webhook/ --webhook-secret $(DEMO_WEBHOOK_SECRET) & \
+	@echo "Logs (requests, the app, the Stripe stand-in): $(LOG_FILE). Emails print here, one line each (EMAIL_CONSOLE_FULL=true for the whole text)."
+	@$(BIN)/python -m billing.devstripe --port $(STRIPE_PORT) --state $(DEVSTRIPE_STATE) \
+		--webhook http://127.0.0.1:$(PORT)/billing/stripe/webhook/ --webhook-secret $(DEMO_WEBHOOK_SECRET) >>$(LOG_FILE) 2>&1 & \
 	trap 'kill $$! 2>/dev/null' EXIT INT TERM; \
 	export STRIPE_SECRET_KEY=sk_test_haulmatch_demo STRIPE_API_BASE=http://127.0.0.1:$(STRIPE_PORT) \
-		STRIPE_WEBHOOK_SECRET=$(DEMO_WEBHOOK_SECRET) SITE_URL=http://127.0.0.1:$(PORT); \
-	$(BIN)/python manage.py migrate --noinput && \
-	$(BIN)/python -c 'import socket, sys, time; any(socket.socket().connect_ex(("127.0.0.1", $(STRIPE_PORT))) == 0 or time.sleep(0.2) for _ in range(50)) or sys.exit("the Stripe stand-in did not start")' && \
+		STRIPE_WEBHOOK_SECRET=$(DEMO_WEBHOOK_SECRET) SITE_URL=http://127.0.0.1:$(PORT) LOG_FILE=$(abspath $(LOG_FILE)); \
+	echo "Migrating the database..." && $(BIN)/python manage.py migrate --noinput --verbosity 0 && \
+	$(BIN)/python -c 'import socket, sys, time; any(socket.socket().connect_ex(("127.0.0.1", $(STRIPE_PORT))) == 0 or time.sleep(0.2) for _ in range(50)) or sys.exit("the Stripe stand-in did not start (see $(LOG_FILE))")' && \
 	$(BIN)/python manage.py seed_demo && \
 	$(BIN)/python manage.py simulate_sensors --days 30 && \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
@@ -64,4 +68,4 @@ bench: setup  ## matching at 1k-100k haulers, sensor ingest, route quality and s
 	DATABASE_URL="$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}" $(BIN)/python -m bench.http
 
 clean:
-	rm -rf $(VENV) db.sqlite3 .devstripe.pickle staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) db.sqlite3 .devstripe.pickle $(LOG_FILE) staticfiles .pytest_cache .ruff_cache

@@ -16,6 +16,9 @@ only `--state` keeps objects across restarts (`make run` does, so the demo's sav
 account link (`GET /connect/onboard/<account>?...`) completes onboarding at once, sends account.updated to the
 registered webhooks and redirects to its return_url; like Stripe's, a link works once and only for five minutes
 (after that it redirects to its refresh_url). A declined card's error names the PaymentIntent it left, as Stripe's do.
+
+With `--webhook`, events wait until that URL answers (billing/devstripe_webhooks.py): `make run` starts the
+stand-in before the site, and seeding the demo makes charges while the site is still being prepared.
 """
 
 import argparse
@@ -34,6 +37,8 @@ from localstripe import server as localstripe
 from localstripe import webhooks
 from localstripe.errors import UserError
 from localstripe.resources import Event, store
+
+from billing import devstripe_webhooks
 
 app = localstripe.app
 
@@ -420,6 +425,7 @@ def main(argv: list[str] | None = None) -> None:
         if not args.webhook_secret:
             parser.error("--webhook needs --webhook-secret")
         webhooks.register_webhook("devstripe", args.webhook, args.webhook_secret, None)
+        devstripe_webhooks.hold_until_answered(args.webhook)
     _install()
     web.run_app(app, host="127.0.0.1", port=args.port, print=None)
 

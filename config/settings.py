@@ -437,6 +437,15 @@ if PRODUCTION:
 LOG_FORMAT = env.choice("LOG_FORMAT", ("json", "console"), "json" if PRODUCTION else "console")
 LOG_LEVEL = env.choice("LOG_LEVEL", ("DEBUG", "INFO", "WARNING", "ERROR"), "INFO")
 LOGGING = logging_config(log_format=LOG_FORMAT, level=LOG_LEVEL)
+# LOG_FILE (`make run` sets run.log): every log line and runserver's access log go to the file instead, and only
+# errors still show on the console, so the terminal keeps what needs a person: errors, emails, the server's address.
+LOG_FILE = env.string("LOG_FILE", "")
+if LOG_FILE:
+    LOGGING["handlers"]["file"] = {**LOGGING["handlers"]["console"], "class": "logging.FileHandler"}
+    LOGGING["handlers"]["file"].update(filename=LOG_FILE, encoding="utf-8")
+    LOGGING["handlers"]["console"]["level"] = "ERROR"
+    LOGGING["root"]["handlers"] = ["console", "file"]
+    LOGGING["loggers"]["django.server"] = {"handlers": ["file"], "level": "INFO", "propagate": False}
 # The worker and beat log as LOGGING says, not in Celery's own format (config/celery.py).
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Errors (web and tasks) to Sentry when set; without it the SDK is not even started.
