@@ -2,6 +2,7 @@
 
 import datetime as dt
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -357,6 +358,15 @@ KG_PER_LB = Decimal("0.45359237")
 MAX_WEIGHT_KG = Decimal("50000")
 
 
+EARLY_REASON_MAX = 300
+
+
+def early_message(pickup: Pickup) -> str:
+    """'The window opens at 7:00 AM CST on Wed, Dec 9.', in the location's zone: what the customer booked."""
+    opens = timezone.localtime(pickup.window()[0], ZoneInfo(pickup.location.timezone))
+    return f"The window opens at {opens:%-I:%M %p %Z} on {opens:%a, %b %-d}."
+
+
 def _held_job(pickup_id: int, hauler: Hauler, by) -> Pickup:
     pickup = dispatch.locked_pickup(pickup_id)
     if pickup.hauler_id != hauler.pk:
@@ -381,9 +391,14 @@ def complete_pickup(
     weight_unit: str = "kg",
     notes: str = "",
     serviced_at=None,
+    early_reason: str = "",
     by=None,
 ) -> Pickup:
-    """The hauler did the job: record the proof (a photo, the weight, notes, the time) and complete it."""
+    """The hauler did the job: record the proof (a photo, the weight, notes, the time) and complete it.
+
+    Done before the window opens (in the location's zone) is not what the customer booked, so it needs a reason,
+    which the job's history keeps and the customer's timeline shows; within or after the window none is asked.
+    """
     check_upload(photo, allowed=PHOTO_TYPES, field="photo")
     now = timezone.now()
     serviced_at = serviced_at or now
@@ -403,11 +418,18 @@ def complete_pickup(
         pickup = _held_job(pickup_id, hauler, by)
         if serviced_at.date() < pickup.service_date - dt.timedelta(days=1):
             raise ValidationError({"serviced_at": "The service time is before the pickup date."})
+        reason = "Completed with proof"
+        opens, _ = pickup.window()
+        if serviced_at < opens:
+            early_reason = " ".join(early_reason.split())[:EARLY_REASON_MAX]
+            if not early_reason:
+                raise ValidationError({"early_reason": f"{early_message(pickup)} Say why it was done early."})
+            reason = f"Completed before the window opened: {early_reason}"
         ServiceProof.objects.create(
             pickup=pickup, photo=photo, weight_kg=weight_kg, notes=notes.strip()[:500], serviced_at=serviced_at,
             recorded_by=actor(by),
         )  # fmt: skip
-        transition(pickup, Pickup.Status.COMPLETED, by=by, reason="Completed with proof", fields={"completed_at": now})
+        transition(pickup, Pickup.Status.COMPLETED, by=by, reason=reason, fields={"completed_at": now})
         enqueue("marketplace.notify", "pickup_completed", pickup.pk)
         enqueue("marketplace.update_reliability", hauler.pk)
         enqueue("marketplace.charge_pickup", pickup.pk)

@@ -60,6 +60,9 @@ def test_the_driver_works_the_day_from_a_phone(page, tmp_path, today_planned):
 
     page.get_by_label("Photo of the emptied container").set_input_files(str(photo))
     page.get_by_label("Weight (optional)").fill("640")
+    early = page.get_by_label("Why before the window?")  # asked only while the window has not opened
+    if early.count():
+        early.fill("The route ran ahead and the container was out")
     page.get_by_role("button", name="Complete stop 1").click()
     page.get_by_text(f"Done: {first.location.street}. Proof of service recorded.").wait_for()
     page.get_by_role("heading", name=second.location.street).wait_for()

@@ -148,6 +148,8 @@ def test_a_new_hauler_is_verified_takes_an_offer_and_completes_it(page, tmp_path
     page.get_by_label("Weight (optional)").fill("120")
     page.get_by_label("lb", exact=True).check()
     page.get_by_label("Notes (optional)").fill("Emptied, lid closed.")
+    # The job is tomorrow's: done today, before its window, the page asks why.
+    page.get_by_label("Why before the window?").fill("The customer asked us to come a day early")
     page.get_by_role("button", name="Complete the job").click()
     page.get_by_text("Job done: proof of service recorded.").wait_for()
     page.snap("completed")

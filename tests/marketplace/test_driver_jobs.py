@@ -1,6 +1,7 @@
 """A driver closes the jobs on the route of the truck they drive that day; the office closes any of the hauler's."""
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -33,7 +34,9 @@ def day():
         )  # fmt: skip
     driver = factories.HaulerMembershipFactory(hauler=hauler, role="driver")
     DriverAssignment.objects.create(truck=first, day=plan.day, driver=driver)
-    return {"hauler": hauler, "mine": jobs[0], "theirs": jobs[1], "driver": driver.user}
+    # Within the jobs' window, so no reason for an early completion is asked: here it is who may close them.
+    with time_machine.travel(factories.in_window(jobs[0])):
+        yield {"hauler": hauler, "mine": jobs[0], "theirs": jobs[1], "driver": driver.user}
 
 
 def test_a_driver_completes_a_job_on_their_route(day):

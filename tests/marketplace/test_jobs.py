@@ -35,7 +35,7 @@ def job(location, in_area_hauler):
 def test_completing_records_the_proof_and_tells_the_customer(
     job, in_area_hauler, customer_owner, django_capture_on_commit_callbacks
 ):
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=True), time_machine.travel(factories.in_window(job)):
         services.complete_pickup(
             pickup_id=job.pk, hauler=in_area_hauler, photo=photo(), weight=Decimal("220"), weight_unit="lb",
             notes="Gate code worked",
@@ -84,7 +84,8 @@ def test_only_the_holding_hauler_closes_a_scheduled_job(job, in_area_hauler):
     other = factories.HaulerFactory()
     with pytest.raises(NotFound):
         services.complete_pickup(pickup_id=job.pk, hauler=other, photo=photo())
-    services.complete_pickup(pickup_id=job.pk, hauler=in_area_hauler, photo=photo())
+    with time_machine.travel(factories.in_window(job)):  # within the window: no reason asked
+        services.complete_pickup(pickup_id=job.pk, hauler=in_area_hauler, photo=photo())
     with pytest.raises(Conflict):
         services.complete_pickup(pickup_id=job.pk, hauler=in_area_hauler, photo=photo())
     with pytest.raises(Conflict):

@@ -318,7 +318,8 @@ def test_a_pickup_is_booked_accepted_and_completed_through_nginx(stack, people):
 
     done = session.post(
         f"{base}/api/v1/hauler/jobs/{pickup_id}/complete/",
-        files={"photo": ("photo.png", PNG, "image/png")}, data={"weight": "120", "weight_unit": "kg"},
+        files={"photo": ("photo.png", PNG, "image/png")},
+        data={"weight": "120", "weight_unit": "kg", "early_reason": "Booked for a later day, done today"},
         headers=hauler, timeout=10,
     )  # fmt: skip
     assert done.status_code == 200, done.text

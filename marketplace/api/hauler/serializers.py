@@ -16,6 +16,7 @@ from customers.models import USState
 from haulers.models import MAX_RATE_CENTS
 from marketplace.api.business.serializers import CoordinateField, PickupFilterSerializer, StatusListField
 from marketplace.models import ExceptionReason, Offer, Pickup
+from marketplace.services import EARLY_REASON_MAX
 
 ZIP_CODE = re.compile(r"^\d{5}$")
 # A 100-mile radius around the densest metro areas is a couple of thousand ZIPs.
@@ -184,6 +185,16 @@ class CompletionSerializer(serializers.Serializer):
     weight_unit = serializers.ChoiceField(choices=[("kg", "Kilograms"), ("lb", "Pounds")], default="kg")
     notes = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
     serviced_at = serializers.DateTimeField(required=False, help_text="When you did it; defaults to now.")
+    early_reason = serializers.CharField(
+        max_length=EARLY_REASON_MAX,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=(
+            "Why it was done before the arrival window opened (in the location's zone). Required then, and kept in "
+            "the job's history, which the customer sees; not asked within or after the window."
+        ),
+    )
 
 
 class ServiceExceptionSerializer(serializers.Serializer):

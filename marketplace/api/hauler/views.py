@@ -191,7 +191,8 @@ class JobCompleteView(HaulerView):
         summary="Complete a job with proof of service",
         description=(
             "Send `multipart/form-data` with the photo. A file is checked by its content, whatever its name. "
-            "A weight in pounds is stored in kilograms."
+            "A weight in pounds is stored in kilograms. Done before the arrival window opens (in the location's "
+            "zone), it needs `early_reason`: without one the answer is a 400 naming that field."
         ),
         request={"multipart/form-data": h.CompletionSerializer},
         responses={

@@ -23,6 +23,7 @@ from marketplace import routes, scheduling, selectors, services
 from marketplace.models import Pickup
 from marketplace.web.hauler import routeview
 from marketplace.web.hauler.forms import DayCompleteForm, ExceptionForm
+from marketplace.web.hauler.views import opens_later
 
 
 def day_url(day: dt.date, truck_id: int | None = None) -> str:
@@ -75,7 +76,8 @@ def _render_day(request, hauler, params, *, focus=None, complete_form=None, exce
         "tip_first": tip_first,
         "remaining": len(open_rows),
         "unroutable": routeview.unroutable_rows(routes.unroutable_jobs(plan=plan, hauler=hauler, day=day), tz),
-        "complete_form": complete_form or DayCompleteForm(initial={"weight_unit": "lb"}),
+        "complete_form": complete_form
+        or DayCompleteForm(initial={"weight_unit": "lb"}, opens=opens_later(current["job"]) if current else ""),
         "exception_form": exception_form or ExceptionForm(),
         "back": day_url(day, truck.pk if truck else None),
         "map": routeview.map_data([mine]) if mine else None,
@@ -112,7 +114,9 @@ def _close_job(request, hauler, pickup_id: int, *, form_class, service, done: st
     job = selectors.job_of(hauler=hauler, pickup_id=pickup_id)
     if _already_closed(request, job):
         return redirect(_back(request, hauler))
-    form = form_class(request.POST, request.FILES)
+    # From the cab the job is serviced now: a reason is asked for exactly when now is before its window.
+    extra = {"opens": opens_later(job)} if form_class is DayCompleteForm else {}
+    form = form_class(request.POST, request.FILES, **extra)
     if form.is_valid():
         try:
             service(pickup_id=job.pk, hauler=hauler, by=request.user, **form.cleaned_data)

@@ -8,6 +8,7 @@ from django import forms
 from core.catalog import Container, WasteStream
 from haulers.models import MAX_RATE_CENTS, WEEKDAY_NAMES, Credential, DisposalSite, Hauler, Truck, weekday_bit
 from marketplace.models import ExceptionReason
+from marketplace.services import EARLY_REASON_MAX
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 # The service checks a document by its first bytes; `accept` only helps the phone's file picker.
@@ -251,6 +252,22 @@ class CompleteForm(forms.Form):
         help_text="Local time at the location.",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
     )
+
+    def __init__(self, *args, opens: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        if opens:
+            self.ask_why_early(opens)
+
+    def ask_why_early(self, opens: str) -> None:
+        """Before the window, a reason is asked for first ('The window opens at 7:00 AM CST on Wed, Dec 9.');
+        within it or after, the field is not there at all, so completing stays one tap."""
+        reason = forms.CharField(
+            label="Why before the window?",
+            max_length=EARLY_REASON_MAX,
+            help_text=f"{opens} The customer sees your reason on their pickup.",
+            widget=forms.TextInput(attrs={"autocomplete": "off", "list": "early-reasons"}),
+        )
+        self.fields = {"early_reason": reason, **self.fields}
 
 
 class ExceptionForm(forms.Form):

@@ -268,13 +268,18 @@ def jobs(request, hauler):
     return render(request, "haulers/jobs.html", context)
 
 
+def opens_later(job) -> str:
+    """What completing the job now must answer, while its window has not opened: when it opens; else ''."""
+    return services.early_message(job) if timezone.now() < job.window()[0] else ""
+
+
 def _render_job(request, job, *, complete_form=None, exception_form=None, status=200):
     now_there = timezone.localtime(timezone.now(), ZoneInfo(job.location.timezone))
+    initial = {"serviced_at": now_there.replace(tzinfo=None, second=0, microsecond=0)}
     context = {
         "job": job,
         "proof": getattr(job, "proof", None) if job.status == job.Status.COMPLETED else None,
-        "complete_form": complete_form
-        or CompleteForm(initial={"serviced_at": now_there.replace(tzinfo=None, second=0, microsecond=0)}),
+        "complete_form": complete_form or CompleteForm(initial=initial, opens=opens_later(job)),
         "exception_form": exception_form or ExceptionForm(),
         "exception_label": ExceptionReason(job.exception_reason).label if job.exception_reason else "",
     }
@@ -294,12 +299,14 @@ def job_complete(request, hauler, pickup_id: int):
     job = selectors.job_of(hauler=hauler, pickup_id=pickup_id)
     # The time typed is the location's wall-clock time.
     with timezone.override(ZoneInfo(job.location.timezone)):
-        form = CompleteForm(request.POST, request.FILES)
+        form = CompleteForm(request.POST, request.FILES, opens=opens_later(job))
         valid = form.is_valid()
     if valid:
         try:
             services.complete_pickup(pickup_id=job.pk, hauler=hauler, by=request.user, **form.cleaned_data)
         except ValidationError as error:
+            if "early_reason" in error.message_dict and "early_reason" not in form.fields:
+                form.ask_why_early(services.early_message(job))  # the time typed is before the window
             apply_errors(form, error)
         else:
             messages.success(request, "Job done: proof of service recorded. Thank you!")

@@ -281,7 +281,10 @@ def proof_form(**changes):
 
 @pytest.fixture
 def todays_job(location, in_area_hauler):
-    return make_pickup(location, hauler=in_area_hauler, status=Pickup.Status.SCHEDULED, day=local_today())
+    """Today's job, with the clock at 9 AM there: within its window, completing it asks no reason."""
+    job = make_pickup(location, hauler=in_area_hauler, status=Pickup.Status.SCHEDULED, day=local_today())
+    with time_machine.travel(factories.in_window(job)):
+        yield job
 
 
 @pytest.mark.django_db
@@ -309,8 +312,9 @@ def test_completing_a_job_records_the_proof(hauler_client, member, todays_job):
 def test_a_weight_in_kg_is_kept_and_the_weight_is_optional(hauler_client, location, in_area_hauler):
     first = make_pickup(location, hauler=in_area_hauler, status=Pickup.Status.SCHEDULED, day=local_today())
     second = make_pickup(location, hauler=in_area_hauler, status=Pickup.Status.SCHEDULED, day=local_today())
-    hauler_client.post(reverse("hauler_job_complete", args=[first.pk]), proof_form(weight="80.5", weight_unit="kg"))
-    hauler_client.post(reverse("hauler_job_complete", args=[second.pk]), proof_form(weight=""))
+    with time_machine.travel(factories.in_window(first)):
+        hauler_client.post(reverse("hauler_job_complete", args=[first.pk]), proof_form(weight="80.5", weight_unit="kg"))
+        hauler_client.post(reverse("hauler_job_complete", args=[second.pk]), proof_form(weight=""))
     assert ServiceProof.objects.get(pickup=first).weight_kg == Decimal("80.5")
     assert ServiceProof.objects.get(pickup=second).weight_kg is None
 
