@@ -7,8 +7,10 @@ from zoneinfo import ZoneInfo
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db.models import Count, Min
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -246,24 +248,47 @@ def offer_decline(request, hauler, offer_id: int):
 # --- Jobs ---------------------------------------------------------------------------------
 
 
+def _week_from(value: str | None, today: dt.date) -> dt.date:
+    """The first day of the week shown: ?from=YYYY-MM-DD, never before today (earlier days show as still open)."""
+    try:
+        return max(dt.date.fromisoformat(value or ""), today)
+    except ValueError:
+        return today
+
+
+def _later(hauler: Hauler, after: dt.date) -> dict:
+    """How many jobs come after the week shown, and the first one's date, where the link goes: one query."""
+    later = selectors.jobs_of(hauler=hauler, date_from=after + dt.timedelta(days=1)).order_by()
+    return later.aggregate(count=Count("pk"), first=Min("service_date"))
+
+
 @hauler_required
 @role_required("dispatch")
 @require_GET
 def jobs(request, hauler):
-    """Scheduled jobs: any left open from past days, today's, and the rest of the week."""
+    """Scheduled jobs: any left open from past days, today's, and the rest of the week; or a later week
+    (?from=), which the "more jobs after" link opens at the next job's date."""
     order = "zip" if request.GET.get("order") == "zip" else "date"
     today = _today(hauler)
-    week_end = today + dt.timedelta(days=6)
+    start = _week_from(request.GET.get("from"), today)
+    week_end = start + dt.timedelta(days=6)
     scheduled = rows.jobs(hauler=hauler, date_to=week_end, by_zip=order == "zip")
+    later = _later(hauler, week_end)
+    this_week = start == today
     context = {
         "hauler": hauler,
         "order": order,
         "today": today,
+        "start": start,
+        "this_week": this_week,
         "week_end": week_end,
-        "overdue": [job for job in scheduled if job["service_date"] < today],
+        "from_query": "" if this_week else f"from={start.isoformat()}&",
+        "overdue": [job for job in scheduled if job["service_date"] < today] if this_week else [],
         "today_jobs": [job for job in scheduled if job["service_date"] == today],
-        "week_jobs": [job for job in scheduled if job["service_date"] > today],
-        "later_count": rows.jobs_after(hauler=hauler, date_from=week_end + dt.timedelta(days=1)),
+        "week_jobs": [job for job in scheduled if job["service_date"] > today and job["service_date"] >= start],
+        "later_count": later["count"],
+        "later_url": f"{reverse('hauler_jobs')}?from={later['first'].isoformat()}" if later["first"] else "",
+        "later_first": later["first"],
     }
     return render(request, "haulers/jobs.html", context)
 
@@ -342,6 +367,7 @@ def earnings(request, hauler):
     context = {
         "hauler": hauler,
         "can_set_up_payouts": may(user=request.user, organisation=hauler, action="payouts"),
+        "tz": _timezone_of(hauler),  # a payout's date is the depot's
         **selectors.earnings_of(hauler=hauler),
     }
     return render(request, "haulers/earnings.html", context)
