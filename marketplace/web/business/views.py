@@ -32,7 +32,7 @@ from marketplace.web.business.forms import (
     PlanEndForm,
     PlanPauseForm,
     PlanWeekdaysForm,
-    QuoteForm,
+    quote_form_class,
 )
 from marketplace.web.formatting import clock_range, window_label
 
@@ -111,7 +111,7 @@ def book(request, customer):
     if not selectors.locations_of(customer=customer).exists():
         messages.info(request, "Add the address where your bins are first.")
         return redirect(f"{reverse('location_add')}?next={reverse('book')}")
-    form = QuoteForm(request.POST or None, customer=customer, initial=_quote_initial(request, customer))
+    form = quote_form_class(request)(request.POST or None, customer=customer, initial=_quote_initial(request, customer))
     if request.method == "POST" and form.is_valid():
         try:
             quote = services.create_quote(customer=customer, **form.quote_arguments())
@@ -122,7 +122,7 @@ def book(request, customer):
         else:
             return _quote_page(request, customer, quote)
     status = 400 if request.method == "POST" else 200
-    return render(request, "marketplace/book.html", {"form": form}, status=status)
+    return render(request, "marketplace/book.html", {"form": form, "kind": form.kind}, status=status)
 
 
 def _quote_initial(request, customer) -> dict:
@@ -159,6 +159,8 @@ def _show_quote(request, customer, quote):
     if quote.expires_at <= timezone.now():
         messages.info(request, "That price has expired. Check the details and get a new one.")
         again = {"waste_stream": quote.waste_stream, "container": quote.container, "location": quote.location_id}
+        if quote.frequency != Frequency.ONCE:
+            again["kind"] = "recurring"
         return redirect(f"{reverse('book')}?{urlencode(again)}")
     return _quote_page(request, customer, quote)
 
