@@ -44,7 +44,9 @@ def test_the_quote_page_warns_and_booking_is_refused_without_a_card(owner_client
     assert response.status_code == 409
     page = response.content.decode()
     assert NO_CARD in page
-    assert f'<a href="{reverse("billing_card")}" role="button">Go to your payment card</a>' in page
+    # The card page returns to this quote once a card is saved.
+    card = f"{reverse('billing_card')}?next=%2Fquotes%2F{quote}%2Fbook%2F"
+    assert f'<a href="{card}" role="button">Go to your payment card</a>' in page
     assert not Pickup.objects.exists()
 
 
