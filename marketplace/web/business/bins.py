@@ -12,13 +12,16 @@ from zoneinfo import ZoneInfo
 
 from django.http import Http404
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 
 from core.errors import NotFound
 from core.views import business_required
 from marketplace import alarms, bins, selectors
 from marketplace.models import Frequency, Pickup, ServicePlan
-from sensors import forecast
+from marketplace.web import formatting
+from sensors import forecast, rules, state
 from sensors.models import Device
 
 WINDOW = dt.timedelta(days=30)
@@ -120,6 +123,10 @@ class SensorPanel:
     suggestion: str | None = None
     full_now: bool = False
     next_pickup: dict | None = None
+    # With no pickup booked: why not, and what happens next, in a sentence; and a link to book one when that is
+    # the business's to do.
+    no_pickup: str = ""
+    book_url: str = ""
     alarms: list = field(default_factory=list)
 
 
@@ -162,7 +169,84 @@ def sensor_panel(device: Device, *, now: dt.datetime, tz: ZoneInfo, plan_days: d
             waste_stream=device.waste_stream,
             container=device.container,
         )
+    if panel.next_pickup is None:
+        panel.no_pickup, wanted = why_none_booked(device, panel, now=now)
+        if wanted:
+            query = {"location": device.location_id, "waste_stream": device.waste_stream, "container": device.container}
+            panel.book_url = f"{reverse('book')}?{urlencode(query)}"
     return panel
+
+
+def why_none_booked(device: Device, panel: SensorPanel, *, now: dt.datetime) -> tuple[str, bool]:
+    """What the page says under "Next pickup" when none is booked, and whether the business should book one.
+
+    The page says what the collect rule (marketplace/bins.py) does with this bin now, so it never says "booked
+    at 80%" beside a reading of 88%. Only a bin at or past its mark with nothing booked asks the rule (the
+    hauler lookups it makes): the usual page costs no query more."""
+    mark, tz_name = device.collect_at_percent, device.location.timezone
+    if not device.active:
+        return "None booked. This sensor is off, so its readings book nothing.", True
+    if panel.latest_fill is None or panel.latest_fill < mark:
+        if not device.auto_book:
+            return f"None booked. Auto-book is off: we email you when the bin reaches {mark}%.", False
+        return f"None booked. One is booked when the bin reaches {mark}%, or sooner if it would overflow first.", False
+    emptied = (
+        bins.pickups_of(device)
+        .filter(status=Pickup.Status.COMPLETED, completed_at__gte=panel.latest_at)
+        .order_by("-completed_at")
+        .values_list("completed_at", flat=True)
+        .first()
+    )
+    if emptied is not None:
+        return f"None booked. It was emptied on {formatting.moment(emptied, tz_name)}, after its last reading.", False
+    if panel.latest_at < now - bins.STALE_AFTER:
+        return (
+            f"None booked. It read {panel.latest_fill}% on {formatting.moment(panel.latest_at, tz_name)} and has not "
+            "reported since, so nothing is booked from it.",
+            True,
+        )
+    past = f"The bin is past its {mark}% mark"
+    if not device.auto_book:
+        return f"None booked. {past} and auto-book is off: we emailed you to book one.", True
+    if device.location.archived_at is not None:
+        return f"None booked. {past}, but this location is archived, so nothing is booked here.", False
+    verdict, coming = _collect_rule(device, now=now)
+    if verdict == "due":
+        return f"None booked yet. {past}: its next reading books a pickup for {formatting.day(coming)}.", False
+    if verdict == "not full":
+        return (
+            f"None booked yet. {past}, and the forecast says it can wait: it is booked for a day its hauler is "
+            "nearby, before it gets too full.",
+            False,
+        )
+    return f"None booked. {past}, but no hauler can take it in the next {bins.BOOKING_LOOKAHEAD_DAYS} days.", True
+
+
+def _collect_rule(device: Device, *, now: dt.datetime) -> tuple[str, dt.date | None]:
+    """What the collect rule would decide now: ("due", day), ("not full", None) or ("no hauler", None).
+
+    It asks the rule itself (marketplace.bins), from the forecast the device row keeps (refreshed after every
+    batch of readings), without refreshing it: a page reads, it never writes."""
+    outlook = None
+    if device.use_forecast:
+        outlook = rules.from_state(
+            rate=device.fill_rate_per_day,
+            full_at=device.full_at,
+            last_reading_at=device.last_reading_at,
+            last_fill=device.last_fill_percent,
+            factors=device.fill_weekday_factors,
+            tz=state.local_zone(device.location.timezone),
+            spread=device.fill_spread_percent,
+        )
+    if outlook is None:  # the threshold rule: a bin at its mark is booked for its hauler's coming working day
+        found = bins.collection_days(device, now=now, visit=None)
+        return ("due", found[1][0]) if found else ("no hauler", None)
+    # The forecast rule itself (it only reads): "due" with its day, or why it waits ("not full": it can wait for a
+    # day its hauler passes nearby) or cannot book ("no hauler").
+    verdict, coming = bins._due_on_forecast(device, outlook, now)
+    if verdict == "due":
+        return verdict, coming
+    return ("no hauler", None) if verdict == "no hauler" else ("not full", None)
 
 
 @business_required
@@ -195,4 +279,5 @@ def location_sensors(request, customer, location_id: int):
     open_alarms = alarms.shown_to_business(devices)
     for panel in panels:
         panel.alarms = open_alarms.get(panel.device.pk, [])
-    return render(request, "marketplace/location_sensors.html", {"location": location, "panels": panels})
+    context = {"location": location, "panels": panels, "today": now.astimezone(tz).date()}
+    return render(request, "marketplace/location_sensors.html", context)

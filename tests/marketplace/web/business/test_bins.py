@@ -66,7 +66,7 @@ def test_the_owner_sees_each_bin_drawn_with_its_rules_forecast_and_advice(client
     assert f"Sensors at {location.name}" in page
     assert "Trash, 4-yard dumpster" in page
     latest = readings[-1][1]
-    assert f"<strong>{latest}%</strong> at Wed, Nov 18, 10:00 a.m." in page
+    assert f"<strong>{latest}%</strong> at Wed, Nov 18, 10:00 AM" in page  # the site's one clock
     assert "<dd>77%</dd>" in page  # battery
     assert "Collect at 75% · auto-book on · skip a plan visit below 25%" in page
     for name, argument in (("sensor_rules", device.pk), ("sensor_rotate", device.pk), ("sensor_add", location.pk)):
@@ -94,7 +94,7 @@ def test_the_owner_sees_each_bin_drawn_with_its_rules_forecast_and_advice(client
     assert f"{rate:.1f}% a day since it was last emptied" in page
     full_at = forecast.predicted_full_at(readings).astimezone(AUSTIN)
     assert full_at > NOW
-    assert f"<dd>{dateformat.format(full_at, 'D, M j, g a')}</dd>" in page
+    assert f"<dd>About {dateformat.format(full_at, 'D, M j, g:i A')}</dd>" in page  # the site's one clock
     average = round(forecast.average_fill_at_pickup(forecast.fills_before_emptying(readings)))
     assert f"Your 4-yard trash bin averages {average}% at pickup: a smaller container would do." in page
 
