@@ -108,14 +108,14 @@ class Verdict:
 
 
 def local(moment: dt.datetime, tz_name: str) -> str:
-    """A time as people at the place read it: "Mon, May 4, 9:05 a.m." (Django's "D, M j, g:i a").
+    """A time as people at the place read it, on the site's one clock: "Mon, May 4, 9:05 AM" (Django's "D, M j, g:i A").
 
     Spelled out rather than through dateformat, which looks up translations per letter: a sweep writes
     thousands of these.
     """
     at = moment.astimezone(ZoneInfo(tz_name))
     return f"{DAYS[at.weekday()]}, {MONTHS[at.month - 1]} {at.day}, {at.hour % 12 or 12}:{at.minute:02d} " + (
-        "a.m." if at.hour < 12 else "p.m."
+        "AM" if at.hour < 12 else "PM"
     )
 
 

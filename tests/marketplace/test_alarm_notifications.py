@@ -51,7 +51,7 @@ def test_an_offline_bin_tells_its_own_business_once_in_the_app_and_by_email(
 
     [message] = inbox(customer_owner.email)
     assert message.subject == f"Sensor N-1 on your trash 4-yard dumpster at {location.name} stopped reporting"
-    assert "No reading since Fri, May 1, 4:00 a.m.; it reports every 60 minutes." in message.body
+    assert "No reading since Fri, May 1, 4:00 AM; it reports every 60 minutes." in message.body
     assert f"/locations/{location.pk}/sensors/#sensor-{device.pk}" in message.body
     [note] = Notification.objects.filter(user=customer_owner)
     assert (note.kind, note.title, note.emailed) == ("alarm_offline", message.subject, True)
@@ -86,7 +86,7 @@ def test_another_business_never_hears_of_or_sees_an_alarm_on_a_bin_that_is_not_i
     assert client.get(f"/locations/{other_location.pk}/sensors/").status_code == 404
     client.force_login(other_owner)
     theirs = client.get(f"/locations/{other_location.pk}/sensors/").content.decode()
-    assert "Needs attention" in theirs and "It read 88.0 °C at Fri, May 1, 9:00 a.m.: a possible fire." in theirs
+    assert "Needs attention" in theirs and "It read 88.0 °C at Fri, May 1, 9:00 AM: a possible fire." in theirs
 
 
 @pytest.mark.django_db

@@ -50,7 +50,7 @@ def test_a_bin_that_stops_reporting_raises_an_offline_alarm_and_it_closes_when_a
     clock.move_to(NOW + dt.timedelta(hours=2))
     assert tasks.check_alarms() == 1
     offline = open_alarms(device)[K.OFFLINE]
-    assert offline.detail == "No reading since Fri, May 1, 9:00 a.m.; it reports every 60 minutes."
+    assert offline.detail == "No reading since Fri, May 1, 9:00 AM; it reports every 60 minutes."
     assert offline.opened_at == NOW + dt.timedelta(hours=2)
 
     # However often the sweep runs, it stays one alarm.
@@ -78,7 +78,7 @@ def test_overflow_risk_when_forecast_full_before_the_next_visit_and_closed_when_
     [risk] = alarms.check(now=NOW)
     assert risk.kind == K.OVERFLOW_RISK
     assert risk.detail == (
-        "It is forecast full by Wed, May 6, 9:00 a.m.; the next visit is not until Fri, May 8 (from 7:00 a.m.)."
+        "It is forecast full by Wed, May 6, 9:00 AM; the next visit is not until Fri, May 8 (from 7:00 AM)."
     )
     assert risk.context["pickup"] == later.pk
 
@@ -99,7 +99,7 @@ def test_with_no_visit_coming_overflow_risk_looks_within_its_horizon(location, c
 
     settings.SENSOR_ALARM_OVERFLOW_HORIZON = dt.timedelta(days=6)
     [risk] = alarms.check(now=NOW)
-    assert risk.detail == "It is forecast full by Wed, May 6, 9:00 a.m., and no visit is booked."
+    assert risk.detail == "It is forecast full by Wed, May 6, 9:00 AM, and no visit is booked."
 
 
 @pytest.mark.django_db
@@ -113,7 +113,7 @@ def test_a_bin_still_full_after_a_proven_visit_opens_fill_not_dropping_naming_th
     alarm = opened[K.FILL_NOT_DROPPING]  # (and, with no visit booked, at risk of overflowing)
     assert alarm.context["pickup"] == pickup.pk
     assert alarm.detail == (
-        f"Pickup #{pickup.pk} was marked done on Fri, May 1, 4:00 a.m., but the bin read at or above 80% in all "
+        f"Pickup #{pickup.pk} was marked done on Fri, May 1, 4:00 AM, but the bin read at or above 80% in all "
         "2 readings since (89% now): a case for the trust flow."
     )
     assert alarms.check(now=NOW) == []  # once

@@ -54,7 +54,7 @@ def test_offline_after_two_reporting_intervals_with_the_last_reading_in_local_ti
 
     offline = verdicts(device)[K.OFFLINE]
     assert offline.active
-    assert offline.detail == "No reading since Fri, May 1, 7:00 a.m.; it reports every 60 minutes."
+    assert offline.detail == "No reading since Fri, May 1, 7:00 AM; it reports every 60 minutes."
     assert not verdicts(device, now=NOW - dt.timedelta(minutes=1))[K.OFFLINE].active
 
     Device.objects.filter(pk=device.pk).update(reporting_interval_minutes=6 * 60)
@@ -64,7 +64,7 @@ def test_offline_after_two_reporting_intervals_with_the_last_reading_in_local_ti
 
 @pytest.mark.django_db
 def test_a_device_that_never_reported_counts_from_when_it_was_added(device):
-    assert verdicts(device)[K.OFFLINE].detail.startswith("No reading since it was added on Mon, Mar 2, 8:00 a.m.;")
+    assert verdicts(device)[K.OFFLINE].detail.startswith("No reading since it was added on Mon, Mar 2, 8:00 AM;")
     Device.objects.filter(pk=device.pk).update(created_at=NOW - dt.timedelta(minutes=30))
     device.refresh_from_db()
     assert not verdicts(device)[K.OFFLINE].active
@@ -98,7 +98,7 @@ def test_fire_and_tilt_come_from_the_latest_reading_only(device):
 
     found = verdicts(device)
     assert found[K.TEMPERATURE].active
-    assert found[K.TEMPERATURE].detail == "It read 72.5 °C at Fri, May 1, 9:00 a.m.: a possible fire."
+    assert found[K.TEMPERATURE].detail == "It read 72.5 °C at Fri, May 1, 9:00 AM: a possible fire."
     assert found[K.TILT].active and "leaned 50° from upright" in found[K.TILT].detail
 
     add(device, (-0.5, 42), temperature_c=Decimal("69.9"), tilt_degrees=None)
