@@ -51,7 +51,7 @@ def _said(change: Change, *, stream: str, pickup: str) -> str:  # one case a sta
                     f"{hauler or 'your hauler'} does not work"
                 )
             if reason == "Visit of the plan":
-                return f"{hauler or 'Your hauler'} is booked for {pickup}, a visit of your plan"
+                return f"{hauler or 'Your hauler'} will do your {stream} plan visit on {_day(change.service_date)}"
             return f"{hauler or 'A hauler'} is booked for {pickup}"
         case S.REQUESTED:
             if found := _RESCHEDULED.match(reason):

@@ -142,3 +142,22 @@ def test_the_quote_s_hold_is_said_in_the_location_s_zone_with_the_zone(owner_cli
     said = f"{held:%a, %b} {held.day}, {held.hour % 12 or 12}:{held.minute:02d} {held:%p} CST"
     assert f"This price is held until {said}." in page  # not the UTC clock with no zone
     assert "Wednesday, December 9, 2026, arrival window 7:00\u201311:00 AM CST" in page
+
+
+def test_no_notifications_says_what_will_come_and_where_to_choose(owner_client):
+    page = owner_client.get(reverse("notifications")).content.decode()
+    assert "No notifications yet. We tell you here, and by email," in page
+    assert '<a href="/notifications/preferences/">Choose which ones are emailed</a>' in page
+
+
+def test_a_plan_visit_reads_as_one(owner_client, location, in_area_hauler):
+    pickup = factories.PickupFactory(location=location, hauler=in_area_hauler, service_date=WEDNESDAY)
+    logged(pickup, "scheduled", "Visit of the plan")
+    assert "Downtown Disposal will do your trash plan visit on Wed, Dec 9</a>." in activity_of(owner_client)
+
+
+def test_the_pickup_tables_label_each_cell_for_a_phone(owner_client, location):
+    factories.PickupFactory(location=location, hauler=None, status="requested", service_date=WEDNESDAY)
+    page = owner_client.get(reverse("dashboard")).content.decode()
+    assert '<table class="stack">' in page  # a card a row under 640 px, not a table cut off at the phone's edge
+    assert '<td data-label="Hauler">None yet</td>' in page and '<td data-label="Price">' in page

@@ -38,9 +38,10 @@ ESCAPED = "Bar &amp; Grill &lt;Main&gt;"  # the location's name, as the page mus
 def row(pickup, what, status_label, hauler, price) -> str:
     day = date_format(pickup.service_date, "D, M j")
     return (
-        f'<td><a href="/pickups/{pickup.pk}/">{day}</a></td>\n  <td>{what}</td>\n  <td>{ESCAPED}</td>\n'
-        f'  <td><span class="badge {pickup.status}">{status_label}</span></td>\n  <td>{hauler}</td>\n'
-        f"  <td>{price}</td>"
+        f'<td data-label="Date"><a href="/pickups/{pickup.pk}/">{day}</a></td>\n  <td data-label="What">{what}</td>\n'
+        f'  <td data-label="Where">{ESCAPED}</td>\n'
+        f'  <td data-label="Status"><span class="badge {pickup.status}">{status_label}</span></td>\n'
+        f'  <td data-label="Hauler">{hauler}</td>\n  <td data-label="Price">{price}</td>'
     )
 
 
@@ -70,10 +71,10 @@ def test_each_section_shows_its_rows_cell_by_cell(owner_client, location, in_are
 
     attention, upcoming = page.split('<h2 id="upcoming">')
     upcoming, rest = upcoming.split('<h2 id="plans">')
-    assert row(unmatched, "Trash, 1 \u00d7 4-yard dumpster", "No hauler found", "", "$102.00") in attention
+    assert row(unmatched, "Trash, 1 \u00d7 4-yard dumpster", "No hauler found", "None yet", "$102.00") in attention
     assert row(missed, "Trash, 1 \u00d7 4-yard dumpster", "Missed", "Downtown Disposal", "$102.00") in attention
     assert attention.index(f"/pickups/{unmatched.pk}/") < attention.index(f"/pickups/{missed.pk}/")  # latest first
-    assert row(booked, "Trash, 1 \u00d7 4-yard dumpster", "Requested", "", "$102.00") in upcoming
+    assert row(booked, "Trash, 1 \u00d7 4-yard dumpster", "Requested", "None yet", "$102.00") in upcoming
     assert (
         row(scheduled, "Recycling, 2 \u00d7 6-yard dumpster", "Scheduled", "Downtown Disposal", "$1,234.56") in upcoming
     )
