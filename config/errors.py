@@ -1,6 +1,7 @@
 """The project's error handlers: an API path answers in JSON, as every API error does; the website gets its pages.
 
-The 404 handler stays in marketplace.api.errors (the API's translation of errors); these are the other three.
+The 404 handler stays in marketplace.api.errors (the API's translation of errors); these are the other three, and
+the page for a form that fails the CSRF check (CSRF_FAILURE_VIEW).
 """
 
 import logging
@@ -40,6 +41,16 @@ def permission_denied(request, exception):
         )
     # A role refusal names the roles that may: the next step is the team, not another page.
     context = {"exception": reason, "role_refusal": isinstance(exception, Forbidden)}
+    return HttpResponse(loader.render_to_string("403.html", context, request=request), status=403)
+
+
+def csrf_failure(request, reason=""):
+    """A form posted from a page too old for the session (signed out or in again elsewhere) or from another site:
+    Django's own answer is a bare "403 Forbidden" page, whose inline style the site's policy even blocks."""
+    said = "This form was out of date, or did not come from this site, so nothing was done."
+    if _api(request):
+        return JsonResponse({"detail": said, "code": "csrf_failed"}, status=403)
+    context = {"exception": said, "stale_form": True, "technical": reason if settings.DEBUG else ""}
     return HttpResponse(loader.render_to_string("403.html", context, request=request), status=403)
 
 

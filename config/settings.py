@@ -34,6 +34,7 @@ if PRODUCTION:
     if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure-"):
         raise ImproperlyConfigured("SECRET_KEY: must be at least 50 random characters in production")
 CSRF_TRUSTED_ORIGINS = env.csv("CSRF_TRUSTED_ORIGINS", [])
+CSRF_FAILURE_VIEW = "config.errors.csrf_failure"  # the site's 403 page, not Django's bare one
 
 INSTALLED_APPS = [
     "core.admin_apps.StaffAdminConfig",  # django.contrib.admin with the staff site (core/admin_site.py)

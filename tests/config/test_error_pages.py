@@ -89,3 +89,16 @@ def test_an_api_500_is_json(visitor, settings, db):
 def test_the_500_page_needs_no_request_and_no_database():
     page = loader.get_template("500.html").render({})  # no db fixture: a query would raise here
     assert "Something went wrong on our side" in page and "{%" not in page
+
+
+def test_a_form_that_fails_the_csrf_check_gets_the_sites_page(db, customer_owner, settings):
+    settings.DEBUG = False
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(customer_owner)
+    response = browser.post("/book/", {"location": "1"})  # no CSRF token: a tab left open past a new sign-in
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert FRAME in page and "That form had expired" in page
+    assert "nothing was done" in page and "data-back" in page
+    # Django's reason ("CSRF cookie not set.", "CSRF token missing.") is for developers: shown only with DEBUG on.
+    assert "CSRF cookie" not in page and "CSRF token" not in page
