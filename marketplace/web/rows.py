@@ -25,7 +25,7 @@ from haulers.models import Hauler
 from marketplace import bins, operations, selectors
 from marketplace.models import Pickup, ServicePlan
 from marketplace.web import activity as words
-from marketplace.web.formatting import TIMES, moment_near
+from marketplace.web.formatting import TIMES, clock_range, moment_near
 
 DASHBOARD_ROWS = 20  # per section of the dashboard; the rest is a click away
 
@@ -241,7 +241,7 @@ def _job_row(row: tuple, cells: Cells) -> dict:
         "service_date": service_date,
         "url": cells.link("hauler_job", pk),
         "date": cells.date(service_date),
-        "window": f"{cells.time(start)}\u2013{cells.time(end)}",
+        "window": clock_range(start, end),  # '7:00\u201311:00 AM', as every other page writes a window
         "zip_code": zip_code,
         "address": f"{street}, {city}",
         "business": business,

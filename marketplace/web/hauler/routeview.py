@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from marketplace import scheduling
 from marketplace.models import Pickup, Route, RouteStop
-from marketplace.web.formatting import TIMES, clock, miles, window_label
+from marketplace.web.formatting import TIMES, clock, clock_range, miles
 from marketplace.web.hauler.forms import DayForm
 
 # One colour per truck on the map, picked to stay apart for colour-blind readers too.
@@ -49,14 +49,15 @@ def contact_of(job: Pickup) -> dict:
 
 
 def window_of(job: Pickup, tz: ZoneInfo) -> str:
-    """The job's arrival window (its location's wall-clock times) as read in the hauler's zone."""
+    """The job's arrival window (its location's wall-clock times) as read in the hauler's zone, written as the
+    planned arrivals beside it are: '7:00\u201311:00 AM', '7:00 AM\u20135:00 PM'."""
     start, end = scheduling.window_bounds(
         service_date=job.service_date,
         window_start=job.window_start,
         window_end=job.window_end,
         tz_name=job.location.timezone,
     )
-    return window_label(timezone.localtime(start, tz).time(), timezone.localtime(end, tz).time())
+    return clock_range(timezone.localtime(start, tz).time(), timezone.localtime(end, tz).time())
 
 
 def _pickup_row(stop: RouteStop, number: int, tz: ZoneInfo) -> dict:

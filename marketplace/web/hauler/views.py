@@ -298,7 +298,7 @@ def opens_later(job) -> str:
     return services.early_message(job) if timezone.now() < job.window()[0] else ""
 
 
-def _render_job(request, job, *, complete_form=None, exception_form=None, status=200):
+def _render_job(request, hauler, job, *, complete_form=None, exception_form=None, status=200):
     now_there = timezone.localtime(timezone.now(), ZoneInfo(job.location.timezone))
     initial = {"serviced_at": now_there.replace(tzinfo=None, second=0, microsecond=0)}
     context = {
@@ -307,6 +307,7 @@ def _render_job(request, job, *, complete_form=None, exception_form=None, status
         "complete_form": complete_form or CompleteForm(initial=initial, opens=opens_later(job)),
         "exception_form": exception_form or ExceptionForm(),
         "exception_label": ExceptionReason(job.exception_reason).label if job.exception_reason else "",
+        "is_office": may(user=request.user, organisation=hauler, action="dispatch"),
     }
     return render(request, "haulers/job_detail.html", context, status=status)
 
@@ -315,7 +316,7 @@ def _render_job(request, job, *, complete_form=None, exception_form=None, status
 @require_GET
 def job_detail(request, hauler, pickup_id: int):
     """A job the hauler holds: where, who to call, how to get in, and closing it with proof."""
-    return _render_job(request, selectors.job_of(hauler=hauler, pickup_id=pickup_id))
+    return _render_job(request, hauler, selectors.job_of(hauler=hauler, pickup_id=pickup_id))
 
 
 @hauler_required
@@ -336,7 +337,7 @@ def job_complete(request, hauler, pickup_id: int):
         else:
             messages.success(request, "Job done: proof of service recorded. Thank you!")
             return redirect("hauler_job", pickup_id=job.pk)
-    return _render_job(request, job, complete_form=form, status=400)
+    return _render_job(request, hauler, job, complete_form=form, status=400)
 
 
 @hauler_required
@@ -352,7 +353,7 @@ def job_exception(request, hauler, pickup_id: int):
         else:
             messages.success(request, "Recorded. We've told the customer why the pickup could not be done.")
             return redirect("hauler_job", pickup_id=job.pk)
-    return _render_job(request, job, exception_form=form, status=400)
+    return _render_job(request, hauler, job, exception_form=form, status=400)
 
 
 # --- Earnings -----------------------------------------------------------------------------

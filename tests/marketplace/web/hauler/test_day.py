@@ -53,7 +53,7 @@ def test_the_driver_sees_the_next_stop_of_their_truck_first(client, planned):
     assert place.access_notes in page
     assert "2 \u00d7 4-yard dumpster, trash" in page
     assert f'<dd class="big">{planned.arrival(first)}</dd>' in page
-    assert '<dd class="big">7 am\u20135 pm</dd>' in page
+    assert '<dd class="big">7:00 AM\u20135:00 PM</dd>' in page  # written as the planned arrival above it is
     assert 'href="tel:512-555-0101">Call</a>' in page
     assert f"destination={place.latitude}%2C{place.longitude}" in page
     assert "Complete stop 1" in page and "Could not service" in page

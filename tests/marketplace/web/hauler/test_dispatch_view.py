@@ -172,7 +172,7 @@ def test_the_printable_sheet_has_the_stops_contacts_and_a_signature_line(client,
         else:
             assert f"Tip at {stop.disposal_site.name}" in page
         assert planned.arrival(stop) in page
-    assert "Ana Reyes, 512-555-0101" in page and "7 am\u20135 pm" in page
+    assert "Ana Reyes, 512-555-0101" in page and "7:00 AM\u20135:00 PM" in page
     assert "driver: Dan Driver" in page and "Driver's signature" in page
     assert "route-sheet.css" in page and "@media print" in (settings.BASE_DIR / "static/route-sheet.css").read_text()
 

@@ -13,6 +13,7 @@ from haulers import services as hauler_services
 from marketplace import scheduling
 from marketplace.models import Pickup
 from tests import factories
+from tests.marketplace.web.hauler.route_days import planned_day
 
 pytestmark = pytest.mark.django_db
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -111,3 +112,16 @@ def test_the_jobs_after_this_week_are_a_link_to_the_week_they_start(client, owne
 def test_a_week_before_today_or_a_bad_date_is_this_week(client, owner):
     for value in ["2001-01-01", "soon"]:
         assert client.get(reverse("hauler_jobs"), {"from": value}).context["start"] == today()
+
+
+def test_a_driver_is_sent_back_to_the_days_route_not_to_office_pages(client):
+    planned = planned_day()
+    client.force_login(planned.driver)
+    first = planned.pickups_of(planned.trucks[0])[0]
+
+    page = client.get(reverse("hauler_job", args=[first.pk])).content.decode()
+
+    back = reverse("hauler_day") + f"?day={planned.day.isoformat()}"
+    assert f'href="{back}">Back to the day\'s route</a>' in page
+    for office in ("hauler_jobs", "hauler_earnings"):  # a driver's 403s
+        assert f'href="{reverse(office)}"' not in page.split("</nav>")[-1]
