@@ -58,8 +58,12 @@ def test_a_new_business_books_and_cancels_a_pickup(page, in_area_hauler):
     page.get_by_role("link", name="Pickups").click()
     page.get_by_role("heading", name="Upcoming").wait_for()
     page.snap("dashboard")
-    page.get_by_role("link", name=pickup.service_date.strftime("%a, %b %-d")).click()
+    page.get_by_role("link", name=pickup.service_date.strftime("%a, %b %-d")).first.click()
     page.get_by_role("button", name="Cancel this pickup").click()
+    page.get_by_role("heading", name=f"Cancel pickup #{pickup.pk}?").wait_for()  # asked first, free
+    page.get_by_text("Cancelling is free").wait_for()
+    page.snap("cancel-asked")
+    page.get_by_role("button", name="Yes, cancel it").click()
     page.get_by_text("Pickup cancelled.").wait_for()
     page.snap("cancelled")
     pickup.refresh_from_db()

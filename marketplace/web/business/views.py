@@ -24,7 +24,7 @@ from customers import services as customer_services
 from customers.forms import CompanyForm, LocationForm
 from customers.models import Membership as CustomerMembership
 from haulers.models import Membership as HaulerMembership
-from marketplace import plans, routes, scheduling, selectors, services
+from marketplace import plans, pricing, routes, scheduling, selectors, services
 from marketplace.models import Frequency, Pickup, ServicePlan
 from marketplace.web import rows
 from marketplace.web.business.forms import (
@@ -230,10 +230,38 @@ CANCELLABLE = (
 MOVABLE = (*CANCELLABLE, Pickup.Status.MISSED)
 
 
+def _cancel_terms(pickup: Pickup) -> tuple[str | None, int]:
+    """(why it cannot be cancelled, or None; the fee cancelling now costs): what the service would decide."""
+    if pickup.status not in CANCELLABLE:
+        return f"A {pickup.get_status_display().lower()} pickup cannot be cancelled.", 0
+    start, _ = pickup.window()
+    now = timezone.now()
+    if now >= start:
+        return "The arrival window has started; the pickup can no longer be cancelled.", 0
+    if pickup.status != Pickup.Status.SCHEDULED:
+        return None, 0  # no hauler has planned for it yet
+    return None, pricing.late_cancellation_fee_cents(price_cents=pickup.price_cents, window_start=start, now=now)
+
+
 @business_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def pickup_cancel(request, customer, pickup_id: int):
+    """Cancelling asks first and says what it costs; only the confirming POST (confirm=yes) cancels. If the fee
+    changed since the page was shown (the cutoff passed meanwhile), it asks again with the new amount."""
     pickup = selectors.pickup_of(customer=customer, pickup_id=pickup_id)
+    problem, fee_cents = _cancel_terms(pickup)
+    confirmed = request.method == "POST" and request.POST.get("confirm") == "yes"
+    fee_changed = request.POST.get("fee_cents", str(fee_cents)) != str(fee_cents)
+    if problem or not confirmed or fee_changed:
+        context = {
+            "pickup": pickup,
+            "window": window_label(pickup.window_start, pickup.window_end),
+            "problem": problem,
+            "fee_cents": fee_cents,
+            "fee_changed": confirmed and fee_changed,
+        }
+        status = 409 if problem and request.method == "POST" else 200
+        return render(request, "marketplace/pickup_cancel.html", context, status=status)
     pickup = services.cancel_pickup(pickup=pickup, by=request.user)
     fee = (
         f" A late-cancellation fee of ${pickup.cancellation_fee_cents / 100:.2f} applies."
@@ -293,6 +321,22 @@ def plan_detail(request, customer, plan_id: int):
     return render(request, "marketplace/plan_detail.html", context)
 
 
+def _end_terms(plan, last_day: dt.date) -> dict:
+    """What ending `plan` after `last_day` drops: its open visits after that day, and the late fees of those a
+    hauler has planned for inside the cutoff (plans._drop_visits' terms)."""
+    before_start = last_day < plan.start_date
+    first = plan.start_date if before_start else last_day + dt.timedelta(days=1)
+    open_visits = plan.visits.filter(status__in=plans.OPEN_VISIT, plan_date__gte=first).select_related("location")
+    dropped = list(open_visits.order_by("service_date"))
+    now, fee_cents = timezone.now(), 0
+    for visit in dropped:
+        start, _ = visit.window()
+        if visit.status == Pickup.Status.SCHEDULED and now < start:
+            fee_cents += pricing.late_cancellation_fee_cents(price_cents=visit.price_cents, window_start=start, now=now)
+    return {"plan": plan, "last_day": last_day, "before_start": before_start, "dropped": dropped,
+            "fee_cents": fee_cents}  # fmt: skip
+
+
 @business_required
 @require_POST
 def plan_change(request, customer, plan_id: int, action: str):
@@ -306,6 +350,9 @@ def plan_change(request, customer, plan_id: int, action: str):
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect("plan_detail", plan_id=plan.pk)
     data = form.cleaned_data
+    if action == "end" and request.POST.get("confirm") != "yes":
+        # Ending drops every later visit (and may cost late fees): say so, and end only once confirmed.
+        return render(request, "marketplace/plan_end.html", _end_terms(plan, data["last_day"]))
     try:
         if action == "pause":
             plans.pause_plan(plan=plan, customer=customer, start=data["start"], end=data["end"], by=request.user)

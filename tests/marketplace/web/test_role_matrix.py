@@ -119,7 +119,7 @@ TABLE = {
     "book": rule(BUSINESS),
     "book_quote": rule(BUSINESS, BUSINESS, other={"quote_id": ALIEN}),  # a GET shows the quote again
     "pickup_detail": rule(BUSINESS, own=own("pickup"), other=own("rival_pickup")),
-    "pickup_cancel": action(BUSINESS, other=own("rival_pickup")),
+    "pickup_cancel": rule(BUSINESS, BUSINESS, other=own("rival_pickup")),  # a GET asks first
     "pickup_move": action(BUSINESS, other=own("rival_pickup")),
     "pickup_proof_photo": rule(BUSINESS, other=own("rival_pickup")),
     "plan_detail": rule(BUSINESS, other={"plan_id": ALIEN}),

@@ -193,7 +193,7 @@ def test_cancel_and_move_from_the_pickup_page(owner_client, location, in_area_ha
     pickup.refresh_from_db()
     assert pickup.service_date == new_date
 
-    owner_client.post(reverse("pickup_cancel", args=[pickup.pk]))
+    owner_client.post(reverse("pickup_cancel", args=[pickup.pk]), {"confirm": "yes"})  # from the page that asks
     pickup.refresh_from_db()
     assert pickup.status == Pickup.Status.CANCELLED
     again = owner_client.post(reverse("pickup_cancel", args=[pickup.pk]))

@@ -38,7 +38,11 @@ def test_book_weekly_service_then_skip_and_end_it(owner_client, location, in_are
 
     owner_client.post(reverse("plan_change", args=[plan.pk, "pause"]), {"start": "2026-11-23", "end": "2026-11-23"})
     assert plan.visits.get(plan_date=dt.date(2026, 11, 23)).status == "cancelled"  # no hauler held it yet
-    owner_client.post(reverse("plan_change", args=[plan.pk, "end"]), {"last_day": "2026-11-19"})
+    asked = owner_client.post(reverse("plan_change", args=[plan.pk, "end"]), {"last_day": "2026-11-19"})
+    assert "the whole plan is cancelled" in asked.content.decode()  # asked first, nothing changed yet
+    plan.refresh_from_db()
+    assert plan.status == ServicePlan.Status.PENDING
+    owner_client.post(reverse("plan_change", args=[plan.pk, "end"]), {"last_day": "2026-11-19", "confirm": "yes"})
     plan.refresh_from_db()
     assert plan.status == ServicePlan.Status.CANCELLED  # ended before it began
 
