@@ -116,3 +116,17 @@ def test_the_page_says_every_time_on_one_clock_in_the_location_s_zone(owner_clie
     assert "at Wed, Nov 18, 10:00 AM</dd>" in page
     assert "Times are the location's (CST)." in page
     assert "a.m." not in page and "p.m." not in page
+
+
+def test_a_sensor_with_no_readings_says_what_to_check(owner_client, location):
+    device, _ = register_device(
+        by=None, location=location, serial="SN-2", waste_stream="trash", container="dumpster_4yd"
+    )
+    page = owner_client.get(reverse("location_sensors", args=[location.pk])).content.decode()
+    assert "No readings yet. Once the sensor sends its token with a reading, it shows here." in page
+    assert f'make a new one on <a href="/sensors/{device.pk}/rules/">its rules page</a>.' in page
+
+
+def test_a_location_with_no_sensors_links_to_adding_one(owner_client, location):
+    page = owner_client.get(reverse("location_sensors", args=[location.pk])).content.decode()
+    assert f'<a href="/locations/{location.pk}/sensors/new/">Add a sensor</a> to start.' in page
