@@ -161,3 +161,19 @@ def test_the_pickup_tables_label_each_cell_for_a_phone(owner_client, location):
     page = owner_client.get(reverse("dashboard")).content.decode()
     assert '<table class="stack">' in page  # a card a row under 640 px, not a table cut off at the phone's edge
     assert '<td data-label="Hauler">None yet</td>' in page and '<td data-label="Price">' in page
+
+
+def test_the_times_filters_say_one_clock_in_the_zone_they_are_given():
+    from django.template import Context, Template
+
+    template = Template(
+        '{% load times tz %}{% timezone "America/Chicago" %}{{ at|when:"zone" }} | {{ at|when }} | {{ at|clock }}'
+        "{% endtimezone %} | {{ start|until:end }} | {{ zone|zone_on:winter }} {{ zone|zone_on:summer }}"
+    )
+    said = template.render(
+        Context({
+            "at": dt.datetime(2026, 12, 2, 13, 1, tzinfo=dt.UTC), "start": dt.time(11, 50), "end": dt.time(12, 20),
+            "zone": "America/Chicago", "winter": dt.date(2026, 12, 2), "summer": dt.date(2026, 6, 2),
+        })
+    )  # fmt: skip
+    assert said == "Wed, Dec 2, 7:01 AM CST | Wed, Dec 2, 7:01 AM | 7:01 AM | 11:50 AM\u201312:20 PM | CST CDT"
