@@ -8,8 +8,10 @@ request, parsing forms and rendering the page alike: a date typed into a form me
 from functools import update_wrapper
 from zoneinfo import ZoneInfo
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin
+from django.forms.utils import pretty_name
 from django.utils import timezone
 
 DEFAULT_STAFF_TIME_ZONE = "America/Chicago"
@@ -48,6 +50,45 @@ class SuperuserOnly:
         return request.user.is_superuser and super().has_delete_permission(request, *args, **kwargs)
 
 
+def _label_widgets(form_class, *, each_input: bool) -> None:
+    """Give inputs that have no <label> of their own an accessible name (WCAG 4.1.2; axe's label, select-name).
+
+    A tabular inline's inputs sit under a column heading with no label; a date-and-time field's two boxes share
+    one label that can point at neither. The form class is made afresh per request, so its widgets are ours.
+    """
+    for name, field in form_class.base_fields.items():
+        label = str(field.label or pretty_name(name))
+        widget = getattr(field.widget, "widget", field.widget)  # inside a related-object wrapper
+        if isinstance(widget, forms.MultiWidget):
+            parts = ("date", "time") if isinstance(widget, forms.SplitDateTimeWidget) else None
+            for number, part in enumerate(widget.widgets):
+                part.attrs.setdefault("aria-label", f"{label} ({parts[number] if parts else number + 1})")
+        elif each_input and not isinstance(widget, forms.HiddenInput):
+            widget.attrs.setdefault("aria-label", label)
+
+
+class LabelledInputs:
+    """Mixed into every registered ModelAdmin, ours and the libraries' alike: every input has a name."""
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        _label_widgets(form, each_input=False)
+        return form
+
+    def get_formsets_with_inlines(self, request, obj=None):
+        for formset, inline in super().get_formsets_with_inlines(request, obj):
+            _label_widgets(formset.form, each_input=True)
+
+            class Labelled(formset):
+                def add_fields(self, form, index):
+                    super().add_fields(form, index)
+                    if "DELETE" in form.fields:
+                        form.fields["DELETE"].widget.attrs.setdefault("aria-label", "Delete this row")
+
+            Labelled.__name__ = formset.__name__
+            yield Labelled, inline
+
+
 class StaffAdminSite(admin.AdminSite):
     site_header = "HaulMatch administration"
     site_title = "HaulMatch admin"
@@ -62,10 +103,11 @@ class StaffAdminSite(admin.AdminSite):
         super().register(model_or_iterable, admin_class, **options)
         models = [model_or_iterable] if isinstance(model_or_iterable, type) else model_or_iterable
         for model in models:
-            if is_superuser_only(model):
-                registered = type(self._registry[model])
-                guarded = type(f"SuperuserOnly{registered.__name__}", (SuperuserOnly, registered), {})
-                self._registry[model] = guarded(model, self)
+            if model not in self._registry:  # a swapped-out model (auth.User) is skipped by Django
+                continue
+            registered = type(self._registry[model])
+            mixins = (SuperuserOnly, LabelledInputs) if is_superuser_only(model) else (LabelledInputs,)
+            self._registry[model] = type(registered.__name__, (*mixins, registered), {})(model, self)
 
     def add_to_index(self, provider) -> None:
         """provider(request) -> dict, merged into the index page's context (the market's queues)."""

@@ -1,6 +1,8 @@
 """Admin for haulers: verification and suspension, credentials, service area, rates, people."""
 
+from django import forms
 from django.contrib import admin, messages
+from django.db import models
 from django.db.models import OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
@@ -65,7 +67,8 @@ class MembershipInline(admin.TabularInline):
 class TruckInline(admin.StackedInline):
     model = Truck
     extra = 0
-    filter_horizontal = ("disposal_sites",)
+    # Checkboxes rather than the two-box filter: a hauler has a few sites, and each checkbox has its own label.
+    formfield_overrides = {models.ManyToManyField: {"widget": forms.CheckboxSelectMultiple}}
     fields = (
         ("name", "kind", "active"),
         "containers",

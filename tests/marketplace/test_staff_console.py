@@ -225,3 +225,35 @@ def test_a_time_typed_in_the_admin_means_the_market_zone(staff_client):
     clocked = ClockedSchedule.objects.get()
     assert clocked.clocked_time == dt.datetime(2026, 12, 2, 9, 0, tzinfo=CHICAGO)
     assert timezone.get_current_timezone_name() == "UTC"  # the zone never leaks past the admin's request
+
+
+def test_every_input_of_an_inline_row_has_a_name(staff_client, customer):
+    page = staff_client.get(reverse("admin:customers_customer_change", args=[customer.pk])).text
+
+    email = re.search(r'<input[^>]*name="memberships-0-email"[^>]*>', page).group(0)
+    role = re.search(r'<select[^>]*name="memberships-0-role"[^>]*>', page).group(0)
+    delete = re.search(r'<input[^>]*name="memberships-0-DELETE"[^>]*>', page).group(0)
+    assert 'aria-label="Email"' in email
+    assert 'aria-label="Role"' in role
+    assert 'aria-label="Delete this row"' in delete
+
+
+def test_a_date_and_time_field_names_both_its_boxes(staff_client, customer):
+    membership = customer.memberships.get()
+
+    page = staff_client.get(reverse("admin:customers_membership_change", args=[membership.pk])).text
+
+    assert re.search(r'<input[^>]*name="accepted_at_0"[^>]*aria-label="Accepted at \(date\)"', page)
+    assert re.search(r'<input[^>]*name="accepted_at_1"[^>]*aria-label="Accepted at \(time\)"', page)
+
+
+def test_a_trucks_disposal_sites_are_checkboxes_with_labels(staff_client, in_area_hauler):
+    truck = in_area_hauler.trucks.first()
+    site = factories.DisposalSiteFactory(hauler=in_area_hauler, name="East Transfer Station")
+    truck.disposal_sites.add(site)
+
+    page = staff_client.get(reverse("admin:haulers_hauler_change", args=[in_area_hauler.pk])).text
+
+    assert "selectfilter" not in page
+    assert re.search(r'<label for="id_trucks-0-disposal_sites_\d+"><input type="checkbox"', page)
+    assert "East Transfer Station" in page
