@@ -3,9 +3,11 @@ no page wider than the screen, one navigation (a Menu button on a phone that ope
 
 import pytest
 
+from marketplace import scheduling
 from tests import factories
 from tests.browser.test_driver_day import DESKTOP, PHONE, fits_the_screen, watch_console
 from tests.browser.test_hauler_flow import log_in
+from tests.marketplace.web.hauler.route_days import planned_day
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -102,3 +104,46 @@ def test_the_current_section_is_marked_in_the_one_navigation(page):
     # The menu closes again from the same button.
     page.locator(".site-header summary", has_text="Menu").click()
     assert not portal.get_by_role("link", name="Earnings").is_visible()
+
+
+def text_lines(locator) -> int:
+    """How many lines of text an element's box holds, its padding aside."""
+    return locator.evaluate(
+        """e => { const s = getComputedStyle(e);
+            const inner = e.clientHeight - parseFloat(s.paddingTop) - parseFloat(s.paddingBottom);
+            return Math.round(inner / parseFloat(s.lineHeight)); }"""
+    )
+
+
+@pytest.mark.parametrize("width", [360, 390])
+def test_the_zip_check_keeps_its_button_on_one_line(page, width):
+    page.set_viewport_size({"width": width, "height": 800})
+    page.goto("/")
+    button = page.get_by_role("button", name="Do you serve me?")
+    assert text_lines(button) == 1  # was three at 390 px
+    field = page.get_by_role("textbox", name="ZIP code")
+    room = """e => { const s = getComputedStyle(e), pen = document.createElement('canvas').getContext('2d');
+        pen.font = s.font;
+        const inner = e.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight);
+        return pen.measureText(e.placeholder).width <= inner; }"""
+    assert field.evaluate(room)  # its example ZIP is not cut off
+    assert fits_the_screen(page)
+    page.snap(f"home-{width}")
+
+
+def test_a_driver_keeps_call_and_maps_under_the_thumb_down_the_whole_stop(page):
+    planned = planned_day(jobs=2, day=scheduling.local_today("America/Chicago"), container="dumpster_8yd")
+    page.set_viewport_size(PHONE)
+    log_in(page, planned.driver.email, factories.PASSWORD)
+    page.goto("/hauler/day/")
+    call = page.get_by_role("button", name="Call", exact=True)
+    maps = page.get_by_role("button", name="Open in Maps")
+    call.wait_for()
+    # Scrolled down to the button that completes the stop, Call and Maps are still on screen, at the bottom edge.
+    page.get_by_role("button", name="Complete stop 1").scroll_into_view_if_needed()
+    for button in (call, maps):
+        where = button.bounding_box()
+        assert where["y"] >= 0.5 * PHONE["height"], where  # the lower half of the screen
+        assert where["y"] + where["height"] <= PHONE["height"], where
+    assert fits_the_screen(page)
+    page.snap("driver-thumb")
