@@ -61,6 +61,7 @@ def _render_day(request, hauler, params, *, focus=None, complete_form=None, exce
         tip_first = next((row for row in rows[:index] if row["kind"] == "tip" and row["open"]), None)
     else:
         tip_first = None
+    opens = opens_later(current["job"]) if current else ""  # before the window: why early, and no report yet
     context = {
         "hauler": hauler,
         "day": day,
@@ -76,8 +77,8 @@ def _render_day(request, hauler, params, *, focus=None, complete_form=None, exce
         "tip_first": tip_first,
         "remaining": len(open_rows),
         "unroutable": routeview.unroutable_rows(routes.unroutable_jobs(plan=plan, hauler=hauler, day=day), tz),
-        "complete_form": complete_form
-        or DayCompleteForm(initial={"weight_unit": "lb"}, opens=opens_later(current["job"]) if current else ""),
+        "opens": opens,
+        "complete_form": complete_form or DayCompleteForm(initial={"weight_unit": "lb"}, opens=opens),
         "exception_form": exception_form or ExceptionForm(),
         "back": day_url(day, truck.pk if truck else None),
         "map": routeview.map_data([mine]) if mine else None,

@@ -301,10 +301,12 @@ def opens_later(job) -> str:
 def _render_job(request, hauler, job, *, complete_form=None, exception_form=None, status=200):
     now_there = timezone.localtime(timezone.now(), ZoneInfo(job.location.timezone))
     initial = {"serviced_at": now_there.replace(tzinfo=None, second=0, microsecond=0)}
+    opens = opens_later(job)
     context = {
+        "opens": opens,
         "job": job,
         "proof": getattr(job, "proof", None) if job.status == job.Status.COMPLETED else None,
-        "complete_form": complete_form or CompleteForm(initial=initial, opens=opens_later(job)),
+        "complete_form": complete_form or CompleteForm(initial=initial, opens=opens),
         "exception_form": exception_form or ExceptionForm(),
         "exception_label": ExceptionReason(job.exception_reason).label if job.exception_reason else "",
         "is_office": may(user=request.user, organisation=hauler, action="dispatch"),

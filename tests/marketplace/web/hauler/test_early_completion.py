@@ -152,3 +152,22 @@ def test_the_message_names_the_locations_zone_not_the_servers():
 
     assert early_message(job) == "The window opens at 7:00 AM EDT on Wed, Jul 1."
     assert ZoneInfo(job.location.timezone) == ZoneInfo("America/New_York")
+
+
+def test_before_the_window_could_not_service_says_when_instead_of_offering_a_form_that_is_refused(
+    office, client, job, planned
+):
+    exception_form = 'name="reason"'
+    with time_machine.travel(at(job.service_date, 5, 10), tick=False):
+        page = office.get(reverse("hauler_job", args=[job.pk])).content.decode()
+    assert exception_form not in page
+    assert f"{opens_text(job.service_date)} If something on the customer's side stops you once it has" in page
+    with time_machine.travel(at(job.service_date, 7, 0), tick=False):
+        assert exception_form in office.get(reverse("hauler_job", args=[job.pk])).content.decode()
+
+    client.force_login(planned.driver)
+    day = f"{reverse('hauler_day')}?day={planned.day.isoformat()}"
+    with time_machine.travel(at(planned.day, 6, 40), tick=False):
+        assert exception_form not in client.get(day).content.decode()
+    with time_machine.travel(at(planned.day, 7, 5), tick=False):
+        assert exception_form in client.get(day).content.decode()
