@@ -7,6 +7,7 @@ them. Under CELERY_TASK_ALWAYS_EAGER (the embedded default) the task runs in-pro
 """
 
 import functools
+import threading
 
 from celery import current_app
 from celery.app.task import Task
@@ -25,10 +26,16 @@ def enqueue(name: str, *args) -> None:
     transaction.on_commit(functools.partial(registered(name).apply_async, args, headers=headers, ignore_result=True))
 
 
+# Celery marks its task modules imported before it imports them: a second thread asking meanwhile found them
+# "imported" and its task not registered (NotRegistered under a burst of webhooks in a threaded server).
+_IMPORTING = threading.Lock()
+
+
 def registered(name: str) -> Task:
     """The task registered as `name`; raises celery's NotRegistered for a name no tasks module defines."""
     tasks = current_app.tasks
     if name not in tasks:
-        # A web process imports no tasks module of its own; the worker's autodiscovery does it here too.
-        current_app.loader.import_default_modules()
+        with _IMPORTING:
+            # A web process imports no tasks module of its own; the worker's autodiscovery does it here too.
+            current_app.loader.import_default_modules()
     return tasks[name]
