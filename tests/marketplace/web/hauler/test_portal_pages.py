@@ -125,3 +125,22 @@ def test_a_driver_is_sent_back_to_the_days_route_not_to_office_pages(client):
     assert f'href="{back}">Back to the day\'s route</a>' in page
     for office in ("hauler_jobs", "hauler_earnings"):  # a driver's 403s
         assert f'href="{reverse(office)}"' not in page.split("</nav>")[-1]
+
+
+def test_empty_pages_say_what_to_do_next(client, owner, in_area_hauler):
+    offers = client.get(reverse("hauler_offers")).content.decode()
+    assert "No offers right now" in offers and f'<a href="{reverse("hauler_area")}">service area</a>' in offers
+    assert "0 open offers" not in offers
+    earnings = client.get(reverse("hauler_earnings")).content.decode()
+    assert f'No completed jobs yet. <a href="{reverse("hauler_offers")}">Accept an offer</a>' in earnings
+    jobs = client.get(reverse("hauler_jobs")).content.decode()
+    assert f'New jobs come from <a href="{reverse("hauler_offers")}">offers</a> you accept.' in jobs
+
+
+def test_a_truck_with_no_stops_points_to_the_next_day(client):
+    planned = planned_day()
+    client.force_login(planned.owner)
+    later = planned.day + dt.timedelta(days=30)
+    page = client.get(reverse("hauler_day"), {"day": later.isoformat()}).content.decode()
+    assert "No stops planned for Truck 1" in page
+    assert f"day={(later + dt.timedelta(days=1)).isoformat()}" in page.split("No stops planned")[1].split("</p>")[0]
