@@ -86,6 +86,8 @@ def test_booking_forms_and_confirmations(page, width, customer_owner, location, 
     page.snap(f"book-recurring-{width}")
 
     page.goto(f"/pickups/{pickup.pk}/")
+    fits(page, width)
+    page.snap(f"pickup-{width}")
     page.get_by_role("button", name="Cancel this pickup").click()
     expect(page.get_by_role("heading", name=f"Cancel pickup #{pickup.pk}?")).to_be_visible()
     expect(page.get_by_text("Cancelling is free now.")).to_be_visible()
@@ -97,6 +99,8 @@ def test_booking_forms_and_confirmations(page, width, customer_owner, location, 
     assert pickup.status == Pickup.Status.SCHEDULED
 
     page.goto(f"/plans/{plan.pk}/")
+    fits(page, width)
+    page.snap(f"plan-{width}")
     page.get_by_label("Last day of service").fill((today + dt.timedelta(days=10)).isoformat())
     page.get_by_role("button", name="End on this day…").click()
     expect(page.get_by_role("heading", name=f"End recurring service #{plan.pk}?")).to_be_visible()

@@ -321,19 +321,28 @@ def plan_detail(request, customer, plan_id: int):
     return render(request, "marketplace/plan_detail.html", context)
 
 
+def _dropped(plan, *, first: dt.date, last: dt.date | None) -> tuple[list[Pickup], int]:
+    """The open visits a skip, pause or end would drop (nominal dates in [first, last]) and the late fees of those
+    a hauler has planned for inside the cutoff: plans._drop_visits' terms, read before anything is changed."""
+    visits = plan.visits.filter(status__in=plans.OPEN_VISIT, plan_date__gte=first).select_related("location")
+    if last is not None:
+        visits = visits.filter(plan_date__lte=last)
+    now, dropped, fee_cents = timezone.now(), [], 0
+    for visit in visits.order_by("service_date"):
+        start, _ = visit.window()
+        if now >= start:
+            continue  # under way or past: not dropped
+        dropped.append(visit)
+        if visit.status == Pickup.Status.SCHEDULED:
+            fee_cents += pricing.late_cancellation_fee_cents(price_cents=visit.price_cents, window_start=start, now=now)
+    return dropped, fee_cents
+
+
 def _end_terms(plan, last_day: dt.date) -> dict:
-    """What ending `plan` after `last_day` drops: its open visits after that day, and the late fees of those a
-    hauler has planned for inside the cutoff (plans._drop_visits' terms)."""
     before_start = last_day < plan.start_date
     first = plan.start_date if before_start else last_day + dt.timedelta(days=1)
-    open_visits = plan.visits.filter(status__in=plans.OPEN_VISIT, plan_date__gte=first).select_related("location")
-    dropped = list(open_visits.order_by("service_date"))
-    now, fee_cents = timezone.now(), 0
-    for visit in dropped:
-        start, _ = visit.window()
-        if visit.status == Pickup.Status.SCHEDULED and now < start:
-            fee_cents += pricing.late_cancellation_fee_cents(price_cents=visit.price_cents, window_start=start, now=now)
-    return {"plan": plan, "last_day": last_day, "before_start": before_start, "dropped": dropped,
+    dropped, fee_cents = _dropped(plan, first=first, last=None)
+    return {"plan": plan, "action": "end", "last_day": last_day, "before_start": before_start, "dropped": dropped,
             "fee_cents": fee_cents}  # fmt: skip
 
 
@@ -353,6 +362,13 @@ def plan_change(request, customer, plan_id: int, action: str):
     if action == "end" and request.POST.get("confirm") != "yes":
         # Ending drops every later visit (and may cost late fees): say so, and end only once confirmed.
         return render(request, "marketplace/plan_end.html", _end_terms(plan, data["last_day"]))
+    if action == "pause" and request.POST.get("confirm") != "yes":
+        # A skip is one tap while it is free; one that costs a late fee says so first.
+        dropped, fee_cents = _dropped(plan, first=data["start"], last=data["end"])
+        if fee_cents:
+            context = {"plan": plan, "action": "pause", "start": data["start"], "end": data["end"],
+                       "dropped": dropped, "fee_cents": fee_cents}  # fmt: skip
+            return render(request, "marketplace/plan_end.html", context)
     try:
         if action == "pause":
             plans.pause_plan(plan=plan, customer=customer, start=data["start"], end=data["end"], by=request.user)

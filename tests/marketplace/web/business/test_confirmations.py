@@ -110,3 +110,26 @@ def factories_visit(plan, day):
         waste_stream=plan.waste_stream, container=plan.container, quantity=1, service_date=day,
         status=Pickup.Status.SCHEDULED, price_cents=plan.price_cents, payout_cents=plan.payout_cents,
     )  # fmt: skip
+
+
+@pytest.mark.django_db
+@time_machine.travel(dt.datetime(2026, 11, 20, 20, 0, tzinfo=dt.UTC), tick=False)  # 17 hours before 7 AM CST
+def test_a_skip_that_costs_a_late_fee_says_so_first(owner_client, location, in_area_hauler):
+    plan = ServicePlan.objects.create(
+        customer=location.customer, location=location, hauler=in_area_hauler, waste_stream="trash",
+        container="dumpster_4yd", quantity=1, frequency="weekly", weekdays=0b10000, start_date=dt.date(2026, 11, 16),
+        price_cents=10_000, payout_cents=8_000, status=ServicePlan.Status.ACTIVE,
+    )  # fmt: skip
+    visit = factories_visit(plan, dt.date(2026, 11, 21))  # tomorrow: inside the cutoff, the hauler planned for it
+    skip = {"start": "2026-11-21", "end": "2026-11-21"}
+
+    asked = owner_client.post(reverse("plan_change", args=[plan.pk, "pause"]), skip)
+    fee = dollars(min(settings.CANCELLATION_FEE_CENTS, visit.price_cents))
+    assert "Skip these visits?" in asked.content.decode()
+    assert f"Late-cancellation fees of {fee} apply" in asked.content.decode()
+    visit.refresh_from_db()
+    assert visit.status == Pickup.Status.SCHEDULED
+
+    owner_client.post(reverse("plan_change", args=[plan.pk, "pause"]), {**skip, "confirm": "yes"})
+    visit.refresh_from_db()
+    assert visit.status == Pickup.Status.SKIPPED and visit.cancellation_fee_cents > 0
