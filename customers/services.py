@@ -141,7 +141,10 @@ def update_location(*, location: ServiceLocation, by, **changes) -> ServiceLocat
     """Change a location's details; a new ZIP re-derives coordinates and timezone."""
     require(user=by, organisation=location.customer, action="sites")
     address = {key: changes.get(key, getattr(location, key)) for key in ("street", "city", "state", "zip_code")}
-    info = validate_address(**address, check_street="street" in changes)
+    # A form sends every field: only a street line that actually changes is checked, so renaming an older
+    # location (saved before the street check) is not blocked by it.
+    street_changed = str(changes.get("street", location.street)).strip() != location.street
+    info = validate_address(**address, check_street=street_changed)
     for key, value in changes.items():
         if key not in ("name", "street", "city", "state", "zip_code", "access_notes"):
             raise ValidationError({key: "This field cannot be changed."})

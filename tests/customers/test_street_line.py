@@ -69,3 +69,14 @@ def test_adding_a_location_returns_to_a_page_of_the_site(client, customer_owner)
     client.force_login(customer_owner)
     response = client.post(f"{reverse('location_add')}?next={reverse('book')}", GOOD)
     assert response.url == reverse("book")
+
+
+@pytest.mark.django_db
+def test_the_edit_form_renames_an_older_location_without_retyping_its_street(client, customer_owner, location):
+    ServiceLocation.objects.filter(pk=location.pk).update(street="Back lot")  # saved before the check existed
+    client.force_login(customer_owner)
+    form = {**GOOD, "name": "Back lot bins", "street": "Back lot"}
+    response = client.post(reverse("location_edit", args=[location.pk]), form)
+    assert response.status_code == 302
+    location.refresh_from_db()
+    assert location.name == "Back lot bins"
