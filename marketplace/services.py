@@ -359,6 +359,7 @@ MAX_WEIGHT_KG = Decimal("50000")
 
 
 EARLY_REASON_MAX = 300
+COMPLETED_EARLY = "Completed before the window opened: "  # then the hauler's reason, in the job's history
 
 
 def early_message(pickup: Pickup) -> str:
@@ -424,7 +425,7 @@ def complete_pickup(
             early_reason = " ".join(early_reason.split())[:EARLY_REASON_MAX]
             if not early_reason:
                 raise ValidationError({"early_reason": f"{early_message(pickup)} Say why it was done early."})
-            reason = f"Completed before the window opened: {early_reason}"
+            reason = f"{COMPLETED_EARLY}{early_reason}"
         ServiceProof.objects.create(
             pickup=pickup, photo=photo, weight_kg=weight_kg, notes=notes.strip()[:500], serviced_at=serviced_at,
             recorded_by=actor(by),

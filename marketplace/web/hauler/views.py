@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from billing.views import allows_stripe_onboarding
 from core import geo
 from core.permissions import may
+from core.transitions import history
 from core.uploads import sniff
 from core.views import apply_errors, hauler_required, role_required
 from haulers import services as hauler_services
@@ -298,6 +299,15 @@ def opens_later(job) -> str:
     return services.early_message(job) if timezone.now() < job.window()[0] else ""
 
 
+def _early_reason(job) -> str:
+    """Why a completed job was done before its window, as the history keeps it (what the customer was told)."""
+    if job.status != job.Status.COMPLETED:
+        return ""
+    said = history(job).filter(to_status=job.Status.COMPLETED).order_by("-pk").values_list("reason", flat=True)
+    reason = said.first() or ""
+    return reason.removeprefix(services.COMPLETED_EARLY) if reason.startswith(services.COMPLETED_EARLY) else ""
+
+
 def _render_job(request, hauler, job, *, complete_form=None, exception_form=None, status=200):
     now_there = timezone.localtime(timezone.now(), ZoneInfo(job.location.timezone))
     initial = {"serviced_at": now_there.replace(tzinfo=None, second=0, microsecond=0)}
@@ -310,6 +320,7 @@ def _render_job(request, hauler, job, *, complete_form=None, exception_form=None
         "exception_form": exception_form or ExceptionForm(),
         "exception_label": ExceptionReason(job.exception_reason).label if job.exception_reason else "",
         "is_office": may(user=request.user, organisation=hauler, action="dispatch"),
+        "early_reason": _early_reason(job),
     }
     return render(request, "haulers/job_detail.html", context, status=status)
 

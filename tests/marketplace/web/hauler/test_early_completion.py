@@ -76,6 +76,8 @@ def test_the_job_page_asks_why_before_the_window_and_refuses_without_a_reason(of
     job.refresh_from_db()
     assert job.status == Pickup.Status.COMPLETED
     assert completion_reason(job) == "Completed before the window opened: The customer asked us to come early"
+    page = office.get(done["Location"]).content.decode()
+    assert "Done before the window opened: The customer asked us to come early" in page
 
 
 def test_within_the_window_the_job_page_asks_nothing_more(office, job):
@@ -85,6 +87,7 @@ def test_within_the_window_the_job_page_asks_nothing_more(office, job):
         done = office.post(reverse("hauler_job_complete", args=[job.pk]), proof(serviced_at="2026-12-09T09:30"))
     assert done.status_code == 302
     assert completion_reason(job) == "Completed with proof"
+    assert "Done before the window opened" not in office.get(done["Location"]).content.decode()
 
 
 def test_a_time_typed_before_the_window_brings_the_question_back(office, job):
