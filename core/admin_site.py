@@ -94,6 +94,9 @@ class StaffAdminSite(admin.AdminSite):
     site_title = "HaulMatch admin"
     index_title = "Run the market"
     index_template = "admin/index.html"
+    # The list of every model beside every page halves a change list's width at 1280 px and leaves its last
+    # columns (a pickup's hauler, price and payout) scrolled out of sight; the index and breadcrumbs lead there.
+    enable_nav_sidebar = False
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

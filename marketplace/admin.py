@@ -149,6 +149,10 @@ class NeedsAttentionFilter(admin.SimpleListFilter):
 class HaulerFilter(admin.RelatedFieldListFilter):
     """By hauler: the active ones, by name, from the haulers table (never a scan of every pickup for its haulers)."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.empty_value_display = "No hauler yet"
+
     def field_choices(self, field, request, model_admin):
         active = Hauler.objects.filter(status=Hauler.Status.ACTIVE).order_by("name")
         return list(active.values_list("pk", "name"))

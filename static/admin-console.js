@@ -15,9 +15,34 @@
       if (shown) shown.setAttribute("aria-label", name);
     });
   }
-  // select2 builds its boxes when jQuery is ready, and again for each inline row added.
-  window.addEventListener("load", function () {
+  // The two-box filter (filter_horizontal) puts its hint in an aria-label on a plain span, where ARIA does not
+  // allow one (axe's aria-prohibited-attr): as an image, the icon may carry the hint.
+  function roleHintIcons() {
+    document.querySelectorAll(".help-tooltip[aria-label]:not([role])").forEach(function (icon) {
+      icon.setAttribute("role", "img");
+    });
+  }
+  // A wide read-only inline scrolls in its own box (admin-console.css); with nothing in it to tab to, a keyboard
+  // could not scroll it (axe's scrollable-region-focusable), so the box itself takes focus, named by its heading.
+  function focusableScrollers() {
+    document.querySelectorAll(".inline-group .tabular").forEach(function (box) {
+      if (box.hasAttribute("tabindex") || box.scrollWidth <= box.clientWidth) return;
+      if (box.querySelector("a[href], input:not([type=hidden]), select, textarea, button")) return;
+      const heading = box.querySelector("h2");
+      box.setAttribute("tabindex", "0");
+      box.setAttribute("role", "region");
+      box.setAttribute("aria-label", heading ? heading.textContent.trim() : "Related rows");
+    });
+  }
+  function fix() {
     nameComboboxes();
-    new MutationObserver(nameComboboxes).observe(document.body, { childList: true, subtree: true });
+    roleHintIcons();
+    focusableScrollers();
+  }
+  // select2 and the two-box filter build their markup on load, and again for each inline row added.
+  window.addEventListener("load", function () {
+    fix();
+    new MutationObserver(fix).observe(document.body, { childList: true, subtree: true });
+    window.addEventListener("resize", focusableScrollers);
   });
 })();
