@@ -144,3 +144,9 @@ def test_a_truck_with_no_stops_points_to_the_next_day(client):
     page = client.get(reverse("hauler_day"), {"day": later.isoformat()}).content.decode()
     assert "No stops planned for Truck 1" in page
     assert f"day={(later + dt.timedelta(days=1)).isoformat()}" in page.split("No stops planned")[1].split("</p>")[0]
+
+
+def test_a_truck_of_one_stop_and_one_yard_is_said_in_the_singular(client, owner, in_area_hauler):
+    factories.TruckFactory(hauler=in_area_hauler, name="Little one", capacity_per_trip=1, stops_per_shift=1)
+    page = client.get(reverse("hauler_trucks")).content.decode()
+    assert "<dd>1 cubic yard</dd>" in page and "<dd>up to 1 stop, " in page
