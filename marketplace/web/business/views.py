@@ -33,6 +33,7 @@ from marketplace.web.business.forms import (
     PlanPauseForm,
     PlanWeekdaysForm,
     quote_form_class,
+    window_value,
 )
 from marketplace.web.formatting import clock_range, window_label
 
@@ -125,12 +126,35 @@ def book(request, customer):
     return render(request, "marketplace/book.html", {"form": form, "kind": form.kind}, status=status)
 
 
+PRESETS = ("waste_stream", "container", "location", "quantity", "service_date", "window", "frequency", "day_of_month",
+           "end_date")  # fmt: skip
+
+
 def _quote_initial(request, customer) -> dict:
+    """The form preset from the link that led here: a sensor's or a bin's suggestion, or "Change the details"."""
     initial = {"service_date": timezone.localdate() + dt.timedelta(days=1)}
-    for key in ("waste_stream", "container", "location"):
+    for key in PRESETS:
         if request.GET.get(key):
             initial[key] = request.GET[key]
+    if request.GET.getlist("weekdays"):
+        initial["weekdays"] = request.GET.getlist("weekdays")
     return initial
+
+
+def _change_url(quote) -> str:
+    """The booking form again with this quote's details filled in, so changing one detail keeps the rest."""
+    details = {
+        "location": quote.location_id, "waste_stream": quote.waste_stream, "container": quote.container,
+        "quantity": quote.quantity, "service_date": quote.service_date.isoformat(),
+        "window": window_value(quote.window_start, quote.window_end),
+    }  # fmt: skip
+    if quote.frequency != Frequency.ONCE:
+        first = quote.start_date or quote.service_date  # the form's "First visit" is the plan's start
+        details.update(kind="recurring", frequency=quote.frequency, day_of_month=quote.day_of_month or "")
+        details["service_date"] = first.isoformat()
+        details["weekdays"] = [day for day in range(7) if quote.weekdays & (1 << day)]
+        details["end_date"] = quote.end_date.isoformat() if quote.end_date else ""
+    return f"{reverse('book')}?{urlencode(details, doseq=True)}"
 
 
 def _quote_page(request, customer, quote):
@@ -140,6 +164,7 @@ def _quote_page(request, customer, quote):
         "booking_block": cards.booking_block(customer=customer),
         # Adding the card comes back here (its page takes ?next=), so the price is booked at once, not lost.
         "card_url": _card_url_back_to(quote),
+        "change_url": _change_url(quote),
     }
     return render(request, "marketplace/quote.html", context)
 

@@ -80,3 +80,26 @@ def test_a_monthly_plan_keeps_no_stray_weekdays(owner_client, location, in_area_
     owner_client.post(reverse("book"), monthly)
     quote = Quote.objects.get()
     assert (quote.frequency, quote.day_of_month, quote.weekdays) == ("monthly", 23, 0)
+
+
+@pytest.mark.django_db
+def test_change_the_details_keeps_every_detail_of_the_quote(owner_client, location, in_area_hauler, clock):
+    factories.RateFactory(hauler=in_area_hauler, waste_stream="recycling", price_cents=5_000)
+    weekly = base(location, kind="recurring", frequency="biweekly", weekdays=["1", "4"], waste_stream="recycling",
+                  quantity=2, end_date="2027-03-01", window="07:00-11:00")  # fmt: skip
+    quote_page = owner_client.post(reverse("book"), weekly).content.decode()
+    change = re.search(r'<a href="([^"]+)">Change the details</a>', quote_page).group(1).replace("&amp;", "&")
+
+    form = owner_client.get(change).context["form"]
+    assert form.kind == "recurring"
+    assert {key: form.initial[key] for key in ("waste_stream", "quantity", "frequency", "end_date", "window")} == {
+        "waste_stream": "recycling", "quantity": "2", "frequency": "biweekly", "end_date": "2027-03-01",
+        "window": "07:00-11:00",
+    }  # fmt: skip
+    assert form.initial["weekdays"] == ["1", "4"]
+
+    once = owner_client.post(reverse("book"), base(location, quantity=3)).content.decode()
+    again = re.search(r'<a href="([^"]+)">Change the details</a>', once).group(1).replace("&amp;", "&")
+    form = owner_client.get(again).context["form"]
+    assert form.kind == "once" and form.initial["quantity"] == "3"
+    assert form.initial["service_date"] == "2026-11-23"
