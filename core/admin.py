@@ -1,10 +1,13 @@
 """Admin for users and the status-change log, plus helpers the other apps' admins share."""
 
+from decimal import Decimal, InvalidOperation
+
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.contenttypes.admin import GenericTabularInline
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.urls import NoReverseMatch, reverse
 from django.utils.html import format_html
 
@@ -36,10 +39,35 @@ def _money_column(field):
     return column
 
 
+class DollarsField(forms.Field):
+    """A form field for an integer-cents amount that staff type in dollars: "82.20" or "$82.20" -> 8220."""
+
+    default_error_messages = {"invalid": "Enter an amount in dollars, such as 82.20."}
+
+    def prepare_value(self, value):
+        # The stored cents shown as dollars; what was typed (a failed POST) is shown back as typed.
+        return f"{value / 100:.2f}" if isinstance(value, int) else value
+
+    def to_python(self, value):
+        text = str(value or "").strip().replace(",", "").removeprefix("$")
+        if not text:
+            return None
+        try:
+            amount = Decimal(text)
+        except InvalidOperation:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+        if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return int(amount * 100)
+
+    def widget_attrs(self, widget):
+        return {**super().widget_attrs(widget), "inputmode": "decimal", "size": 10}
+
+
 class DollarsMixin:
     """Where staff read money, they read dollars: a *_cents field shown read-only becomes "$82.20" under its name
-    without "cents" (amount_cents -> "amount"); a column of the same name on the admin wins. Editable cents
-    fields stay as they are (their forms say they take cents)."""
+    without "cents" (amount_cents -> "amount"); a column of the same name on the admin wins. An editable cents
+    field is typed in dollars (DollarsField) and stored in cents."""
 
     def _cents_field(self, name):
         if not isinstance(name, str) or not name.endswith(CENTS):
@@ -78,9 +106,15 @@ class DollarsMixin:
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
-        if formfield is not None and db_field.name.endswith(CENTS):
-            formfield.label = f"{str(db_field.verbose_name).removesuffix(' cents').capitalize()} (in cents)"
-            formfield.help_text = formfield.help_text or "Whole cents: 8220 is $82.20."
+        if formfield is not None and db_field.name.endswith(CENTS) and isinstance(formfield, forms.IntegerField):
+            # Typed in dollars, stored in cents: the model field's own validators still check the cents.
+            label = str(db_field.verbose_name).removesuffix(" cents").removesuffix(" (cents)")
+            formfield = DollarsField(
+                label=f"{label.capitalize()} ($)",
+                required=formfield.required,
+                help_text=db_field.help_text,
+                initial=formfield.initial,
+            )
         return formfield
 
 

@@ -218,7 +218,7 @@ class Rate(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_waste_stream_display()}, {self.get_container_display()}: {self.price_cents}¢"
+        return f"{self.get_waste_stream_display()}, {self.get_container_display()}: ${self.price_cents / 100:,.2f}"
 
 
 class DisposalSite(models.Model):

@@ -16,7 +16,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 
-from core.admin import DollarsMixin, ReadOnlyAdminMixin, StatusHistoryInline, dollars
+from core.admin import DollarsField, DollarsMixin, ReadOnlyAdminMixin, StatusHistoryInline, dollars
 from core.errors import Conflict, NotFound
 from customers.models import ServiceLocation
 from haulers.models import Hauler
@@ -182,12 +182,17 @@ class HaulerChoiceField(forms.ModelChoiceField):
 
 class AssignHaulerForm(forms.Form):
     hauler = HaulerChoiceField(queryset=Hauler.objects.filter(status=Hauler.Status.ACTIVE), help_text="Active haulers.")
-    payout_cents = forms.IntegerField(
-        label="Payout (cents)",
+    payout_cents = DollarsField(
+        label="Payout ($)",
         required=False,
-        min_value=0,
         help_text="Leave empty to keep each pickup's payout. At most the price less the floor margin.",
     )
+
+    def clean_payout_cents(self):
+        cents = self.cleaned_data["payout_cents"]
+        if cents is not None and cents < 0:
+            raise forms.ValidationError("A payout cannot be negative.")
+        return cents
 
 
 @admin.register(Pickup)

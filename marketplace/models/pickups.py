@@ -59,7 +59,7 @@ class Quote(models.Model):
         ]
 
     def __str__(self):
-        return f"Quote {self.pk}: {self.price_cents}¢ for {self.service_date}"
+        return f"Quote {self.pk}: ${self.price_cents / 100:,.2f} for {self.service_date:%b %-d, %Y}"
 
 
 class ExceptionReason(models.TextChoices):

@@ -55,11 +55,10 @@ def post_action(client, model, action, objects, **data):
 
 
 def post_assign(client, pickups, *, hauler, payout_cents=""):
-    """The assign page's own POST: the chosen hauler and payout, with the confirmation marker."""
+    """The assign page's own POST: the chosen hauler and payout (typed in dollars), with the confirmation marker."""
     hauler_id = hauler.pk if hauler else ""
-    return post_action(
-        client, Pickup, "assign_hauler", pickups, hauler=hauler_id, payout_cents=payout_cents, assign="yes"
-    )
+    typed = f"{payout_cents / 100:.2f}" if payout_cents != "" else ""
+    return post_action(client, Pickup, "assign_hauler", pickups, hauler=hauler_id, payout_cents=typed, assign="yes")
 
 
 def messages_of(response):

@@ -257,3 +257,39 @@ def test_a_trucks_disposal_sites_are_checkboxes_with_labels(staff_client, in_are
     assert "selectfilter" not in page
     assert re.search(r'<label for="id_trucks-0-disposal_sites_\d+"><input type="checkbox"', page)
     assert "East Transfer Station" in page
+
+
+def test_a_rate_is_typed_in_dollars_and_kept_in_cents(staff_client, in_area_hauler):
+    rate = in_area_hauler.rates.first() or factories.RateFactory(hauler=in_area_hauler)
+    change = reverse("admin:haulers_rate_change", args=[rate.pk])
+    form = staff_client.get(change).context["adminform"].form
+    assert form["price_cents"].label == "Price ($)"
+    assert form["price_cents"].value() == f"{rate.price_cents / 100:.2f}"
+
+    response = staff_client.post(
+        change,
+        {
+            "hauler": in_area_hauler.pk,
+            "waste_stream": rate.waste_stream,
+            "container": rate.container,
+            "price_cents": "$82.20",
+            "extra_container_cents": "12.5",
+        },
+    )
+
+    assert response.status_code == 302
+    rate.refresh_from_db()
+    assert (rate.price_cents, rate.extra_container_cents) == (8_220, 1_250)
+
+
+def test_a_dollar_amount_with_fractions_of_a_cent_is_refused(staff_client, in_area_hauler):
+    rate = in_area_hauler.rates.first() or factories.RateFactory(hauler=in_area_hauler)
+    data = {"hauler": in_area_hauler.pk, "waste_stream": rate.waste_stream, "container": rate.container}
+
+    response = staff_client.post(
+        reverse("admin:haulers_rate_change", args=[rate.pk]),
+        {**data, "price_cents": "82.205", "extra_container_cents": "0"},
+    )
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["price_cents"] == ["Enter an amount in dollars, such as 82.20."]
