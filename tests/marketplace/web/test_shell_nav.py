@@ -64,3 +64,21 @@ def test_a_business_member_has_no_webhooks_and_a_staff_manager_has_both_groups(c
     header, _ = header_and_main(client, "dashboard")
     assert links(header, "Business") == ["Pickups", "Book", "Locations", "Billing", "Webhooks"]
     assert links(header, "Staff") == ["Operations", "Admin"]
+
+
+@pytest.mark.parametrize(
+    ("role", "shown", "hidden"),
+    [
+        ("driver", ["hauler_day"], ["hauler_offers", "hauler_jobs", "hauler_company"]),
+        ("owner", ["hauler_offers", "hauler_jobs", "hauler_company"], []),
+    ],
+)
+def test_the_home_page_links_a_hauler_only_to_what_their_role_may_open(client, role, shown, hidden):
+    # A driver's home used to offer Offers, Jobs and Company: each answered them 403.
+    client.force_login(factories.HaulerMembershipFactory(role=role).user)
+    _, main = header_and_main(client, "home")
+    for name in shown:
+        assert f'href="{reverse(name)}"' in main
+        assert client.get(reverse(name)).status_code == 200
+    for name in hidden:
+        assert f'href="{reverse(name)}"' not in main
