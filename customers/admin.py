@@ -32,7 +32,8 @@ class ServiceLocationInline(admin.TabularInline):
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
     list_display = ("name", "phone", "billing_email", "members", "locations", "created_at")
-    search_fields = ("name", "phone", "billing_email")
+    list_filter = ("created_at",)
+    search_fields = ("name", "phone", "billing_email", "locations__zip_code", "locations__city")
     readonly_fields = ("created_at",)
     date_hierarchy = "created_at"
     inlines = (MembershipInline, ServiceLocationInline)
@@ -73,7 +74,7 @@ class ArchivedFilter(admin.SimpleListFilter):
 @admin.register(ServiceLocation)
 class ServiceLocationAdmin(admin.ModelAdmin):
     list_display = ("name", "customer", "city", "state", "zip_code", "timezone", "archived")
-    list_filter = ("state", ArchivedFilter)
+    list_filter = ("state", "city", "timezone", ArchivedFilter)
     list_select_related = ("customer",)
     search_fields = ("name", "street", "city", "zip_code", "customer__name")
     autocomplete_fields = ("customer",)
