@@ -5,6 +5,7 @@ Celery tasks in-process, email to the console, DEBUG on. The README's configurat
 table lists every variable read here.
 """
 
+import zoneinfo
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -194,6 +195,10 @@ STORAGES = {
 # --- Internationalisation ---------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
+# The zone staff read and type times in across the admin (core.admin_site): the market's wall clock.
+STAFF_TIME_ZONE = env.string("STAFF_TIME_ZONE", "America/Chicago")
+if STAFF_TIME_ZONE not in zoneinfo.available_timezones():
+    raise ImproperlyConfigured(f"STAFF_TIME_ZONE: {STAFF_TIME_ZONE!r} is not a time zone (e.g. America/Chicago)")
 USE_I18N = True
 USE_TZ = True
 

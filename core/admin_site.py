@@ -1,7 +1,7 @@
 """The staff site: Django's admin in the market's time zone, with the platform's internals kept to superusers.
 
 Staff run a local market, so every time they read or type in the admin is the market's wall clock
-(STAFF_TIME_ZONE, America/Chicago by default), named once in the header. The zone is active for the whole
+(the STAFF_TIME_ZONE setting), named once in the header. The zone is active for the whole
 request, parsing forms and rendering the page alike: a date typed into a form means what it says.
 """
 
@@ -14,8 +14,6 @@ from django.contrib import admin
 from django.forms.utils import pretty_name
 from django.utils import timezone
 
-DEFAULT_STAFF_TIME_ZONE = "America/Chicago"
-
 # Plumbing no one runs the market with: beat's schedules, API tokens and permission groups. A superuser
 # still manages them; other staff neither see them on the index nor open their pages.
 SUPERUSER_ONLY_APPS = frozenset({"django_celery_beat"})
@@ -23,7 +21,7 @@ SUPERUSER_ONLY_MODELS = frozenset({"authtoken.token", "authtoken.tokenproxy", "a
 
 
 def staff_time_zone() -> ZoneInfo:
-    return ZoneInfo(getattr(settings, "STAFF_TIME_ZONE", DEFAULT_STAFF_TIME_ZONE))
+    return ZoneInfo(settings.STAFF_TIME_ZONE)
 
 
 def is_superuser_only(model) -> bool:

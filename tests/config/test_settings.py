@@ -108,6 +108,7 @@ def test_production_refuses_missing_or_weak_configuration(variables, named):
         ("ROUTE_SOLVE_SECONDS", "0"),
         ("ROUTING_CIRCUITY", "0.5"),
         ("MATCH_ROUTE_AWARE", "perhaps"),
+        ("STAFF_TIME_ZONE", "Central"),
     ],
 )
 def test_a_bad_value_fails_at_start_and_names_the_variable(variable, value):
