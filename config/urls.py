@@ -10,7 +10,10 @@ admin.site.site_title = "HaulMatch admin"
 admin.site.index_title = "Run the market"
 
 urlpatterns = [
-    # The market's pages come first: its signup view stands in front of allauth's.
+    # The API first: Django tries patterns in order, and an API call walked every page's pattern before its own
+    # (resolving took 42-55 us, now 17-23; a page's 19 became 28). No page lives under api/.
+    path("api/", include("marketplace.api.urls")),
+    # The market's pages before the leaves': its signup view stands in front of allauth's.
     path("", include("marketplace.web.urls")),
     path("", include("customers.urls")),
     path("", include("sensors.urls")),
@@ -20,7 +23,6 @@ urlpatterns = [
     path("metrics/", metrics.metrics, name="metrics"),  # Prometheus: staff or METRICS_TOKEN
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
-    path("api/", include("marketplace.api.urls")),
 ]
 
 # An API path answers its errors in JSON, like every other API error; the website's paths get its pages.
