@@ -35,7 +35,7 @@ from marketplace.web.business.forms import (
     quote_form_class,
     window_value,
 )
-from marketplace.web.formatting import clock_range, window_label
+from marketplace.web.formatting import clock_range, window_label, zone_on
 
 
 def home(request, coverage: dict | None = None):
@@ -221,7 +221,7 @@ def pickup_detail(request, customer, pickup_id: int):
     pickup = selectors.pickup_of(customer=customer, pickup_id=pickup_id)
     context = {
         "pickup": pickup,
-        "window": window_label(pickup.window_start, pickup.window_end),
+        "window": _window(pickup),
         **_arrival(pickup),
         "timeline": selectors.pickup_timeline(pickup=pickup),
         "can_cancel": pickup.status in CANCELLABLE,
@@ -234,6 +234,12 @@ def pickup_detail(request, customer, pickup_id: int):
     return render(request, "marketplace/pickup_detail.html", context)
 
 
+def _window(pickup: Pickup) -> str:
+    """The booked window on the site's one clock, in the place's zone: '7:00-11:00 AM CST' (an en dash)."""
+    zone = zone_on(pickup.location.timezone, pickup.service_date)
+    return f"{clock_range(pickup.window_start, pickup.window_end)} {zone}"
+
+
 def _arrival(pickup: Pickup) -> dict:
     """About when the truck comes, once the hauler's route is planned, and whether it is on its way."""
     if pickup.status != Pickup.Status.SCHEDULED:
@@ -242,7 +248,11 @@ def _arrival(pickup: Pickup) -> dict:
     if arrival is None:
         return {"planned_arrival": None, "on_the_way": False}
     tz = ZoneInfo(pickup.location.timezone)
-    start, end = (timezone.localtime(moment, tz) for moment in arrival)
+    start, end = (timezone.localtime(moment, tz).time() for moment in arrival)
+    # The band around the planned stop stays inside the window the route keeps: "about 10:45 to 11:15 AM" beside a
+    # window that ends at 11 said the truck might come late.
+    if start < pickup.window_end and end > pickup.window_start:
+        start, end = max(start, pickup.window_start), min(end, pickup.window_end)
     return {"planned_arrival": clock_range(start, end), "on_the_way": routes.on_the_way(pickup)}
 
 
@@ -280,7 +290,7 @@ def pickup_cancel(request, customer, pickup_id: int):
     if problem or not confirmed or fee_changed:
         context = {
             "pickup": pickup,
-            "window": window_label(pickup.window_start, pickup.window_end),
+            "window": _window(pickup),
             "problem": problem,
             "fee_cents": fee_cents,
             "fee_changed": confirmed and fee_changed,

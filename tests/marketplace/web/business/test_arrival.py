@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from marketplace import routes
 from marketplace.models import Pickup, Quote, RouteStop
-from marketplace.web.formatting import clock_range
+from marketplace.web.formatting import clock, clock_range
 from tests import factories
 from tests.marketplace.web.hauler.route_days import AUSTIN, planned_day
 
@@ -55,7 +55,9 @@ def test_the_window_chosen_reaches_the_quote_and_the_pickup(
         response = owner_client.post(reverse("book_quote", args=[quote.pk]))
     pickup = Pickup.objects.get()
     assert (pickup.window_start, pickup.window_end) == (dt.time(7), dt.time(11))
-    assert "arrival window 7\u201311 am" in owner_client.get(response["Location"]).content.decode()
+    # the pickup's page says it on the site's one clock, in the place's zone, as the quote did
+    page = owner_client.get(response["Location"]).content.decode()
+    assert re.search("arrival window 7:00\u201311:00 AM C[SD]T", page)
 
 
 def test_no_window_chosen_is_any_time(owner_client, location, in_area_hauler):
@@ -82,17 +84,23 @@ def business_client(client, pickup):
     return client
 
 
+def band(pickup, arrives: dt.datetime) -> str:
+    """A quarter of an hour either side of the planned stop, inside the window the route keeps."""
+    margin = dt.timedelta(minutes=15)
+    start, end = (arrives - margin).time(), (arrives + margin).time()
+    return clock_range(max(start, pickup.window_start), min(end, pickup.window_end))
+
+
 def test_the_pickup_page_shows_the_planned_arrival_then_on_the_way(client, planned, django_assert_max_num_queries):
     first, second = planned.pickups_of(planned.trucks[0])[:2]
     business_client(client, second)
     stop = RouteStop.objects.get(pickup=second)
     arrives = timezone.localtime(stop.arrives_at, AUSTIN)
-    margin = dt.timedelta(minutes=15)
 
     with django_assert_max_num_queries(PICKUP_MAX_QUERIES):
         page = client.get(reverse("pickup_detail", args=[second.pk])).content.decode()
 
-    assert f"Planned arrival about {clock_range(arrives - margin, arrives + margin)}." in page
+    assert f"Planned arrival about {band(second, arrives)}." in page
     assert "On the way" not in page
 
     Pickup.objects.filter(pk=first.pk).update(status=Pickup.Status.COMPLETED, completed_at=timezone.now())
@@ -106,3 +114,18 @@ def test_no_planned_arrival_before_the_route_exists(client, location, in_area_ha
     client.force_login(location.customer.memberships.first().user)
     page = client.get(reverse("pickup_detail", args=[pickup.pk])).content.decode()
     assert "Planned arrival" not in page and "On the way" not in page
+
+
+def test_the_planned_arrival_stays_inside_the_window(client, planned):
+    # A stop planned five minutes before its window closes: "about 10:55-11:25" would say the truck may be late.
+    pickup = planned.pickups_of(planned.trucks[0])[1]
+    business_client(client, pickup)
+    arrives = timezone.localtime(RouteStop.objects.get(pickup=pickup).arrives_at, AUSTIN)
+    closes = (arrives + dt.timedelta(minutes=5)).time().replace(second=0, microsecond=0)
+    Pickup.objects.filter(pk=pickup.pk).update(window_start=min(pickup.window_start, closes), window_end=closes)
+
+    page = client.get(reverse("pickup_detail", args=[pickup.pk])).content.decode()
+
+    pickup.refresh_from_db()
+    assert f"Planned arrival about {band(pickup, arrives)}." in page
+    assert band(pickup, arrives).endswith(clock(closes))  # the window's close, not a quarter past the stop
