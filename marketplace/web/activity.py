@@ -12,6 +12,7 @@ import re
 
 from marketplace.models import Pickup
 from marketplace.selectors import Change
+from marketplace.services import COMPLETED_EARLY
 from marketplace.web.formatting import day
 
 S = Pickup.Status
@@ -70,6 +71,9 @@ def _said(change: Change, *, stream: str, pickup: str) -> str:  # one case a sta
         case S.UNMATCHED:
             return f"No hauler could take {pickup}: pick another date, or cancel it at no charge"
         case S.COMPLETED:
+            if reason.startswith(COMPLETED_EARLY):  # the hauler said why it came before the window
+                why = reason.removeprefix(COMPLETED_EARLY)
+                return f"{hauler or 'Your hauler'} completed {pickup} before its window opened: {why}"
             return f"{hauler or 'Your hauler'} completed {pickup}"
         case S.MISSED:
             if found := _NOT_SERVICED.match(reason):
@@ -98,3 +102,20 @@ def _stream(value: str) -> str:
 
 def _day(value) -> str:
     return day(value) if isinstance(value, dt.date) else "its day"
+
+
+def timeline(pickup: Pickup, changes) -> list[dict]:
+    """The pickup page's history (selectors.pickup_timeline), oldest first, each change as a sentence with its
+    time; the pickup's own facts fill in what the dashboard's read joins for its sentences."""
+    facts = {
+        "waste_stream": pickup.waste_stream,
+        "service_date": pickup.service_date,
+        "location": pickup.location.name,
+        "timezone": pickup.location.timezone,
+        "hauler": pickup.hauler.name if pickup.hauler_id is not None else "",
+    }
+    said = []
+    for change in changes:
+        told = Change(change.object_id, change.from_status, change.to_status, change.reason, change.at, **facts)
+        said.append({"sentence": sentence(told), "at": change.at})
+    return said

@@ -26,7 +26,7 @@ from customers.models import Membership as CustomerMembership
 from haulers.models import Membership as HaulerMembership
 from marketplace import plans, pricing, routes, scheduling, selectors, services
 from marketplace.models import Frequency, Pickup, ServicePlan
-from marketplace.web import rows
+from marketplace.web import activity, rows
 from marketplace.web.business.forms import (
     DateChangeForm,
     PlanEndForm,
@@ -223,7 +223,7 @@ def pickup_detail(request, customer, pickup_id: int):
         "pickup": pickup,
         "window": _window(pickup),
         **_arrival(pickup),
-        "timeline": selectors.pickup_timeline(pickup=pickup),
+        "timeline": activity.timeline(pickup, selectors.pickup_timeline(pickup=pickup)),
         "can_cancel": pickup.status in CANCELLABLE,
         "can_move": pickup.status in MOVABLE,
         "date_form": DateChangeForm(initial={"service_date": pickup.service_date}),

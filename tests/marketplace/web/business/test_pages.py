@@ -118,7 +118,7 @@ def test_quote_then_book_in_one_click(
     pickup = Pickup.objects.get()
     assert response["Location"] == reverse("pickup_detail", args=[pickup.pk]) + "?booked=1"
     page = owner_client.get(response["Location"]).content.decode()
-    assert "Booked." in page and "Offered to a hauler" in page
+    assert "Booked." in page and "We offered your trash pickup for" in page
     subjects = [m.subject for m in mail.outbox if customer_owner.email in m.to]
     assert subjects == [f"Booked: Trash pickup on {service_date:%a, %b %-d}"]
     assert Notification.objects.filter(user=customer_owner, kind="pickup_booked").count() == 1
@@ -222,7 +222,9 @@ def test_the_pickup_page_shows_the_timeline_and_the_hauler(owner_client, locatio
     transition(pickup, Pickup.Status.SCHEDULED, reason="Accepted", fields={"hauler": in_area_hauler})
     page = owner_client.get(reverse("pickup_detail", args=[pickup.pk])).content.decode()
     assert "Downtown Disposal" in page
-    assert page.index("Offered") < page.index("Scheduled <small>Accepted")
+    # in sentences, oldest first: not "offered" and "scheduled" with the reasons written for staff
+    assert page.index("We offered your trash pickup for") < page.index("Downtown Disposal is booked for your trash")
+    assert "Offered to 1 hauler(s)" not in page and "Scheduled <small>" not in page
     assert "CST" in page or "CDT" in page  # times in the location's timezone
 
 
@@ -346,3 +348,17 @@ def test_the_customer_sees_why_a_pickup_was_not_serviced_and_can_move_it(owner_c
     page = owner_client.get(reverse("pickup_detail", args=[pickup.pk])).content.decode()
     assert "container not put out" in page and "No bins at the curb" in page
     assert "Move to this date" in page
+
+
+@pytest.mark.django_db
+def test_the_timeline_says_why_a_job_was_done_before_its_window(owner_client, location, in_area_hauler):
+    from core.transitions import transition
+    from marketplace.services import COMPLETED_EARLY
+
+    pickup = make_pickup(location, status=Pickup.Status.SCHEDULED, hauler=in_area_hauler)
+    transition(pickup, Pickup.Status.COMPLETED, reason=f"{COMPLETED_EARLY}The gate closes at 7")
+
+    page = owner_client.get(reverse("pickup_detail", args=[pickup.pk])).content.decode()
+
+    assert "Downtown Disposal completed your trash pickup for" in page
+    assert "before its window opened: The gate closes at 7" in page
