@@ -192,6 +192,11 @@ def outlook_of(device: Device, *, now: dt.datetime) -> rules.Forecast | None:
             "fill_spread_percent",
         ]
     )
+    return kept_outlook(device)
+
+
+def kept_outlook(device: Device) -> rules.Forecast | None:
+    """The forecast the device row keeps (refreshed after every batch of readings), read as it is: a page's view."""
     return rules.from_state(
         rate=device.fill_rate_per_day,
         full_at=device.full_at,

@@ -21,7 +21,7 @@ from core.views import business_required
 from marketplace import alarms, bins, selectors
 from marketplace.models import Frequency, Pickup, ServicePlan
 from marketplace.web import formatting
-from sensors import forecast, rules, state
+from sensors import forecast
 from sensors.models import Device
 
 WINDOW = dt.timedelta(days=30)
@@ -227,17 +227,7 @@ def _collect_rule(device: Device, *, now: dt.datetime) -> tuple[str, dt.date | N
 
     It asks the rule itself (marketplace.bins), from the forecast the device row keeps (refreshed after every
     batch of readings), without refreshing it: a page reads, it never writes."""
-    outlook = None
-    if device.use_forecast:
-        outlook = rules.from_state(
-            rate=device.fill_rate_per_day,
-            full_at=device.full_at,
-            last_reading_at=device.last_reading_at,
-            last_fill=device.last_fill_percent,
-            factors=device.fill_weekday_factors,
-            tz=state.local_zone(device.location.timezone),
-            spread=device.fill_spread_percent,
-        )
+    outlook = bins.kept_outlook(device) if device.use_forecast else None
     if outlook is None:  # the threshold rule: a bin at its mark is booked for its hauler's coming working day
         found = bins.collection_days(device, now=now, visit=None)
         return ("due", found[1][0]) if found else ("no hauler", None)
