@@ -11,17 +11,10 @@ from core.templatetags.money import dollars
 from marketplace import scheduling
 from marketplace.models import Offer, Pickup, Quote
 from tests import factories
+from tests.browser.support import log_in
 from tests.services.billing_support import DECLINED_AT_SAVE, PNG, VISA, remote
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def log_in(page, email: str) -> None:
-    page.goto("/accounts/login/")
-    page.locator("#id_login").fill(email)
-    page.locator("#id_password").fill(factories.PASSWORD)
-    page.locator("main").get_by_role("button", name="Sign In").click()
-    page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
 def log_out(page) -> None:
