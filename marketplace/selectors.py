@@ -83,6 +83,14 @@ def pickup_of(*, customer: Customer, pickup_id) -> Pickup:
     return pickup
 
 
+def _one(compiled: CompiledQuery, missing: str, **values):
+    """The one instance a compiled [:1] query finds, or NotFound(missing)."""
+    found = compiled.objects(**values)
+    if not found:
+        raise NotFound(missing)
+    return found[0]
+
+
 def _pickup_with_payment(*, customer_id: int, pickup_id: int):
     # Unordered: ordering one row by the list's order costs more to compile than the row takes to read.
     pickups = pickups_of(customer=Customer(pk=customer_id)).filter(pk=pickup_id)
@@ -96,10 +104,7 @@ _PICKUP_WITH_PAYMENT = CompiledQuery(_pickup_with_payment)
 def pickup_with_payment(*, customer: Customer, pickup_id: int) -> Pickup:
     """One of the business's pickups as the API shows it, in one query: its location, hauler and payment block
     (with_payment_status), none of the pages' extras (offers, proof, quote). NotFound as pickup_of."""
-    found = _PICKUP_WITH_PAYMENT.objects(customer_id=customer.pk, pickup_id=int(pickup_id))
-    if not found:
-        raise NotFound("No such pickup.")
-    return found[0]
+    return _one(_PICKUP_WITH_PAYMENT, "No such pickup.", customer_id=customer.pk, pickup_id=int(pickup_id))
 
 
 def _quote_of(*, customer_id: int, quote_id: int):
@@ -111,10 +116,7 @@ _QUOTE_OF = CompiledQuery(_quote_of)
 
 def quote_of(*, customer: Customer, quote_id) -> Quote:
     """One of the business's quotes with its location (what booking it reads), or NotFound."""
-    found = _QUOTE_OF.objects(customer_id=customer.pk, quote_id=int(quote_id))
-    if not found:
-        raise NotFound("No such quote.")
-    return found[0]
+    return _one(_QUOTE_OF, "No such quote.", customer_id=customer.pk, quote_id=int(quote_id))
 
 
 def plans_of(*, customer: Customer) -> QuerySet[ServicePlan]:
@@ -331,10 +333,7 @@ _JOB_OF = CompiledQuery(_job_of)
 
 def job_of(*, hauler: Hauler, pickup_id) -> Pickup:
     """A pickup the hauler holds or held, or NotFound (never another hauler's, never one only offered)."""
-    found = _JOB_OF.objects(hauler_id=hauler.pk, pickup_id=int(pickup_id))
-    if not found:
-        raise NotFound("No such job.")
-    return found[0]
+    return _one(_JOB_OF, "No such job.", hauler_id=hauler.pk, pickup_id=int(pickup_id))
 
 
 def earnings_of(*, hauler: Hauler) -> dict:
