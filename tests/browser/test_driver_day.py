@@ -3,11 +3,10 @@ from it, and the dispatcher's routes page and printable sheet."""
 
 import pytest
 
-from marketplace import scheduling
 from marketplace.models import Pickup
 from tests import factories
 from tests.browser.test_hauler_flow import PNG, log_in
-from tests.marketplace.web.hauler.route_days import planned_day
+from tests.marketplace.web.hauler.route_days import austin_morning, planned_day
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 390, "height": 844}
@@ -32,10 +31,9 @@ def map_is_drawn(page, *, markers: int) -> None:
 
 @pytest.fixture
 def today_planned():
-    """Six big dumpster jobs today: two trucks, tipping trips between loads."""
-    return planned_day(
-        jobs=6, day=scheduling.local_today("America/Chicago"), container="dumpster_8yd", stops_per_shift=6
-    )
+    """Six big dumpster jobs today: two trucks, tipping trips between loads; the test runs in the morning."""
+    with austin_morning() as today:
+        yield planned_day(jobs=6, day=today, container="dumpster_8yd", stops_per_shift=6)
 
 
 def test_the_driver_works_the_day_from_a_phone(page, tmp_path, today_planned):

@@ -3,11 +3,10 @@ no page wider than the screen, one navigation (a Menu button on a phone that ope
 
 import pytest
 
-from marketplace import scheduling
 from tests import factories
 from tests.browser.test_driver_day import DESKTOP, PHONE, fits_the_screen, watch_console
 from tests.browser.test_hauler_flow import log_in
-from tests.marketplace.web.hauler.route_days import planned_day
+from tests.marketplace.web.hauler.route_days import austin_morning, planned_day
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -132,7 +131,11 @@ def test_the_zip_check_keeps_its_button_on_one_line(page, width):
 
 
 def test_a_driver_keeps_call_and_maps_under_the_thumb_down_the_whole_stop(page):
-    planned = planned_day(jobs=2, day=scheduling.local_today("America/Chicago"), container="dumpster_8yd")
+    with austin_morning() as today:
+        _the_thumb_stays_on_call_and_maps(page, planned_day(jobs=2, day=today, container="dumpster_8yd"))
+
+
+def _the_thumb_stays_on_call_and_maps(page, planned):
     page.set_viewport_size(PHONE)
     log_in(page, planned.driver.email, factories.PASSWORD)
     page.goto("/hauler/day/")

@@ -1,9 +1,12 @@
 """A hauler's planned day for the page tests: two dumpster trucks, a landfill, jobs around Austin, planned."""
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
+import time_machine
 from django.utils import timezone
 
 from haulers import fleet
@@ -41,6 +44,16 @@ class Day:
     @staticmethod
     def arrival(stop: RouteStop) -> str:
         return clock(timezone.localtime(stop.arrives_at, AUSTIN))
+
+
+@contextlib.contextmanager
+def austin_morning() -> Iterator[dt.date]:
+    """Today at 6 a.m. in Austin, the clock running: a day planned from now has all its windows ahead of it, so a
+    test of today's route reads the same whenever it runs (today is re-planned from now, and by late afternoon
+    little of a day is left to plan)."""
+    today = scheduling.local_today("America/Chicago")
+    with time_machine.travel(dt.datetime.combine(today, dt.time(6), AUSTIN), tick=True):
+        yield today
 
 
 def tomorrow() -> dt.date:
