@@ -3,11 +3,10 @@
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from marketplace import services
+from marketplace import scheduling, services
 from marketplace.models import Pickup
 from tests import factories
 
@@ -43,7 +42,8 @@ def hauler_user(db):
 
 
 def in_days(days: int) -> dt.date:
-    return timezone.localdate() + dt.timedelta(days=days)
+    """A date counted from today where the test locations are (Austin), not from today in UTC."""
+    return scheduling.local_today("America/Chicago") + dt.timedelta(days=days)
 
 
 @pytest.fixture
