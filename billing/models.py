@@ -210,6 +210,43 @@ class Payout(models.Model):
         return f"payout_{self.pk}"
 
 
+class Dispute(models.Model):
+    """A card dispute (chargeback) the cardholder's bank opened on one of our payments, as Stripe reports it."""
+
+    class Status(models.TextChoices):
+        # Stripe's own values: an inquiry (warning_*) moves no money; a dispute takes it until it is decided
+        WARNING_NEEDS_RESPONSE = "warning_needs_response", "Inquiry: needs a response"
+        WARNING_UNDER_REVIEW = "warning_under_review", "Inquiry: under review"
+        WARNING_CLOSED = "warning_closed", "Inquiry closed"
+        NEEDS_RESPONSE = "needs_response", "Needs a response"
+        UNDER_REVIEW = "under_review", "Under review"
+        WON = "won", "Won"
+        LOST = "lost", "Lost"
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="disputes")
+    stripe_dispute_id = models.CharField(max_length=255, unique=True)
+    stripe_charge_id = models.CharField(max_length=255, blank=True)
+    amount_cents = models.PositiveIntegerField()
+    fee_cents = models.PositiveIntegerField(default=0, help_text="Stripe's dispute fee, when it took one.")
+    currency = models.CharField(max_length=3, default=settings.CURRENCY)
+    reason = models.CharField(max_length=40, blank=True, help_text="Stripe's reason code, e.g. product_not_received.")
+    status = models.CharField(max_length=30, choices=Status.choices, db_index=True)
+    due_by = models.DateTimeField(null=True, blank=True, help_text="Evidence must be submitted before this.")
+    evidence_staged_at = models.DateTimeField(null=True, blank=True)
+    evidence_submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["due_by", "id"]
+
+    def __str__(self):
+        return f"Dispute {self.stripe_dispute_id} ({self.get_status_display()})"
+
+
 class LedgerEntry(models.Model):
     """One movement of money. Per pickup: charges - refunds = hauler payable + platform fee - credits applied.
 
@@ -226,6 +263,10 @@ class LedgerEntry(models.Model):
         TRANSFER = "transfer", "Transfer"  # the hauler was paid what it was owed for this pickup
         # a payout's transfer Stripe refused for good: that pickup is owed again, for a later payout
         TRANSFER_REVERSED = "transfer_reversed", "Transfer reversed"
+        # a card dispute: the bank took the amount back (and Stripe its fee); won, both come back
+        DISPUTE_WITHDRAWN = "dispute_withdrawn", "Dispute: funds withdrawn"
+        DISPUTE_FEE = "dispute_fee", "Dispute fee"
+        DISPUTE_REINSTATED = "dispute_reinstated", "Dispute: funds reinstated"
 
     kind = models.CharField(max_length=20, choices=Kind.choices, db_index=True)
     amount_cents = models.IntegerField()
@@ -242,6 +283,7 @@ class LedgerEntry(models.Model):
     payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
     refund = models.ForeignKey(Refund, null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
     payout = models.ForeignKey(Payout, null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
+    dispute = models.ForeignKey(Dispute, null=True, blank=True, on_delete=models.PROTECT, related_name="entries")
     memo = models.CharField(max_length=300, blank=True)
     key = models.CharField(max_length=120, unique=True, help_text="What wrote it; a second write is a no-op.")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

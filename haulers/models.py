@@ -54,6 +54,9 @@ class Hauler(models.Model):
         default=WEEKDAYS_MONDAY_TO_FRIDAY,
         help_text="Days the trucks run, as a bitmask: Monday is 1, Tuesday 2, Wednesday 4 ... Sunday 64.",
     )
+    offers_paused_until = models.DateTimeField(
+        null=True, blank=True, help_text="No new offers before this: too many give-backs or lapsed offers lately."
+    )
     verified_at = models.DateTimeField(null=True, blank=True)
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

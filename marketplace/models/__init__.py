@@ -1,4 +1,5 @@
-"""The market's records: quotes, pickups and their offers and proof, plans, routes, notifications, webhooks."""
+"""The market's records: quotes, pickups and their offers and proof, plans, routes, notifications, webhooks,
+ratings and cases."""
 
 from marketplace.models.notifications import Delivery, Notification, NotificationPreference
 from marketplace.models.pickups import (
@@ -14,10 +15,13 @@ from marketplace.models.pickups import (
 )
 from marketplace.models.plans import PlanPause, ServicePlan
 from marketplace.models.routes import DayPlan, Route, RouteStop
+from marketplace.models.trust import Case, CaseMessage, Rating, case_upload_path
 from marketplace.models.webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "MAX_QUANTITY",
+    "Case",
+    "CaseMessage",
     "DayPlan",
     "Delivery",
     "ExceptionReason",
@@ -28,6 +32,7 @@ __all__ = [
     "Pickup",
     "PlanPause",
     "Quote",
+    "Rating",
     "Route",
     "RouteStop",
     "ServicePlan",
@@ -35,5 +40,6 @@ __all__ = [
     "UnmetDemand",
     "WebhookDelivery",
     "WebhookEndpoint",
+    "case_upload_path",
     "proof_upload_path",
 ]

@@ -147,6 +147,14 @@ class Pickup(models.Model):
     # The dispatcher put this job on this truck: the router keeps it there.
     truck = models.ForeignKey("haulers.Truck", null=True, blank=True, on_delete=models.SET_NULL, related_name="pinned")
     cancellation_fee_cents = models.PositiveIntegerField(default=0)
+    make_up_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="make_ups",
+        help_text="The missed or reported visit this one makes up for.",
+    )
 
     class Meta:
         ordering = ["service_date", "id"]
