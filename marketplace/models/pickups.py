@@ -167,7 +167,11 @@ class Pickup(models.Model):
             models.Index(fields=["customer", "updated_at"], name="pickup_customer_updated"),
         ]
         constraints = [
-            models.CheckConstraint(condition=Q(payout_cents__lte=F("price_cents")), name="pickup_payout_within_price"),
+            # a make-up visit another hauler does for one that failed is paid by the platform, not the business
+            models.CheckConstraint(
+                condition=Q(payout_cents__lte=F("price_cents")) | Q(make_up_of__isnull=False),
+                name="pickup_payout_within_price",
+            ),
             models.CheckConstraint(
                 condition=Q(quantity__gte=1, quantity__lte=MAX_QUANTITY), name="pickup_quantity_range"
             ),
