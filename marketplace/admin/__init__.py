@@ -1,0 +1,6 @@
+"""Admin for the market: pickups and their offers, quotes, plans, routes, unmet demand, webhooks; ratings and cases.
+
+Each module registers its admins on import; Django's autodiscovery imports this package.
+"""
+
+from marketplace.admin import market  # noqa: F401
