@@ -299,6 +299,9 @@ CANCELLATION_CUTOFF = env.duration("CANCELLATION_CUTOFF", "24h")
 CANCELLATION_FEE_CENTS = env.integer("CANCELLATION_FEE_CENTS", 2500, minimum=0)
 if 0 < CANCELLATION_FEE_CENTS < 50:  # Stripe charges nothing smaller: such a fee could never be collected
     raise ImproperlyConfigured("CANCELLATION_FEE_CENTS: must be 0 or at least 50")
+# Cases: a visit can be reported this many days after its service date; staff settle a case within these hours.
+CASE_REPORT_DAYS = env.integer("CASE_REPORT_DAYS", 30, minimum=1, maximum=365)
+CASE_RESPONSE_HOURS = env.integer("CASE_RESPONSE_HOURS", 48, minimum=1, maximum=24 * 30)
 # The arrival windows a business picks from when it books (local time at the location); the first is the default.
 ARRIVAL_WINDOWS = env.time_windows("ARRIVAL_WINDOWS", "07:00-17:00,07:00-11:00,11:00-15:00,13:00-17:00")
 PICKUP_WINDOW = ARRIVAL_WINDOWS[0]

@@ -17,7 +17,7 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template import Context, Template
 from django.template.loader import render_to_string
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from billing.models import Payment
 from core.transitions import history
@@ -26,6 +26,8 @@ from haulers.models import Credential
 from haulers.models import Membership as HaulerMembership
 from marketplace import sms, webhooks
 from marketplace.models import (
+    Case,
+    CaseMessage,
     Delivery,
     Notification,
     NotificationPreference,
@@ -68,6 +70,14 @@ def _bin_page(alarm: Alarm) -> str:
 
 def _alarm_queue(alarm: Alarm) -> str:
     return reverse("admin:sensors_alarm_change", args=[alarm.pk])
+
+
+def _admin_page(name: str, pk: int) -> str:
+    """The admin's page of a row, or nothing while no admin module registers its model."""
+    try:
+        return reverse(name, args=[pk])
+    except NoReverseMatch:
+        return ""
 
 
 # An alarm's subject names the bin as its business knows it.
@@ -316,6 +326,35 @@ KINDS: dict[str, Kind] = {
         "Webhook not delivered: {{ obj.event_type }} to {{ obj.endpoint.url|truncatechars:60 }}",
         webhooks.integrators,
         webhooks.log_page,
+    ),
+    # Problem reports (marketplace/cases.py): the hauler and staff hear of a new case, each side of the other's words.
+    "case_opened": Kind(
+        "A business reported a problem with a job",
+        Case,
+        "Problem reported: {{ obj.pickup.service_date|date:DAY }} at ZIP {{ obj.pickup.location.zip_code }}",
+        lambda case: _members(case.hauler) if case.hauler_id else [],
+        lambda case: reverse("hauler_case", args=[case.pk]),
+    ),
+    "case_opened_staff": Kind(
+        "A business reported a problem (staff)",
+        Case,
+        "Case {{ obj.pk }}: {{ obj.get_problem_display|lower }} ({{ obj.customer.name }})",
+        lambda case: _staff(),
+        lambda case: _admin_page("admin:marketplace_case_change", case.pk),
+    ),
+    "case_message_business": Kind(
+        "Answers on your problem reports",
+        CaseMessage,
+        "New on your case: {{ obj.case.get_problem_display|default:obj.case.get_kind_display }}",
+        lambda message: _members(message.case.customer),
+        lambda message: reverse("case_detail", args=[message.case_id]),
+    ),
+    "case_message_hauler": Kind(
+        "New messages on a problem report about a job",
+        CaseMessage,
+        "New on case {{ obj.case_id }}: {{ obj.case.get_problem_display|lower }}",
+        lambda message: _members(message.case.hauler) if message.case.hauler_id else [],
+        lambda message: reverse("hauler_case", args=[message.case_id]),
     ),
     "customer_invitation": Kind(
         "Invitations",
