@@ -324,6 +324,8 @@ MAP_TILE_ATTRIBUTION = env.string("MAP_TILE_ATTRIBUTION", "")
 MATCH_ROUTE_AWARE = env.boolean("MATCH_ROUTE_AWARE", False)
 # How far ahead a plan's visits are created (and so show up in schedules).
 PLAN_HORIZON = env.duration("PLAN_HORIZON", "14d")
+# How long after a visit is done the business may rate it (or change its rating).
+RATING_WINDOW_DAYS = env.integer("RATING_WINDOW_DAYS", 14, minimum=1, maximum=365)
 STAFF_ALERT_EMAILS = env.csv("STAFF_ALERT_EMAILS", [])
 # Text messages (new offers to haulers): "console" logs them, "email" mails <number>@SMS_EMAIL_DOMAIN.
 SMS_BACKEND = env.choice("SMS_BACKEND", ("console", "email"), "console")
