@@ -18,7 +18,7 @@ from core.errors import Conflict, NotFound
 from core.permissions import require
 from core.transitions import transition
 from haulers.models import Hauler
-from marketplace import matching, plans, pricing, routes, scheduling
+from marketplace import makeups, matching, plans, pricing, routes, scheduling
 from marketplace.models import Offer, Pickup
 
 log = logging.getLogger(__name__)
@@ -56,6 +56,8 @@ def dispatch_pickup(*, pickup_id: int) -> list[Offer]:
             return []
         ceiling = pricing.max_payout_cents(pickup.price_cents)
         ranked = matching.ranked_haulers(matching.Request.for_pickup(pickup), pickup=pickup)
+        if pickup.make_up_of_id is not None:  # who may redo a visit, and for how much: marketplace/makeups.py
+            ceiling, ranked = makeups.terms(pickup, ranked)
         # Sorted by payout, so the first one over the ceiling ends the list (the margin guard).
         affordable = [c for c in ranked if c.payout_cents <= ceiling][:wanted]
         if not affordable:

@@ -71,7 +71,8 @@ def overdue(*, now: dt.datetime | None = None) -> list[int]:
 
 
 def mark_missed(*, pickup_id: int, now: dt.datetime | None = None) -> bool:
-    """Record that a scheduled pickup did not happen; tell the customer; it costs the hauler reliability."""
+    """Record that a scheduled pickup did not happen; tell the customer; it costs the hauler reliability; a make-up
+    visit is booked."""
     now = now or timezone.now()
     with transaction.atomic():
         pickup = dispatch.locked_pickup(pickup_id)
@@ -81,6 +82,7 @@ def mark_missed(*, pickup_id: int, now: dt.datetime | None = None) -> bool:
         enqueue("marketplace.notify", "pickup_missed", pickup.pk)
         enqueue("marketplace.update_reliability", pickup.hauler_id)
         enqueue("marketplace.credit_missed_pickup", pickup.pk)
+        enqueue("marketplace.make_up_missed", pickup.pk)  # sent out again by itself (marketplace/makeups.py)
     return True
 
 

@@ -356,6 +356,42 @@ KINDS: dict[str, Kind] = {
         lambda message: _members(message.case.hauler) if message.case.hauler_id else [],
         lambda message: reverse("hauler_case", args=[message.case_id]),
     ),
+    # Settling a case and making up a visit (marketplace/resolutions.py, marketplace/makeups.py): each side told.
+    "make_up_booked": Kind(
+        "A make-up visit was booked",
+        Pickup,
+        "Make-up visit booked for {{ obj.service_date|date:DAY }}",
+        lambda pickup: _members(pickup.customer),
+        _pickup_page,
+    ),
+    "case_resolved": Kind(
+        "Your problem reports are settled",
+        Case,
+        "Settled: {{ obj.get_problem_display|default:obj.get_kind_display|lower }}",
+        lambda case: _members(case.customer),
+        lambda case: reverse("case_detail", args=[case.pk]),
+    ),
+    "case_resolved_hauler": Kind(
+        "Problem reports about your jobs are settled",
+        Case,
+        "Case {{ obj.pk }} settled: {{ obj.get_problem_display|default:obj.get_kind_display|lower }}",
+        lambda case: _members(case.hauler) if case.hauler_id else [],
+        lambda case: reverse("hauler_case", args=[case.pk]),
+    ),
+    "case_rejected": Kind(
+        "Your problem reports are settled",
+        Case,
+        "We looked into your report: {{ obj.get_problem_display|default:obj.get_kind_display|lower }}",
+        lambda case: _members(case.customer),
+        lambda case: reverse("case_detail", args=[case.pk]),
+    ),
+    "case_rejected_hauler": Kind(
+        "Problem reports about your jobs are settled",
+        Case,
+        "Case {{ obj.pk }} closed with no action against you",
+        lambda case: _members(case.hauler) if case.hauler_id else [],
+        lambda case: reverse("hauler_case", args=[case.pk]),
+    ),
     "customer_invitation": Kind(
         "Invitations",
         CustomerMembership,

@@ -17,7 +17,7 @@ from billing import charges, refunds
 from billing.models import Payment
 from billing.stripe_gateway import GatewayError, configured
 from core.enqueue import enqueue
-from marketplace import webhooks
+from marketplace import makeups, webhooks
 from marketplace.models import Pickup
 
 
@@ -45,6 +45,9 @@ def charge_pickup(*, pickup_id: int) -> Payment | None:
     pickup = Pickup.objects.select_related("customer", "hauler").get(pk=pickup_id)
     if pickup.plan_id is not None:
         return None  # plan visits go on the monthly invoice
+    if pickup.make_up_of_id is not None and pickup.price_cents == 0:
+        makeups.book_platform_payout(pickup=pickup)  # a free redo: the platform pays its hauler
+        return None
     if pickup.status == Pickup.Status.COMPLETED:
         amount, payable, hauler = pickup.price_cents, pickup.payout_cents, pickup.hauler
         description = f"{pickup.get_waste_stream_display()} pickup on {pickup.service_date:%b %-d, %Y}"

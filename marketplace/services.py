@@ -254,7 +254,8 @@ def cancel_pickup(*, pickup: Pickup, by=None, reason: str = "Cancelled by the cu
         if now >= start:
             raise Conflict("The arrival window has started; the pickup can no longer be cancelled.")
         fee = 0
-        if pickup.status == Pickup.Status.SCHEDULED:  # a hauler planned for it: late notice costs the fee
+        # a hauler planned for it: late notice costs the fee (not for a make-up, which we booked unasked)
+        if pickup.status == Pickup.Status.SCHEDULED and pickup.make_up_of_id is None:
             fee = pricing.late_cancellation_fee_cents(price_cents=pickup.price_cents, window_start=start, now=now)
         had_hauler = pickup.hauler_id is not None
         transition(

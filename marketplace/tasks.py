@@ -18,6 +18,7 @@ from marketplace import (
     compliance,
     dispatch,
     followup,
+    makeups,
     notifications,
     payments,
     plans,
@@ -178,6 +179,13 @@ def issue_invoices() -> int:
 def credit_missed_pickup(pickup_id: int) -> bool:
     """A missed pickup credits the business."""
     return payments.credit_missed_pickup(pickup_id=pickup_id) is not None
+
+
+@shared_task(name="marketplace.make_up_missed")
+def make_up_missed(pickup_id: int) -> int | None:
+    """A missed pickup gets its make-up visit, once; returns the make-up's id (None when none was booked)."""
+    make_up = makeups.make_up_missed(pickup_id=pickup_id)
+    return make_up.pk if make_up else None
 
 
 @shared_task(name="marketplace.plan_day", soft_time_limit=60, time_limit=90)
