@@ -5,6 +5,7 @@ from django.urls import include, path
 from marketplace.web import public, webhooks
 from marketplace.web.accounts import views as accounts
 from marketplace.web.business import bins
+from marketplace.web.business import ratings as business_ratings
 from marketplace.web.business import views as business
 from marketplace.web.operations import views as operations
 
@@ -20,6 +21,7 @@ urlpatterns = [
     path("pickups/<int:pickup_id>/cancel/", business.pickup_cancel, name="pickup_cancel"),
     path("pickups/<int:pickup_id>/move/", business.pickup_move, name="pickup_move"),
     path("pickups/<int:pickup_id>/proof/photo/", business.pickup_proof_photo, name="pickup_proof_photo"),
+    path("pickups/<int:pickup_id>/rating/", business_ratings.pickup_rating, name="pickup_rating"),
     path("plans/<int:plan_id>/", business.plan_detail, name="plan_detail"),
     path("plans/<int:plan_id>/<str:action>/", business.plan_change, name="plan_change"),
     path("notifications/", accounts.notification_list, name="notifications"),

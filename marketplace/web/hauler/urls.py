@@ -4,7 +4,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from marketplace.web import webhooks
-from marketplace.web.hauler import area, day, dispatcher, trucks, views
+from marketplace.web.hauler import area, day, dispatcher, ratings, trucks, views
 
 urlpatterns = [
     # The start page sends each role on: the office to its offers, a driver to the day's route.
@@ -23,6 +23,7 @@ urlpatterns = [
     path("jobs/<int:pickup_id>/complete/", views.job_complete, name="hauler_job_complete"),
     path("jobs/<int:pickup_id>/could-not-service/", views.job_exception, name="hauler_job_exception"),
     path("earnings/", views.earnings, name="hauler_earnings"),
+    path("ratings/", ratings.hauler_ratings, name="hauler_ratings"),
     path("trucks/", trucks.trucks, name="hauler_trucks"),
     path("trucks/<int:truck_id>/", trucks.truck_detail, name="hauler_truck"),
     path("disposal-sites/", trucks.disposal_sites, name="hauler_disposal_sites"),

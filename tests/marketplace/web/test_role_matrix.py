@@ -122,6 +122,7 @@ TABLE = {
     "pickup_cancel": rule(BUSINESS, BUSINESS, other=own("rival_pickup")),  # a GET asks first
     "pickup_move": action(BUSINESS, other=own("rival_pickup")),
     "pickup_proof_photo": rule(BUSINESS, other=own("rival_pickup")),
+    "pickup_rating": rule(BUSINESS, BUSINESS, own=own("pickup"), other=own("rival_pickup")),  # a GET shows the form
     "plan_detail": rule(BUSINESS, other={"plan_id": ALIEN}),
     "plan_change": action(BUSINESS, other={"plan_id": ALIEN, "action": "pause"}),
     "location_list": rule(BUSINESS),
@@ -166,6 +167,7 @@ TABLE = {
     "hauler_job_complete": action(HAULER, own=own("job"), other=own("rival_job")),
     "hauler_job_exception": action(HAULER, own=own("job"), other=own("rival_job")),
     "hauler_earnings": rule(OFFICE),
+    "hauler_ratings": rule(OFFICE),
     "hauler_trucks": rule(OFFICE, OFFICE),
     "hauler_truck": rule(OFFICE, OFFICE, own=own("truck"), other=own("rival_truck")),
     "hauler_disposal_sites": rule(OFFICE, OFFICE),
