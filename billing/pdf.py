@@ -12,7 +12,9 @@ from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.template.loader import render_to_string
 
-from billing.models import Invoice, Payment
+from billing import receipts
+from billing.models import Invoice
+from billing.receipts import Receipt
 
 # Relative links resolve under this address; nothing is ever fetched from it (.invalid is never a real host).
 BASE_URL = "https://pdf.invalid/"
@@ -67,20 +69,27 @@ def render_pdf(*, template: str, context: dict) -> bytes:
 
 def invoice_pdf(*, invoice: Invoice) -> bytes:
     """The printable invoice (billing/invoice_print.html) as a PDF."""
-    context = {"invoice": invoice, "payment": getattr(invoice, "payment", None)}
-    return render_pdf(template="billing/invoice_print.html", context=context)
+    return render_pdf(template="billing/invoice_print.html", context=invoice_context(invoice=invoice))
 
 
-def receipt_pdf(*, payment: Payment, refunded_cents: int) -> bytes:
-    """A receipt for a payment that went through, with what has been refunded on it since."""
-    return render_pdf(
-        template="billing/receipt_print.html", context={"payment": payment, "refunded_cents": refunded_cents}
-    )
+def invoice_context(*, invoice: Invoice) -> dict:
+    """What the invoice's page, its printable copy and its PDF show: the lines with their refunds and credits."""
+    money = receipts.invoice_money(invoice=invoice)
+    return {"invoice": invoice, "payment": getattr(invoice, "payment", None), "money": money}
+
+
+def receipt_context(*, receipt: Receipt) -> dict:
+    return {"receipt": receipt, "payment": receipt.payment, "support_email": settings.SUPPORT_EMAIL}
+
+
+def receipt_pdf(*, receipt: Receipt) -> bytes:
+    """A paid charge's receipt: what was charged, refunded and credited, the card, HaulMatch's details."""
+    return render_pdf(template="billing/receipt_print.html", context=receipt_context(receipt=receipt))
 
 
 def invoice_filename(invoice: Invoice) -> str:
     return f"invoice-{invoice.number}.pdf"
 
 
-def receipt_filename(payment: Payment) -> str:
-    return f"receipt-{payment.pk}.pdf"
+def receipt_filename(receipt: Receipt) -> str:
+    return f"receipt-{receipt.number}.pdf"

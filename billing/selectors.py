@@ -16,8 +16,12 @@ LIST_LIMIT = 50
 
 
 def payments_of(*, customer) -> QuerySet[Payment]:
-    """A business's payments, newest first, with the invoice each one pays joined."""
-    return Payment.objects.filter(customer=customer).select_related("invoice").order_by("-created_at", "-id")
+    """A business's payments, newest first, with the invoice (or the pickup and its place) each one pays joined."""
+    return (
+        Payment.objects.filter(customer=customer)
+        .select_related("invoice", "pickup__location")
+        .order_by("-created_at", "-id")
+    )
 
 
 def invoices_of(*, customer) -> QuerySet[Invoice]:

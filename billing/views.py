@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from billing import cards, payouts, selectors, webhooks
+from billing import cards, payouts, pdf, receipts, selectors, webhooks
 from billing import stripe_gateway as gateway
 from billing.forms import TestCardForm
 from billing.models import BillingAccount
@@ -48,11 +48,13 @@ def stripe_webhook(request):
 @business_required
 @require_GET
 def billing(request, customer):
-    """The card on file, credit, payments and invoices."""
+    """The card on file, credit and where it came from and went, payments with their refunds, and invoices."""
+    overview = selectors.billing_overview(customer=customer)
     context = {
         "customer": customer,
         "may_change_card": may(user=request.user, organisation=customer, action="billing"),
-        **selectors.billing_overview(customer=customer),
+        **overview,
+        **receipts.billing_money(customer=customer, payments=overview["payments"]),
     }
     return render(request, "billing/billing.html", context)
 
@@ -153,7 +155,7 @@ def _with_next(path: str, next_url: str) -> str:
 def invoice_detail(request, customer, invoice_id: int):
     """A monthly invoice: a line per visit, the totals and whether it is paid."""
     invoice = selectors.invoice_of(customer=customer, invoice_id=invoice_id)
-    return render(request, "billing/invoice_detail.html", {"invoice": invoice, "payment": _payment_of(invoice)})
+    return render(request, "billing/invoice_detail.html", pdf.invoice_context(invoice=invoice))
 
 
 @business_required
@@ -161,11 +163,7 @@ def invoice_detail(request, customer, invoice_id: int):
 def invoice_print(request, customer, invoice_id: int):
     """The invoice as a standalone page to print or save as PDF."""
     invoice = selectors.invoice_of(customer=customer, invoice_id=invoice_id)
-    return render(request, "billing/invoice_print.html", {"invoice": invoice, "payment": _payment_of(invoice)})
-
-
-def _payment_of(invoice):
-    return getattr(invoice, "payment", None)
+    return render(request, "billing/invoice_print.html", pdf.invoice_context(invoice=invoice))
 
 
 # --- A hauler's payouts -----------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from marketplace.api import webhooks as webhook_api
 from marketplace.api.business import billing as business_billing
 from marketplace.api.business import plans as business_plans
 from marketplace.api.business import quotes as business_quotes
+from marketplace.api.business import receipts as business_receipts
 from marketplace.api.business import sensors as business_sensors
 from marketplace.api.business import views as business
 from marketplace.api.hauler import fleet
@@ -73,6 +74,9 @@ urlpatterns += [
     path("v1/payments/", business_billing.PaymentListView.as_view(), name="payments"),
     path("v1/payments/<int:id>/", business_billing.PaymentDetailView.as_view(), name="payment"),
     path("v1/payments/<int:id>/receipt/", business_billing.PaymentReceiptView.as_view(), name="payment-receipt"),
+    path("v1/billing/receipts/", business_receipts.ReceiptListView.as_view(), name="receipts"),
+    path("v1/billing/receipts/<int:id>/", business_receipts.ReceiptDetailView.as_view(), name="receipt"),
+    path("v1/billing/receipts/<int:id>/pdf/", business_receipts.ReceiptPdfView.as_view(), name="receipt-pdf"),
     path("v1/invoices/", business_billing.InvoiceListView.as_view(), name="invoices"),
     path("v1/invoices/<int:id>/", business_billing.InvoiceDetailView.as_view(), name="invoice"),
     path("v1/invoices/<int:id>/pdf/", business_billing.InvoicePdfView.as_view(), name="invoice-pdf"),

@@ -18,8 +18,9 @@ from tests.billing.support import completed_pickup, failed_payment, invoice_for,
 pytestmark = pytest.mark.django_db
 
 # The user with both seats and the business (the session comes from the cache), account, credit balance and
-# credit set aside, payments, invoices: whatever the number of payments and invoices.
-BILLING_PAGE_QUERIES = 6
+# credit set aside, payments, invoices, then the money from the ledger: the business's zone, the payments' entries and
+# the credit's history: whatever the number of payments and invoices.
+BILLING_PAGE_QUERIES = 9
 
 
 def _messages(response):

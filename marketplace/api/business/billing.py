@@ -9,7 +9,7 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from billing import pdf
+from billing import pdf, receipts
 from billing import selectors as billing_selectors
 from billing.models import Payment
 from core.errors import Conflict
@@ -83,8 +83,8 @@ class PaymentReceiptView(PdfView):
         payment = billing_selectors.payment_of(customer=self.customer, payment_id=id)
         if payment.status != Payment.Status.SUCCEEDED:
             raise Conflict("This payment has not gone through, so there is no receipt yet.")
-        content = pdf.receipt_pdf(payment=payment, refunded_cents=payment.refunded_cents)
-        return _pdf_response(content, pdf.receipt_filename(payment))
+        receipt = receipts.receipt_of(customer=self.customer, payment_id=payment.pk)
+        return _pdf_response(pdf.receipt_pdf(receipt=receipt), pdf.receipt_filename(receipt))
 
 
 # --- Invoices -------------------------------------------------------------------------

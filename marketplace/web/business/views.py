@@ -15,7 +15,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
-from billing import cards
+from billing import cards, receipts
 from core import geo
 from core.catalog import Container, WasteStream
 from core.errors import Conflict
@@ -230,6 +230,7 @@ def pickup_detail(request, customer, pickup_id: int):
         "booked": request.GET.get("booked") == "1",
         "cancellation_fee_cents": settings.CANCELLATION_FEE_CENTS,
         "cutoff_hours": int(settings.CANCELLATION_CUTOFF.total_seconds() // 3600),
+        "visit_money": receipts.pickup_money(pickup=pickup),
     }
     return render(request, "marketplace/pickup_detail.html", context)
 

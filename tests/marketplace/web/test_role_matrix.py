@@ -141,6 +141,8 @@ TABLE = {
     "billing_card_return": rule(MANAGERS),
     "invoice_detail": rule(BUSINESS, other={"invoice_id": ALIEN}),
     "invoice_print": rule(BUSINESS, other={"invoice_id": ALIEN}),
+    "receipt_detail": rule(BUSINESS, other={"payment_id": ALIEN}),
+    "receipt_for_pickup": rule(BUSINESS, own=own("pickup"), other=own("rival_pickup")),  # on to the receipt
     "webhooks": rule(MANAGERS),
     "webhook": rule(MANAGERS, other={"endpoint_id": ALIEN}),
     "webhook_action": action(MANAGERS, other={"endpoint_id": ALIEN, "action": "test"}),
@@ -211,6 +213,9 @@ API = {
     "api:invoices": rule(BUSINESS),
     "api:invoice": rule(BUSINESS, other={"id": ALIEN}),
     "api:invoice-pdf": rule(BUSINESS, other={"id": ALIEN}),
+    "api:receipts": rule(BUSINESS),
+    "api:receipt": rule(BUSINESS, other={"id": ALIEN}),
+    "api:receipt-pdf": rule(BUSINESS, other={"id": ALIEN}),
     "api:plans": rule(BUSINESS, BUSINESS),
     "api:plan": rule(BUSINESS, other={"id": ALIEN}),
     "api:plan-skip": action(BUSINESS, other={"id": ALIEN}),

@@ -211,9 +211,10 @@ def test_the_billing_page_links_a_paid_payments_receipt_only(owner_client, paid,
 
     page = owner_client.get(reverse("billing")).content.decode()
 
-    assert reverse("api:payment-receipt", args=[paid.pk]) in page
-    assert reverse("api:payment-receipt", args=[failed.pk]) not in page
-    assert owner_client.get(reverse("api:payment-receipt", args=[paid.pk])).content.startswith(b"%PDF-")
+    for name in ("receipt_detail", "api:receipt-pdf"):
+        assert reverse(name, args=[paid.pk]) in page
+        assert reverse(name, args=[failed.pk]) not in page
+    assert owner_client.get(reverse("api:receipt-pdf", args=[paid.pk])).content.startswith(b"%PDF-")
 
 
 @pytest.mark.django_db
