@@ -11,7 +11,8 @@ idempotency_error.
 
 It listens on 127.0.0.1 only and starts empty: nothing is read from or written to localstripe's pickle file, and
 only `--state` keeps objects across restarts (`make run` does, so the demo's saved cards survive a restart).
-`DELETE /_config/data` empties every object (webhooks stay); `DELETE /_config/connect` empties the Connect fake;
+Card disputes and file uploads are billing/devstripe_disputes.py's. `DELETE /_config/data` empties every object
+(webhooks stay); `DELETE /_config/connect` empties the Connect fake;
 `DELETE /_config/webhooks/<id>` removes a webhook registered with `POST /_config/webhooks/<id>`. Opening an
 account link (`GET /connect/onboard/<account>?...`) completes onboarding at once, sends account.updated to the
 registered webhooks and redirects to its return_url; like Stripe's, a link works once and only for five minutes
@@ -38,7 +39,7 @@ from localstripe import webhooks
 from localstripe.errors import UserError
 from localstripe.resources import Event, store
 
-from billing import devstripe_webhooks
+from billing import devstripe_disputes, devstripe_webhooks
 
 app = localstripe.app
 
@@ -320,8 +321,11 @@ async def unregister_webhook(request: web.Request) -> web.Response:
 
 @web.middleware
 async def auth_unless_onboarding(request, handler):
-    """localstripe's key check, except on the onboarding page (a person's browser carries no API key)."""
+    """localstripe's key check, except on the onboarding page (a person's browser carries no API key) and on file
+    uploads (localstripe reads every body as text; the upload checks its key itself)."""
     if request.method == "GET" and request.path.startswith("/connect/onboard/"):
+        return await handler(request)
+    if request.method == "POST" and request.path == "/v1/files":
         return await handler(request)
     return await localstripe.auth_middleware(request, handler)
 
@@ -332,7 +336,10 @@ async def idempotency(request, handler):
     key = request.headers.get("Idempotency-Key")
     if request.method != "POST" or not request.path.startswith("/v1/") or not key:
         return await handler(request)
-    fingerprint = (request.path, tuple(sorted(parse_qsl((await request.read()).decode(), keep_blank_values=True))))
+    if request.content_type == "multipart/form-data":
+        fingerprint = await devstripe_disputes.multipart_fingerprint(request)
+    else:
+        fingerprint = (request.path, tuple(sorted(parse_qsl((await request.read()).decode(), keep_blank_values=True))))
     async with _replies_lock:
         if key in _replies:
             first, status, body = _replies[key]
@@ -361,6 +368,7 @@ async def reset_empties_everything(request, handler):
     """`DELETE /_config/data` empties the Connect fake and the kept idempotent replies as well as localstripe."""
     if request.method == "DELETE" and request.path == "/_config/data":
         Connect.clear()
+        devstripe_disputes.Disputes.clear()
         _replies.clear()
     return await handler(request)
 
@@ -390,6 +398,7 @@ def _install() -> None:
     app.router.add_get("/v1/transfers", list_transfers)
     app.router.add_delete("/_config/connect", clear_connect)
     app.router.add_delete("/_config/webhooks/{id}", unregister_webhook)
+    devstripe_disputes.install(app)
 
 
 def _keep_state_in(path: Path) -> None:
@@ -400,10 +409,14 @@ def _keep_state_in(path: Path) -> None:
         for name in ("accounts", "links", "transfers"):
             getattr(Connect, name).update(saved["connect"][name])
         _replies.update(saved["replies"])
+        for name in ("disputes", "files"):
+            getattr(devstripe_disputes.Disputes, name).update(saved.get("disputes", {}).get(name, {}))
 
     def dump() -> None:
         connect = {name: getattr(Connect, name) for name in ("accounts", "links", "transfers")}
-        path.write_bytes(pickle.dumps({"store": dict(store), "connect": connect, "replies": _replies}))
+        disputes = {name: getattr(devstripe_disputes.Disputes, name) for name in ("disputes", "files")}
+        state = {"store": dict(store), "connect": connect, "disputes": disputes, "replies": _replies}
+        path.write_bytes(pickle.dumps(state))
 
     store.dump_to_disk = dump
 
@@ -419,6 +432,7 @@ def main(argv: list[str] | None = None) -> None:
     store.dump_to_disk = lambda: None  # nothing is kept between runs unless --state says where
     store.clear()
     Connect.clear()
+    devstripe_disputes.Disputes.clear()
     if args.state:
         _keep_state_in(args.state)
     if args.webhook:

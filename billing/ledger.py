@@ -1,6 +1,8 @@
 """The ledger: write-once entries for every movement of money, and the checks that it balances.
 
-For every pickup: charges - refunds = hauler payable + platform fee - credits applied, to the cent.
+For every pickup: charges - refunds - disputes lost = hauler payable + platform fee - credits applied, to the cent,
+where a dispute lost is what the bank withdrew plus Stripe's fee, less what a won dispute reinstated (HaulMatch
+bears it: billing/disputes.py books its mirror in the platform fee).
 """
 
 from django.db import IntegrityError, transaction
@@ -17,6 +19,9 @@ BALANCE_SIGN = {
     Kind.HAULER_PAYABLE: -1,
     Kind.PLATFORM_FEE: -1,
     Kind.CREDIT: 1,
+    Kind.DISPUTE_WITHDRAWN: -1,
+    Kind.DISPUTE_FEE: -1,
+    Kind.DISPUTE_REINSTATED: 1,
 }
 
 

@@ -2,7 +2,7 @@
 
 from django.db.models import Prefetch, Q, Sum
 
-from billing import ledger
+from billing import disputes, ledger
 from billing import stripe_gateway as gateway
 from billing.models import LedgerEntry, Payment, Payout, Refund
 
@@ -90,7 +90,8 @@ def _payout_differences(payout: Payout) -> list[str]:
 def differences() -> list[str]:
     """Every way the ledger and Stripe disagree (an empty list when the books are right)."""
     found = [
-        f"Pickup {pickup_id}: its entries are off by {cents} cents (charges - refunds - payable - fee + credits)."
+        f"Pickup {pickup_id}: its entries are off by {cents} cents "
+        "(charges - refunds - disputes lost - payable - fee + credits)."
         for pickup_id, cents in sorted(ledger.unbalanced_pickups().items())
     ]
     overpaid = (
@@ -120,4 +121,5 @@ def differences() -> list[str]:
         found += _refund_differences(rows)
     for payout in Payout.objects.select_related("hauler__payout_account").prefetch_related(entries).order_by("pk"):
         found += _payout_differences(payout)
+    found += disputes.differences()
     return found

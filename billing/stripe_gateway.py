@@ -8,6 +8,8 @@ again, with the same key) and RequestRefused (a definite no; nothing was made). 
 elsewhere (the local stand-in in development and tests).
 """
 
+import datetime as dt
+import io
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -95,7 +97,7 @@ def test_cards_allowed() -> bool:
 def _client() -> stripe.StripeClient:
     if not configured():
         raise GatewayError("Payments are not set up on this installation.")
-    base = {"api": settings.STRIPE_API_BASE, "connect": settings.STRIPE_API_BASE} if settings.STRIPE_API_BASE else {}
+    base = {name: settings.STRIPE_API_BASE for name in ("api", "connect", "files")} if settings.STRIPE_API_BASE else {}
     return stripe.StripeClient(
         settings.STRIPE_SECRET_KEY,
         base_addresses=base,
@@ -342,6 +344,85 @@ def retrieve_transfer(transfer_id: str) -> tuple[int, str, bool]:
     """(amount in cents, destination, reversed) of a transfer."""
     made = _call(_client().v1.transfers.retrieve, transfer_id)
     return int(made.amount), made.destination, bool(made.reversed)
+
+
+# --- Disputes -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DisputeMoney:
+    """One balance transaction a dispute made: `amount_cents` into our balance (negative when withdrawn) and the
+    fee Stripe took with it (negative when it gave the fee back)."""
+
+    transaction_id: str
+    amount_cents: int
+    fee_cents: int
+
+
+@dataclass(frozen=True)
+class RemoteDispute:
+    dispute_id: str
+    charge_id: str
+    payment_intent_id: str
+    amount_cents: int
+    currency: str
+    reason: str
+    status: str  # Stripe's: warning_needs_response, needs_response, under_review, won, lost, ...
+    due_by: dt.datetime | None  # evidence must be submitted before this (None: the bank takes no response)
+    has_evidence: bool
+    submission_count: int
+    money: tuple[DisputeMoney, ...]
+    evidence: dict
+
+
+def _as_dispute(made) -> RemoteDispute:
+    details = made.evidence_details
+    due_by = int(details.due_by or 0) if details else 0
+    intent = made.payment_intent
+    evidence = made.evidence.to_dict() if made.evidence else {}
+    return RemoteDispute(
+        dispute_id=made.id,
+        charge_id=made.charge if isinstance(made.charge, str) else made.charge.id,
+        payment_intent_id=(intent if isinstance(intent, str) else getattr(intent, "id", "")) or "",
+        amount_cents=int(made.amount),
+        currency=made.currency,
+        reason=made.reason or "",
+        status=made.status,
+        due_by=dt.datetime.fromtimestamp(due_by, tz=dt.UTC) if due_by else None,
+        has_evidence=bool(details and details.has_evidence),
+        submission_count=int(details.submission_count or 0) if details else 0,
+        money=tuple(
+            DisputeMoney(txn.id, int(txn.amount), int(txn.fee or 0)) for txn in (made.balance_transactions or [])
+        ),
+        evidence={name: value for name, value in evidence.items() if value},
+    )
+
+
+def retrieve_dispute(dispute_id: str) -> RemoteDispute:
+    """Stripe's current view of a dispute (its events are re-fetched, never trusted)."""
+    return _as_dispute(_call(_client().v1.disputes.retrieve, dispute_id))
+
+
+def list_disputes() -> list[RemoteDispute]:
+    """Every dispute Stripe holds on the account, newest first."""
+    page = _call(_client().v1.disputes.list, params={"limit": 100})
+    return [_as_dispute(made) for made in _call(lambda: list(page.auto_paging_iter()))]
+
+
+def upload_dispute_file(*, idempotency_key: str, filename: str, content: bytes) -> str:
+    """Upload a PDF, PNG or JPEG as dispute evidence (Stripe's files API); returns the file's id."""
+    upload = io.BytesIO(content)
+    upload.name = filename  # the multipart part's filename
+    c = _client()
+    params = {"purpose": "dispute_evidence", "file": upload}
+    return _call(c.v1.files.create, params=params, options=_key(idempotency_key)).id
+
+
+def update_dispute(*, idempotency_key: str, dispute_id: str, evidence: dict, submit: bool) -> RemoteDispute:
+    """Stage evidence on a dispute (submit=False: visible, changeable, not yet sent) or send it to the bank."""
+    params = {"submit": submit, **({"evidence": evidence} if evidence else {})}
+    c = _client()
+    return _as_dispute(_call(c.v1.disputes.update, dispute_id, params=params, options=_key(idempotency_key)))
 
 
 # --- Webhooks ------------------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ state matters: they re-fetch it from Stripe, so events arriving out of order can
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from billing import charges, payouts, refunds
+from billing import charges, disputes, payouts, refunds
 from billing.models import StripeEvent
 
 
@@ -53,6 +53,14 @@ def _refund(event: StripeEvent) -> str:
     return f"payment {payment.pk}: booked {cents} cents refunded outside HaulMatch ({len(made)} refund rows)"
 
 
+def _dispute(event: StripeEvent) -> str:
+    """Any dispute event: the dispute as Stripe holds it now is recorded and its money booked (so order is moot)."""
+    dispute = disputes.record_from_stripe(stripe_dispute_id=_object(event).get("id") or "")
+    if dispute is None:
+        return "not one of ours"
+    return f"dispute {dispute.pk} on payment {dispute.payment_id} is {dispute.status}"
+
+
 def _account(event: StripeEvent) -> str:
     account = payouts.refresh_payout_account(stripe_account_id=_object(event).get("id", ""))
     return f"payouts enabled: {account.payouts_enabled}" if account else "not one of ours"
@@ -68,6 +76,11 @@ HANDLERS = {
     "charge.refunded": _refund,
     "charge.refund.updated": _refund,
     "account.updated": _account,
+    "charge.dispute.created": _dispute,
+    "charge.dispute.updated": _dispute,
+    "charge.dispute.closed": _dispute,
+    "charge.dispute.funds_withdrawn": _dispute,
+    "charge.dispute.funds_reinstated": _dispute,
 }
 
 

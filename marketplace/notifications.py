@@ -392,6 +392,32 @@ KINDS: dict[str, Kind] = {
         lambda case: _members(case.hauler) if case.hauler_id else [],
         lambda case: reverse("hauler_case", args=[case.pk]),
     ),
+    # Card disputes (marketplace/disputes.py): staff hear of a new one; both sides of how the bank decided it
+    # (once per outcome: Stripe may reverse its decision).
+    "dispute_opened_staff": Kind(
+        "A card dispute needs its evidence sent (staff)",
+        Case,
+        "Card dispute: {{ obj.customer.name }}, evidence due {{ obj.respond_by|date:DAY }}",
+        lambda case: _staff(),
+        lambda case: _admin_page("admin:billing_dispute_change", case.dispute_id),
+    ),
+    "dispute_closed_business": Kind(
+        "Card disputes are decided",
+        Case,
+        "Your bank decided the card dispute"
+        "{% if obj.pickup %} on the {{ obj.pickup.service_date|date:DAY }} pickup{% endif %}",
+        lambda case: _members(case.customer),
+        lambda case: reverse("case_detail", args=[case.pk]),
+        occurrence=lambda case: case.status,
+    ),
+    "dispute_closed_hauler": Kind(
+        "Card disputes about your jobs are decided",
+        Case,
+        "A card dispute on your {{ obj.pickup.service_date|date:DAY }} job is decided: your pay stands",
+        lambda case: _members(case.hauler) if case.hauler_id else [],
+        lambda case: reverse("hauler_job", args=[case.pickup_id]) if case.pickup_id else "",
+        occurrence=lambda case: case.status,
+    ),
     "customer_invitation": Kind(
         "Invitations",
         CustomerMembership,

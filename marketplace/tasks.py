@@ -12,11 +12,13 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from billing.stripe_gateway import StripeUnreachable
 from marketplace import (
     alarms,
     bins,
     compliance,
     dispatch,
+    disputes,
     followup,
     makeups,
     notifications,
@@ -218,3 +220,17 @@ def retry_webhooks() -> int:
 def prune_webhook_log() -> int:
     """Beat, daily: deliveries older than WEBHOOK_LOG_RETENTION leave the log."""
     return webhooks.prune_log()
+
+# --- Card disputes (billing records them from Stripe's events and enqueues these by name) ---
+
+
+@shared_task(name="marketplace.open_dispute_case", autoretry_for=(StripeUnreachable,), retry_backoff=60, max_retries=8)
+def open_dispute_case(dispute_id: int) -> int:
+    """Open a new dispute's case and stage its evidence packet at Stripe; returns the case's id."""
+    return disputes.open_case(dispute_id=dispute_id).pk
+
+
+@shared_task(name="marketplace.dispute_closed")
+def dispute_closed(dispute_id: int) -> str:
+    """A dispute Stripe closed: its case becomes won or lost and both sides are told; returns the case's status."""
+    return disputes.settle_case(dispute_id=dispute_id).status

@@ -6,4 +6,4 @@ webhook event again, refresh a payout account, send a pending payout again.
 """
 
 # Each module registers its admins on import; Django's autodiscovery imports this package.
-from billing.admin import accounts, books, payments, payouts  # noqa: F401
+from billing.admin import accounts, books, disputes, payments, payouts  # noqa: F401

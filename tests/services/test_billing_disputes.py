@@ -1,0 +1,338 @@
+"""Card disputes end to end: the bank (the stand-in) opens one on a paid pickup, the case stages its evidence there,
+staff send it, and the bank decides; the ledger, reconcile and both sides follow. Events replayed or out of order
+change nothing."""
+
+import json
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+from django.conf import settings
+from django.core import mail
+
+from billing import disputes, ledger, reconcile
+from billing.models import Dispute, LedgerEntry, Payment, StripeEvent
+from core.errors import Conflict
+from marketplace.models import Case
+from tests import factories
+from tests.services.billing_support import (
+    WEBHOOK_URL,
+    complete,
+    deliver_event,
+    kind_totals,
+    remote,
+    save_card,
+    scheduled_pickup,
+    stand_in_post,
+    stripe_request,
+)
+
+pytestmark = pytest.mark.services
+
+PRICE, PAYOUT, FEE = 10_200, 8_500, 1_500
+DISPUTE_EVENTS = ("created", "funds_withdrawn", "updated", "closed", "funds_reinstated")
+
+
+@pytest.fixture
+def paid(stripe_on, customer, in_area_hauler, run_on_commit) -> Payment:
+    factories.HaulerMembershipFactory(hauler=in_area_hauler)  # someone at the hauler to tell
+    save_card(customer)
+    pickup = complete(run_on_commit, scheduled_pickup(customer, in_area_hauler, price=PRICE, payout=PAYOUT))
+    return Payment.objects.get(pickup=pickup, status=Payment.Status.SUCCEEDED)
+
+
+def bank_opens(payment: Payment, *, reason: str = "product_not_received") -> dict:
+    return stand_in_post("/_config/disputes", {"payment_intent": payment.stripe_payment_intent_id, "reason": reason})
+
+
+def bank_decides(dispute_id: str, status: str) -> dict:
+    return stand_in_post(f"/_config/disputes/{dispute_id}/close", {"status": status})
+
+
+def stand_in_events(dispute_id: str) -> list[dict]:
+    """The events the stand-in made about one dispute, oldest first, exactly as it sends them."""
+    found = [
+        event
+        for event in remote("/v1/events", limit=100)["data"]
+        if event["type"].startswith("charge.dispute.") and event["data"]["object"]["id"] == dispute_id
+    ]
+    return sorted(found, key=lambda event: (event["created"], DISPUTE_EVENTS.index(event["type"].split(".")[-1])))
+
+
+def books(payment: Payment) -> dict:
+    totals = kind_totals(pickup=payment.pickup)
+    names = ("charge", "hauler_payable", "platform_fee", "dispute_withdrawn", "dispute_fee", "dispute_reinstated")
+    return {name: totals[name] for name in names}
+
+
+# --- The stand-in ------------------------------------------------------------------------------------------------
+
+
+def call(method: str, path: str, data: dict | None = None, *, key: str | None = None):
+    """(status, body) of one form-encoded call to the stand-in with the test key."""
+    headers = {"Authorization": f"Bearer {settings.STRIPE_SECRET_KEY}"}
+    if key:
+        headers["Idempotency-Key"] = key
+    body = urllib.parse.urlencode(data).encode() if data is not None else None
+    request = urllib.request.Request(settings.STRIPE_API_BASE + path, data=body, headers=headers, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as answer:
+        return answer.code, json.load(answer)
+
+
+def upload(content: bytes, *, key: str, purpose: str = "dispute_evidence", filename: str = "proof.pdf"):
+    boundary = f"----haulmatch{time.monotonic_ns()}"  # a new boundary each time, as a retried upload has
+    parts = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="purpose"\r\n\r\n{purpose}\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
+        ).encode()
+        + content
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    headers = {
+        "Authorization": f"Bearer {settings.STRIPE_SECRET_KEY}",
+        "Content-Type": f"multipart/form-data; boundary={boundary}",
+        "Idempotency-Key": key,
+    }
+    request = urllib.request.Request(settings.STRIPE_API_BASE + "/v1/files", data=parts, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as answer:
+        return answer.code, json.load(answer)
+
+
+@pytest.mark.django_db
+def test_the_stand_in_disputes_a_charge_and_checks_evidence_as_stripe_does(paid):
+    opened = bank_opens(paid)
+    assert (opened["object"], opened["status"], opened["amount"], opened["payment_intent"]) == (
+        "dispute",
+        "needs_response",
+        PRICE,
+        paid.stripe_payment_intent_id,
+    )
+    [withdrawal] = opened["balance_transactions"]
+    assert (withdrawal["amount"], withdrawal["fee"], withdrawal["net"], withdrawal["reporting_category"]) == (
+        -PRICE,
+        FEE,
+        -PRICE - FEE,
+        "dispute",
+    )
+    assert opened["evidence_details"]["due_by"] > time.time() + 6 * 86400
+    assert call("POST", "/_config/disputes", {"payment_intent": paid.stripe_payment_intent_id})[0] == 400  # once
+    dispute_id = opened["id"]
+    assert call("GET", f"/v1/disputes/{dispute_id}")[1]["id"] == dispute_id
+    assert call("GET", "/v1/disputes/du_nothing")[0] == 404
+
+    # Strict parameters: unknown fields, a file that was never uploaded, text where the bank needs a file id.
+    for bad in ({"evidence[favourite_colour]": "red"}, {"evidence[service_documentation]": "file_nope"}, {"x": "1"}):
+        status, body = call("POST", f"/v1/disputes/{dispute_id}", {**bad, "submit": "false"})
+        assert status == 400, body
+        assert body["error"]["type"] == "invalid_request_error"
+    assert upload(b"GIF89a...", key="gif")[0] == 400  # PDF, PNG or JPEG only
+    assert upload(b"%PDF-1.7 proof", key="pdf", purpose="identity_document")[0] == 400
+    status, made = upload(b"%PDF-1.7 proof", key="pdf")
+    assert (status, made["object"], made["purpose"], made["type"]) == (200, "file", "dispute_evidence", "pdf")
+    again = upload(b"%PDF-1.7 proof", key="pdf")[1]  # the same upload under its key: the same file, not a second
+    assert again["id"] == made["id"]
+    assert upload(b"%PDF-1.7 other", key="pdf")[1]["error"]["type"] == "idempotency_error"
+
+    staged = {"evidence[service_documentation]": made["id"], "evidence[service_date]": "2026-12-01", "submit": "false"}
+    status, body = call("POST", f"/v1/disputes/{dispute_id}", staged, key="stage-1")
+    assert (status, body["status"], body["evidence_details"]["has_evidence"]) == (200, "needs_response", True)
+    assert body["evidence"]["service_documentation"] == made["id"]
+    assert body["evidence_details"]["submission_count"] == 0
+    status, body = call("POST", f"/v1/disputes/{dispute_id}", {"submit": "true"}, key="submit-1")
+    assert (status, body["status"], body["evidence_details"]["submission_count"]) == (200, "under_review", 1)
+    assert call("POST", f"/v1/disputes/{dispute_id}", {"evidence[service_date]": "x"})[0] == 400  # sent once
+
+    won = bank_decides(dispute_id, "won")
+    assert [txn["amount"] for txn in won["balance_transactions"]] == [-PRICE, PRICE]
+    assert won["balance_transactions"][1]["fee"] == -FEE
+    assert call("POST", f"/_config/disputes/{dispute_id}/close", {"status": "lost"})[0] == 400
+    kinds = [event["type"] for event in stand_in_events(dispute_id)]
+    assert sorted(kinds) == sorted(
+        [
+            "charge.dispute.created",
+            "charge.dispute.funds_withdrawn",
+            "charge.dispute.updated",
+            "charge.dispute.updated",
+            "charge.dispute.closed",
+            "charge.dispute.funds_reinstated",
+        ]
+    )
+
+
+# --- Through the webhooks -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def webhook_to_live_server(stripe_on, live_server, postgres):
+    url = live_server.url + WEBHOOK_URL
+    stripe_request(stripe_on, "POST", "/_config/webhooks/haulmatch", {"url": url, "secret": "whsec_test_secret"})
+    yield
+    stripe_request(stripe_on, "DELETE", "/_config/webhooks/haulmatch")
+
+
+def wait_for(kind: str, dispute_id: str, *, timeout: float = 15) -> StripeEvent:
+    deadline = time.monotonic() + timeout
+    events = StripeEvent.objects.filter(type=kind, payload__data__object__id=dispute_id)
+    while time.monotonic() < deadline:
+        event = events.filter(status=StripeEvent.Status.PROCESSED).first()
+        if event is not None:
+            return event
+        time.sleep(0.1)
+    seen = list(StripeEvent.objects.values_list("type", "status", "outcome"))
+    pytest.fail(f"no processed {kind} for {dispute_id} within {timeout} s; received: {seen}")
+
+
+def wait_until(check, what: str, *, timeout: float = 15):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.1)
+    pytest.fail(f"{what} did not happen within {timeout} s")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_dispute_won_on_staged_evidence_reinstates_the_books(webhook_to_live_server, paid, staff_user):
+    before = books(paid)
+    opened = bank_opens(paid)
+    wait_for("charge.dispute.created", opened["id"])
+    wait_for("charge.dispute.funds_withdrawn", opened["id"])
+
+    staged = Dispute.objects.filter(stripe_dispute_id=opened["id"], evidence_staged_at__isnull=False)
+    dispute = wait_until(staged.first, "staging the evidence")  # the case's task renders two PDFs first
+    assert (dispute.payment, dispute.amount_cents, dispute.fee_cents, dispute.status) == (
+        paid,
+        PRICE,
+        FEE,
+        "needs_response",
+    )
+    case = Case.objects.get(dispute=dispute)
+    assert (case.kind, case.pickup, case.hauler_id, case.payment, case.respond_by) == (
+        Case.Kind.DISPUTE,
+        paid.pickup,
+        paid.hauler_id,
+        paid,
+        dispute.due_by,
+    )
+    # The packet waits at Stripe, staged, not sent.
+    at_stripe = remote(f"/v1/disputes/{opened['id']}")
+    evidence = at_stripe["evidence"]
+    assert (at_stripe["status"], at_stripe["evidence_details"]["submission_count"]) == ("needs_response", 0)
+    assert evidence["service_date"] == f"{paid.pickup.service_date:%Y-%m-%d}"
+    assert evidence["service_documentation"].startswith("file_")
+    assert evidence["customer_communication"].startswith("file_")
+    assert "late-cancellation fee of $25.00" in evidence["cancellation_policy_disclosure"]
+    assert "-> completed" in evidence["uncategorized_text"]
+    assert "Stripe reported a card dispute" in evidence["uncategorized_text"]
+    assert dispute.evidence_staged_at is not None and dispute.evidence_submitted_at is None
+
+    # The bank took the money and Stripe its fee: HaulMatch bears it, the hauler's payable stands.
+    assert books(paid) == {
+        **before,
+        "platform_fee": before["platform_fee"] - PRICE - FEE,
+        "dispute_withdrawn": PRICE,
+        "dispute_fee": FEE,
+    }
+    assert ledger.unbalanced_pickups() == {}
+    assert reconcile.differences() == []
+
+    disputes.submit_evidence(dispute=dispute, by=staff_user)
+    dispute.refresh_from_db()
+    assert (dispute.status, dispute.submitted_by) == ("under_review", staff_user)
+    assert remote(f"/v1/disputes/{opened['id']}")["evidence_details"]["submission_count"] == 1
+    with pytest.raises(Conflict, match="already sent"):
+        disputes.submit_evidence(dispute=dispute, by=staff_user)
+
+    bank_decides(opened["id"], "won")
+    wait_for("charge.dispute.closed", opened["id"])
+    wait_for("charge.dispute.funds_reinstated", opened["id"])
+    assert books(paid) == {**before, "dispute_withdrawn": PRICE, "dispute_fee": FEE, "dispute_reinstated": PRICE + FEE}
+    assert ledger.unbalanced_pickups() == {}
+    assert reconcile.differences() == []
+    case.refresh_from_db()
+    assert case.status == Case.Status.WON
+    wait_until(lambda: len(mail.outbox) >= 3, "telling both sides")
+    subjects = [message.subject for message in mail.outbox]
+    assert any(subject.startswith("Your bank decided the card dispute") for subject in subjects), subjects
+    assert any("your pay stands" in subject for subject in subjects), subjects
+
+
+# --- Events by hand: lost, replayed, out of order -------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_lost_dispute_keeps_the_withdrawal_and_replays_change_nothing(paid, client, run_on_commit):
+    before = books(paid)
+    opened = bank_opens(paid, reason="fraudulent")
+    bank_decides(opened["id"], "lost")
+    events = stand_in_events(opened["id"])
+    for event in events:
+        assert run_on_commit(deliver_event, client, event).status_code == 200
+
+    dispute = Dispute.objects.get(stripe_dispute_id=opened["id"])
+    assert dispute.status == "lost"
+    settled = books(paid)
+    assert settled == {
+        **before,
+        "platform_fee": before["platform_fee"] - PRICE - FEE,
+        "dispute_withdrawn": PRICE,
+        "dispute_fee": FEE,
+    }
+    assert settled["hauler_payable"] == PAYOUT  # the hauler did the job: a lost dispute is HaulMatch's
+    assert Case.objects.get(dispute=dispute).status == Case.Status.LOST
+    assert ledger.unbalanced_pickups() == {}
+    assert reconcile.differences() == []
+    entries, sent = LedgerEntry.objects.count(), len(mail.outbox)
+
+    for event in events:  # Stripe's retries: the same events again
+        assert run_on_commit(deliver_event, client, event).content == b"already received"
+    for n, event in enumerate(events):  # and the same news under new event ids
+        run_on_commit(deliver_event, client, {**event, "id": f"{event['id']}_again_{n}"})
+    assert (LedgerEntry.objects.count(), len(mail.outbox), Case.objects.filter(dispute=dispute).count()) == (
+        entries,
+        sent,
+        1,
+    )
+    assert set(StripeEvent.objects.values_list("status", flat=True)) == {StripeEvent.Status.PROCESSED}
+
+
+@pytest.mark.django_db
+def test_closed_before_created_still_ends_won_with_one_case(paid, client, run_on_commit):
+    before = books(paid)
+    opened = bank_opens(paid)
+    bank_decides(opened["id"], "won")
+    events = stand_in_events(opened["id"])
+    assert events[0]["type"] == "charge.dispute.created"
+
+    for event in reversed(events):  # funds_reinstated and closed arrive first, created last
+        run_on_commit(deliver_event, client, event)
+
+    dispute = Dispute.objects.get(stripe_dispute_id=opened["id"])
+    assert dispute.status == "won"
+    case = Case.objects.get(dispute=dispute)
+    assert case.status == Case.Status.WON
+    assert books(paid) == {**before, "dispute_withdrawn": PRICE, "dispute_fee": FEE, "dispute_reinstated": PRICE + FEE}
+    # Closed before anything was staged: nothing is staged on a decided dispute, and nothing can be sent.
+    assert dispute.evidence_staged_at is None
+    with pytest.raises(Conflict):
+        disputes.submit_evidence(dispute=dispute, by=None)
+    assert reconcile.differences() == []
+    told = [message for message in mail.outbox if "card dispute" in message.subject]
+    assert len(told) == 2  # the business and the hauler, once each
+
+
+@pytest.mark.django_db
+def test_reconcile_reports_a_dispute_the_books_never_heard_of(paid):
+    opened = bank_opens(paid)
+    assert reconcile.differences() == [f"Dispute {opened['id']} on payment {paid.pk}: at Stripe, not recorded here."]
