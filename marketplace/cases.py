@@ -13,7 +13,7 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from core.enqueue import enqueue
@@ -192,10 +192,8 @@ def evidence(*, case: Case) -> Evidence:
 
 
 def _cases() -> QuerySet:
-    return (
-        Case.objects.select_related("pickup__location", "hauler", "customer")
-        .prefetch_related(Prefetch("messages", queryset=CaseMessage.objects.order_by("created_at", "id")))
-        .order_by("-created_at", "-id")
+    return Case.objects.select_related("pickup__location", "pickup__hauler", "hauler", "customer", "make_up").order_by(
+        "-created_at", "-id"
     )
 
 

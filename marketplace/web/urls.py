@@ -2,9 +2,10 @@
 
 from django.urls import include, path
 
-from marketplace.web import public, webhooks
+from marketplace.web import case_pages, public, webhooks
 from marketplace.web.accounts import views as accounts
 from marketplace.web.business import bins
+from marketplace.web.business import cases as business_cases
 from marketplace.web.business import ratings as business_ratings
 from marketplace.web.business import views as business
 from marketplace.web.operations import views as operations
@@ -22,6 +23,12 @@ urlpatterns = [
     path("pickups/<int:pickup_id>/move/", business.pickup_move, name="pickup_move"),
     path("pickups/<int:pickup_id>/proof/photo/", business.pickup_proof_photo, name="pickup_proof_photo"),
     path("pickups/<int:pickup_id>/rating/", business_ratings.pickup_rating, name="pickup_rating"),
+    path("pickups/<int:pickup_id>/report/", business_cases.case_report, name="case_report"),
+    path("cases/", business_cases.case_list, name="case_list"),
+    path("cases/<int:case_id>/", business_cases.case_detail, name="case_detail"),
+    # A case's photos and its visit's proof, to the case's business, its hauler's office and staff alike.
+    path("cases/<int:case_id>/photos/<int:message_id>/", case_pages.case_photo, name="case_photo"),
+    path("cases/<int:case_id>/proof/", case_pages.case_proof_photo, name="case_proof_photo"),
     path("plans/<int:plan_id>/", business.plan_detail, name="plan_detail"),
     path("plans/<int:plan_id>/<str:action>/", business.plan_change, name="plan_change"),
     path("notifications/", accounts.notification_list, name="notifications"),

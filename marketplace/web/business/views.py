@@ -27,6 +27,7 @@ from haulers.models import Membership as HaulerMembership
 from marketplace import plans, pricing, routes, scheduling, selectors, services
 from marketplace.models import Frequency, Pickup, ServicePlan
 from marketplace.web import activity, rows
+from marketplace.web.business.cases import pickup_panel
 from marketplace.web.business.forms import (
     DateChangeForm,
     PlanEndForm,
@@ -231,6 +232,7 @@ def pickup_detail(request, customer, pickup_id: int):
         "cancellation_fee_cents": settings.CANCELLATION_FEE_CENTS,
         "cutoff_hours": int(settings.CANCELLATION_CUTOFF.total_seconds() // 3600),
         "visit_money": receipts.pickup_money(pickup=pickup),
+        **pickup_panel(pickup),
     }
     return render(request, "marketplace/pickup_detail.html", context)
 

@@ -4,7 +4,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from marketplace.web import webhooks
-from marketplace.web.hauler import area, day, dispatcher, ratings, trucks, views
+from marketplace.web.hauler import area, cases, day, dispatcher, ratings, trucks, views
 
 urlpatterns = [
     # The start page sends each role on: the office to its offers, a driver to the day's route.
@@ -22,6 +22,8 @@ urlpatterns = [
     path("jobs/<int:pickup_id>/", views.job_detail, name="hauler_job"),
     path("jobs/<int:pickup_id>/complete/", views.job_complete, name="hauler_job_complete"),
     path("jobs/<int:pickup_id>/could-not-service/", views.job_exception, name="hauler_job_exception"),
+    path("cases/", cases.hauler_cases, name="hauler_cases"),
+    path("cases/<int:case_id>/", cases.hauler_case, name="hauler_case"),
     path("earnings/", views.earnings, name="hauler_earnings"),
     path("ratings/", ratings.hauler_ratings, name="hauler_ratings"),
     path("trucks/", trucks.trucks, name="hauler_trucks"),

@@ -123,6 +123,12 @@ TABLE = {
     "pickup_move": action(BUSINESS, other=own("rival_pickup")),
     "pickup_proof_photo": rule(BUSINESS, other=own("rival_pickup")),
     "pickup_rating": rule(BUSINESS, BUSINESS, own=own("pickup"), other=own("rival_pickup")),  # a GET shows the form
+    "case_report": rule(BUSINESS, BUSINESS, own=own("pickup"), other=own("rival_pickup")),  # a GET shows the form
+    "case_list": rule(BUSINESS),
+    "case_detail": rule(BUSINESS, BUSINESS, other={"case_id": ALIEN}),
+    # A case's photos: its business, its hauler's office and staff (tests/marketplace/cases/test_pages.py)
+    "case_photo": rule(USERS, other={"case_id": ALIEN, "message_id": ALIEN}),
+    "case_proof_photo": rule(USERS, other={"case_id": ALIEN}),
     "plan_detail": rule(BUSINESS, other={"plan_id": ALIEN}),
     "plan_change": action(BUSINESS, other={"plan_id": ALIEN, "action": "pause"}),
     "location_list": rule(BUSINESS),
@@ -170,6 +176,8 @@ TABLE = {
     "hauler_job_exception": action(HAULER, own=own("job"), other=own("rival_job")),
     "hauler_earnings": rule(OFFICE),
     "hauler_ratings": rule(OFFICE),
+    "hauler_cases": rule(OFFICE),
+    "hauler_case": rule(OFFICE, OFFICE, other={"case_id": ALIEN}),
     "hauler_trucks": rule(OFFICE, OFFICE),
     "hauler_truck": rule(OFFICE, OFFICE, own=own("truck"), other=own("rival_truck")),
     "hauler_disposal_sites": rule(OFFICE, OFFICE),
