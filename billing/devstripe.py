@@ -388,7 +388,14 @@ async def declines_name_their_payment_intent(request, handler):
 
 def _install() -> None:
     app.middlewares[app.middlewares.index(localstripe.auth_middleware)] = auth_unless_onboarding
-    app.middlewares.extend([reset_empties_everything, idempotency, declines_name_their_payment_intent])
+    app.middlewares.extend(
+        [
+            reset_empties_everything,
+            idempotency,
+            declines_name_their_payment_intent,
+            devstripe_disputes.refuse_refunds_of_disputed_charges,
+        ]
+    )
     app.router.add_post("/v1/accounts", create_account)
     app.router.add_get("/v1/accounts/{id}", retrieve_account)
     app.router.add_post("/v1/account_links", create_account_link)

@@ -378,6 +378,21 @@ async def create_file(request: web.Request) -> web.Response:
     return web.json_response(made)
 
 
+@web.middleware
+async def refuse_refunds_of_disputed_charges(request, handler):
+    """Stripe's charge_disputed: a charge the bank has charged back cannot be refunded (an inquiry's still can)."""
+    if request.method == "POST" and request.path == "/v1/refunds":
+        data = await request.post()
+        charge_id = data.get("charge", "")
+        intent = store.get(f"payment_intent:{data.get('payment_intent', '')}")
+        if intent is not None and intent.latest_charge is not None:
+            charge_id = intent.latest_charge.id
+        for dispute in Disputes.disputes.values():
+            if dispute["charge"] == charge_id and not dispute["status"].startswith("warning_"):
+                _fail(400, f"Charge {charge_id} has been charged back; cannot issue a refund.", code="charge_disputed")
+    return await handler(request)
+
+
 async def multipart_fingerprint(request: web.Request) -> tuple:
     """A file upload's parameters for the idempotency check: its fields and files, whatever the multipart boundary
     (a retried upload encodes the same file with a new boundary)."""

@@ -59,6 +59,9 @@ def refund_payment(
                 return earlier
         if payment.status != Payment.Status.SUCCEEDED or not payment.stripe_payment_intent_id:
             raise Conflict("Only a paid card payment can be refunded.")
+        if payment.disputes.exclude(status__startswith="warning_").exists():
+            # Stripe refuses too (charge_disputed): the bank has taken the money back and decides where it goes.
+            raise Conflict("The card's bank disputes this payment, so it cannot be refunded: the dispute decides it.")
         if pickup_id is None:
             if payment.invoice_id:
                 raise ValidationError({"pickup": "Choose which visit on the invoice the refund is for."})

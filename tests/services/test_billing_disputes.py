@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings
 from django.core import mail
 
-from billing import disputes, ledger, reconcile
+from billing import disputes, ledger, reconcile, refunds
 from billing.models import Dispute, LedgerEntry, Payment, StripeEvent
 from core.errors import Conflict
 from marketplace.models import Case
@@ -293,6 +293,11 @@ def test_a_lost_dispute_keeps_the_withdrawal_and_replays_change_nothing(paid, cl
     assert Case.objects.get(dispute=dispute).status == Case.Status.LOST
     assert ledger.unbalanced_pickups() == {}
     assert reconcile.differences() == []
+    # The bank took the money back: refunding it too would pay twice; HaulMatch and Stripe both refuse.
+    with pytest.raises(Conflict, match="disputes this payment"):
+        refunds.refund_payment(payment=paid, amount_cents=1_000, reason="Goodwill", by=None)
+    status, body = call("POST", "/v1/refunds", {"payment_intent": paid.stripe_payment_intent_id, "amount": 1_000})
+    assert (status, body["error"]["code"]) == (400, "charge_disputed")
     entries, sent = LedgerEntry.objects.count(), len(mail.outbox)
 
     for event in events:  # Stripe's retries: the same events again

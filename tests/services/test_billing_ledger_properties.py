@@ -1,7 +1,8 @@
-"""Random sequences of charges, refunds, credits and payouts against the Stripe stand-in: the books always balance.
+"""Random sequences of charges, refunds, credits, payouts and card disputes against the Stripe stand-in: the books
+always balance.
 
-After every step: each pickup's entries balance, the platform-wide identity holds
-(charges - refunds = hauler payables + platform fees - credits applied), no hauler is sent more than it earned,
+After every step: each pickup's entries balance, the platform-wide identity holds (charges - refunds - disputes lost
+= hauler payables + platform fees - credits applied), no hauler is sent more than it earned,
 and Stripe's view (PaymentIntents, refunds, transfers) matches the ledger. Each example has its own business and
 hauler, so examples do not disturb each other; the identities are checked over the whole ledger.
 """
@@ -14,12 +15,13 @@ from django.db.models import Q, Sum
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from billing import charges, ledger, payouts, refunds
-from billing.models import LedgerEntry, Payment
+from billing import charges, disputes, ledger, payouts, refunds
+from billing.models import Dispute, LedgerEntry, Payment
+from core.errors import Conflict
 from marketplace import payments
 from marketplace.models import Pickup
 from tests import factories
-from tests.services.billing_support import kind_totals, onboard, remote, save_card, scheduled_pickup
+from tests.services.billing_support import kind_totals, onboard, remote, save_card, scheduled_pickup, stand_in_post
 
 pytestmark = [pytest.mark.services, pytest.mark.django_db]
 
@@ -30,13 +32,16 @@ charge = st.tuples(st.just("charge"), st.integers(50, 20_000), st.integers(0, 10
 refund = st.tuples(st.just("refund"), st.integers(0, 7), st.integers(1, 20_000))  # which payment, amount
 credit = st.tuples(st.just("credit"), st.integers(1, 6_000))
 payout = st.tuples(st.just("payout"))
-steps = st.lists(st.one_of(charge, charge, refund, credit, payout), min_size=1, max_size=8)
+# the bank disputes a payment and (perhaps) decides it: which payment, and open / won / lost
+dispute = st.tuples(st.just("dispute"), st.integers(0, 7), st.sampled_from(["open", "won", "lost"]))
+steps = st.lists(st.one_of(charge, charge, refund, credit, payout, dispute), min_size=1, max_size=8)
 
 
 def assert_books_balance(hauler) -> None:
     assert ledger.unbalanced_pickups() == {}
     total = ledger.totals()
-    assert total[Kind.CHARGE] - total[Kind.REFUND] == (
+    disputes_lost = total[Kind.DISPUTE_WITHDRAWN] + total[Kind.DISPUTE_FEE] - total[Kind.DISPUTE_REINSTATED]
+    assert total[Kind.CHARGE] - total[Kind.REFUND] - disputes_lost == (
         total[Kind.HAULER_PAYABLE] + total[Kind.PLATFORM_FEE] - total[Kind.CREDIT]
     )
     per_hauler = (
@@ -98,13 +103,35 @@ def test_any_sequence_of_money_movements_keeps_the_books_balanced(stripe_on, sta
                 continue
             payment = paid[which % len(paid)]
             refundable = refunds.refundable_cents(payment=payment, pickup_id=payment.pickup_id)
-            if amount > refundable:
+            if payment.disputes.exists():  # the bank decides a disputed payment's money, not a refund
+                with pytest.raises(Conflict):
+                    refunds.refund_payment(payment=payment, amount_cents=amount, reason="Goodwill", by=staff_user)
+            elif amount > refundable:
                 with pytest.raises(ValidationError):
                     refunds.refund_payment(payment=payment, amount_cents=amount, reason="Too much", by=staff_user)
                 assert refunds.refundable_cents(payment=payment, pickup_id=payment.pickup_id) == refundable
             else:
                 made = refunds.refund_payment(payment=payment, amount_cents=amount, reason="Goodwill", by=staff_user)
                 assert remote(f"/v1/refunds/{made.stripe_refund_id}")["amount"] == amount
+        elif step[0] == "dispute":
+            _, which, outcome = step
+            paid = list(
+                Payment.objects.filter(customer=customer, status=Payment.Status.SUCCEEDED)
+                .exclude(stripe_payment_intent_id="")
+                .filter(disputes__isnull=True)
+                .order_by("pk")
+            )
+            payment = paid[which % len(paid)] if paid else None
+            if payment is None or refunds.refundable_cents(payment=payment, pickup_id=payment.pickup_id) == 0:
+                continue  # nothing left to dispute
+            opened = stand_in_post("/_config/disputes", {"payment_intent": payment.stripe_payment_intent_id})
+            disputes.record_from_stripe(stripe_dispute_id=opened["id"])  # what each charge.dispute.* event does
+            if outcome != "open":
+                stand_in_post(f"/_config/disputes/{opened['id']}/close", {"status": outcome})
+                disputes.record_from_stripe(stripe_dispute_id=opened["id"])
+            assert Dispute.objects.get(stripe_dispute_id=opened["id"]).status == (
+                "needs_response" if outcome == "open" else outcome
+            )
         elif step[0] == "credit":
             refunds.grant_credit(customer=customer, amount_cents=step[1], reason="Goodwill", key=f"prop:{next(keys)}")
             granted += step[1]
