@@ -59,12 +59,17 @@ def _fetcher():
     return LocalFetcher()
 
 
-def render_pdf(*, template: str, context: dict) -> bytes:
-    """A template rendered as a printed page, as PDF bytes."""
+def render_document(*, template: str, context: dict):
+    """A template laid out as printed pages (WeasyPrint's Document): what render_pdf writes, and what tests read."""
     from weasyprint import HTML
 
     html = render_to_string(template, {**context, "for_pdf": True})
-    return HTML(string=html, base_url=BASE_URL, url_fetcher=_fetcher(), media_type="print").write_pdf()
+    return HTML(string=html, base_url=BASE_URL, url_fetcher=_fetcher(), media_type="print").render()
+
+
+def render_pdf(*, template: str, context: dict) -> bytes:
+    """A template rendered as a printed page, as PDF bytes."""
+    return render_document(template=template, context=context).write_pdf()
 
 
 def invoice_pdf(*, invoice: Invoice) -> bytes:

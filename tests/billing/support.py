@@ -41,6 +41,14 @@ def paid_payment(pickup: Pickup, *, intent: str | None = None) -> Payment:
     return payment
 
 
+def settle(payment: Payment, *, intent: str) -> Payment:
+    """An opened payment (a pickup's or an invoice's) settled as a succeeded PaymentIntent leaves it."""
+    with transaction.atomic():
+        charges._settle(Payment.objects.select_for_update().get(pk=payment.pk), payment_intent_id=intent)
+    payment.refresh_from_db()
+    return payment
+
+
 def failed_payment(pickup: Pickup, *, message="Your card was declined.", retry_in=dt.timedelta(days=1)) -> Payment:
     payment = charges.bill_pickup(
         pickup=pickup,
