@@ -2,6 +2,7 @@
 staff send it, and the bank decides; the ledger, reconcile and both sides follow. Events replayed or out of order
 change nothing."""
 
+import datetime as dt
 import json
 import time
 import urllib.error
@@ -11,6 +12,7 @@ import urllib.request
 import pytest
 from django.conf import settings
 from django.core import mail
+from django.urls import reverse
 
 from billing import disputes, ledger, reconcile, refunds
 from billing.models import Dispute, LedgerEntry, Payment, StripeEvent
@@ -341,3 +343,52 @@ def test_closed_before_created_still_ends_won_with_one_case(paid, client, run_on
 def test_reconcile_reports_a_dispute_the_books_never_heard_of(paid):
     opened = bank_opens(paid)
     assert reconcile.differences() == [f"Dispute {opened['id']} on payment {paid.pk}: at Stripe, not recorded here."]
+
+
+# --- Staff ----------------------------------------------------------------------------------------------------
+
+
+def opened_and_staged(paid, client, run_on_commit) -> Dispute:
+    """A dispute the bank opened, its events handled: the case is open and its evidence staged."""
+    opened = bank_opens(paid)
+    for event in stand_in_events(opened["id"]):
+        run_on_commit(deliver_event, client, event)
+    dispute = Dispute.objects.get(stripe_dispute_id=opened["id"])
+    assert dispute.evidence_staged_at is not None
+    return dispute
+
+
+@pytest.mark.django_db
+def test_staff_send_the_evidence_from_the_queue_once_and_only_before_the_deadline(
+    paid, client, run_on_commit, staff_user, time_machine
+):
+    dispute = opened_and_staged(paid, client, run_on_commit)
+    client.force_login(staff_user)
+    queue = reverse("admin:billing_dispute_changelist")
+
+    page = client.get(queue).content.decode()
+    assert dispute.stripe_dispute_id in page
+    assert "Due in 7 days" in page or "Due in 8 days" in page  # the end of the bank's seventh day, UTC
+    assert client.get(reverse("admin:billing_dispute_change", args=[dispute.pk])).status_code == 200
+
+    # A day past the bank's deadline nothing is sent: the queue says so, Stripe never hears of it.
+    time_machine.move_to(dispute.due_by + dt.timedelta(hours=1), tick=False)
+    assert "Overdue by" in client.get(queue).content.decode()
+    action = {"action": "submit_evidence", "_selected_action": [dispute.pk]}
+    answer = client.post(queue, action, follow=True)
+    assert "deadline for evidence has passed" in answer.content.decode()
+    assert remote(f"/v1/disputes/{dispute.stripe_dispute_id}")["evidence_details"]["submission_count"] == 0
+    time_machine.move_to(dispute.created_at, tick=True)
+
+    answer = client.post(queue, action, follow=True)
+    assert "Sent the evidence of 1 dispute(s) to the bank." in answer.content.decode()
+    dispute.refresh_from_db()
+    assert (dispute.status, dispute.submitted_by, dispute.evidence_submitted_at is not None) == (
+        "under_review",
+        staff_user,
+        True,
+    )
+    assert remote(f"/v1/disputes/{dispute.stripe_dispute_id}")["status"] == "under_review"
+    answer = client.post(queue, action, follow=True)  # a second click: said, not sent again
+    assert "already sent to the bank" in answer.content.decode()
+    assert remote(f"/v1/disputes/{dispute.stripe_dispute_id}")["evidence_details"]["submission_count"] == 1
