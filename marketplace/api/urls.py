@@ -7,10 +7,12 @@ from marketplace.api import webhooks as webhook_api
 from marketplace.api.business import billing as business_billing
 from marketplace.api.business import plans as business_plans
 from marketplace.api.business import quotes as business_quotes
+from marketplace.api.business import ratings as business_ratings
 from marketplace.api.business import receipts as business_receipts
 from marketplace.api.business import sensors as business_sensors
 from marketplace.api.business import views as business
 from marketplace.api.hauler import fleet
+from marketplace.api.hauler import ratings as hauler_ratings
 from marketplace.api.hauler import routes as hauler_routes
 from marketplace.api.hauler import views as hauler
 
@@ -92,4 +94,9 @@ urlpatterns += [
     path("v1/sensors/", business_sensors.SensorListView.as_view(), name="sensors"),
     path("v1/sensors/<int:id>/", business_sensors.SensorDetailView.as_view(), name="sensor"),
     path("v1/sensors/<int:id>/rotate-token/", business_sensors.SensorRotateTokenView.as_view(), name="sensor-rotate"),
+]
+# Ratings: a business's of its visits, and a hauler's list of its own.
+urlpatterns += [
+    path("v1/pickups/<int:id>/rating/", business_ratings.PickupRatingView.as_view(), name="pickup-rating"),
+    path("v1/hauler/ratings/", hauler_ratings.RatingListView.as_view(), name="hauler-ratings"),
 ]

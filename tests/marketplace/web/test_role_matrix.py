@@ -215,6 +215,8 @@ API = {
     "api:pickups": rule(BUSINESS),
     "api:pickup": rule(BUSINESS, own=own("pickup_api"), other=own("rival_pickup_api")),
     "api:pickup-cancel": action(BUSINESS, other=own("rival_pickup_api")),
+    # Its rating: the walk's pickups are not rated, so only another business's is tried (tests/marketplace/api/).
+    "api:pickup-rating": rule(BUSINESS, other=own("rival_pickup_api")),
     "api:payments": rule(BUSINESS),
     "api:payment": rule(BUSINESS, other={"id": ALIEN}),
     "api:payment-receipt": rule(BUSINESS, other={"id": ALIEN}),
@@ -244,6 +246,7 @@ API = {
     "api:hauler-offer-accept": action(OFFICE, own=own("offer_api"), other=own("rival_offer_api")),
     "api:hauler-offer-decline": action(OFFICE, own=own("offer_api"), other=own("rival_offer_api")),
     "api:hauler-jobs": rule(OFFICE),
+    "api:hauler-ratings": rule(OFFICE),
     "api:hauler-job": rule(HAULER, own=own("job_api"), other=own("rival_job_api")),
     # Completing reads its (multipart, photo) body before the job: tried on the role's own job.
     "api:hauler-job-complete": action(HAULER, own=own("job_api")),
