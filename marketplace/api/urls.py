@@ -5,12 +5,14 @@ from django.urls import path
 from marketplace.api import auth, docs, integrations, sensors
 from marketplace.api import webhooks as webhook_api
 from marketplace.api.business import billing as business_billing
+from marketplace.api.business import cases as business_cases
 from marketplace.api.business import plans as business_plans
 from marketplace.api.business import quotes as business_quotes
 from marketplace.api.business import ratings as business_ratings
 from marketplace.api.business import receipts as business_receipts
 from marketplace.api.business import sensors as business_sensors
 from marketplace.api.business import views as business
+from marketplace.api.hauler import cases as hauler_cases
 from marketplace.api.hauler import fleet
 from marketplace.api.hauler import ratings as hauler_ratings
 from marketplace.api.hauler import routes as hauler_routes
@@ -99,4 +101,15 @@ urlpatterns += [
 urlpatterns += [
     path("v1/pickups/<int:id>/rating/", business_ratings.PickupRatingView.as_view(), name="pickup-rating"),
     path("v1/hauler/ratings/", hauler_ratings.RatingListView.as_view(), name="hauler-ratings"),
+]
+# Cases: a business's problem reports and their threads, and the hauler's side of those about its visits.
+urlpatterns += [
+    path("v1/cases/", business_cases.CaseListView.as_view(), name="cases"),
+    path("v1/cases/<int:id>/", business_cases.CaseDetailView.as_view(), name="case"),
+    path("v1/cases/<int:id>/messages/", business_cases.CaseMessageView.as_view(), name="case-messages"),
+    path("v1/hauler/cases/", hauler_cases.HaulerCaseListView.as_view(), name="hauler-cases"),
+    path("v1/hauler/cases/<int:id>/", hauler_cases.HaulerCaseDetailView.as_view(), name="hauler-case"),
+    path(
+        "v1/hauler/cases/<int:id>/messages/", hauler_cases.HaulerCaseMessageView.as_view(), name="hauler-case-messages"
+    ),
 ]

@@ -261,6 +261,13 @@ API = {
     "api:hauler-disposal-site": rule(OFFICE, own=own("site_api"), other=own("rival_site_api")),
     "api:hauler-routes": rule(OFFICE),
     "api:hauler-route-move": action(OFFICE),
+    # Cases: a business's reports and the hauler's side (tests/marketplace/api/test_cases_api.py walks them).
+    "api:cases": rule(BUSINESS, BUSINESS),
+    "api:case": rule(BUSINESS, other={"id": ALIEN}),
+    "api:case-messages": action(BUSINESS, other={"id": ALIEN}),
+    "api:hauler-cases": rule(OFFICE),
+    "api:hauler-case": rule(OFFICE, other={"id": ALIEN}),
+    "api:hauler-case-messages": action(OFFICE, other={"id": ALIEN}),
 }
 # fmt: on
 # Writes by PUT, which the walk does not send: who may (an owner: rates and the service area are commercial terms).
