@@ -14,7 +14,7 @@ from core.errors import Conflict
 
 
 def deadline_sentence(dispute: Dispute, *, now=None) -> str:
-    """'Due in 3 days' / 'Due in 5 hours' / 'Overdue by 2 hours' / 'Sent' / 'Closed': the clock a queue shows."""
+    """'Due in 3 days 4 hours' / 'Due in 30 hours' / 'Overdue by 2 hours' / 'Sent' / 'Closed': the clock a queue shows."""
     if dispute.evidence_submitted_at is not None:
         return "Evidence sent"
     if dispute.status not in disputes.NEEDS_RESPONSE:
@@ -23,7 +23,11 @@ def deadline_sentence(dispute: Dispute, *, now=None) -> str:
         return "No response taken"
     left = dispute.due_by - (now or timezone.now())
     hours = abs(left.total_seconds()) // 3600
-    amount = f"{int(hours // 24)} days" if hours >= 48 else f"{int(hours)} hours" if hours >= 2 else "under 2 hours"
+    days, rest = divmod(int(hours), 24)
+    if hours >= 48:
+        amount = f"{days} days" + (f" {rest} hours" if rest > 1 else " 1 hour" if rest else "")
+    else:
+        amount = f"{int(hours)} hours" if hours >= 2 else "under 2 hours"
     return f"Due in {amount}" if left.total_seconds() > 0 else f"Overdue by {amount}"
 
 
@@ -36,19 +40,10 @@ class DisputeEntryInline(ReadOnlyInline, admin.TabularInline):
 
 @admin.register(Dispute)
 class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = (
-        "stripe_dispute_id",
-        "payment",
-        "amount",
-        "reason",
-        "status",
-        "due_by",
-        "deadline",
-        "evidence_staged_at",
-        "evidence_submitted_at",
-    )
-    list_filter = ("status", "reason")
-    list_select_related = ("payment",)
+    # The clock first: the bank decides without our evidence once it runs out.
+    list_display = ("stripe_dispute_id", "deadline", "business", "amount", "standing", "why")
+    list_filter = ("status",)
+    list_select_related = ("payment__customer",)
     search_fields = ("stripe_dispute_id", "stripe_charge_id", "payment__customer__name")
     ordering = ("due_by", "id")  # the nearest deadline first
     readonly_fields = (
@@ -57,7 +52,7 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
         "stripe_charge_id",
         "amount",
         "fee",
-        "reason",
+        "why",
         "status",
         "due_by",
         "deadline",
@@ -80,9 +75,27 @@ class DisputeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     def fee(self, dispute):
         return dollars(dispute.fee_cents)
 
-    @admin.display(description="deadline")
+    @admin.display(description="the cardholder's reason", ordering="reason")
+    def why(self, dispute):
+        return dispute.reason.replace("_", " ").capitalize() or "None given"
+
+    @admin.display(description="evidence due", ordering="due_by")
     def deadline(self, dispute):
-        return deadline_sentence(dispute)
+        clock = deadline_sentence(dispute)
+        if dispute.due_by is None or dispute.status not in disputes.NEEDS_RESPONSE:
+            return clock
+        return f"{clock} ({timezone.localtime(dispute.due_by):%b %-d, %-I:%M %p})"
+
+    @admin.display(description="business", ordering="payment__customer__name")
+    def business(self, dispute):
+        return dispute.payment.customer.name
+
+    @admin.display(description="where it stands")
+    def standing(self, dispute):
+        if dispute.status in disputes.NEEDS_RESPONSE:
+            staged = "evidence staged, not sent" if dispute.evidence_staged_at else "no evidence staged yet"
+            return f"{dispute.get_status_display()}: {staged}"
+        return dispute.get_status_display()
 
     @admin.display(description="case")
     def case_link(self, dispute):
