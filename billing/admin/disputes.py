@@ -14,7 +14,7 @@ from core.errors import Conflict
 
 
 def deadline_sentence(dispute: Dispute, *, now=None) -> str:
-    """'Due in 3 days 4 hours' / 'Due in 30 hours' / 'Overdue by 2 hours' / 'Sent' / 'Closed': the clock a queue shows."""
+    """'Due in 3 days 4 hours', 'Due in 30 hours', 'Overdue by 2 hours', 'Evidence sent': the queue's clock."""
     if dispute.evidence_submitted_at is not None:
         return "Evidence sent"
     if dispute.status not in disputes.NEEDS_RESPONSE:
