@@ -208,6 +208,7 @@ def redispatch(*, pickup: Pickup, by=None, reason: str = "Re-dispatched by staff
         pickup = locked_pickup(pickup.pk)
         if pickup.status not in REDISPATCHABLE:
             raise Conflict(f"A {pickup.get_status_display().lower()} pickup cannot be re-dispatched.")
+        makeups.refuse_if_made_up(pickup)  # sending a missed visit out again beside its make-up would do it twice
         if pickup.service_date < scheduling.local_today(pickup.location.timezone):
             raise Conflict("The service date has passed; move the pickup to a new date first.")
         if pickup.status != Pickup.Status.REQUESTED:
@@ -225,6 +226,7 @@ def reschedule(*, pickup: Pickup, service_date: dt.date, by=None, reason: str = 
         movable = (*DISPATCHABLE, Pickup.Status.SCHEDULED, Pickup.Status.UNMATCHED, Pickup.Status.MISSED)
         if pickup.status not in movable:
             raise Conflict(f"A {pickup.get_status_display().lower()} pickup cannot be moved.")
+        makeups.refuse_if_made_up(pickup)
         problem = scheduling.check_service_date(
             service_date=service_date, tz_name=pickup.location.timezone, window_end=pickup.window_end
         )

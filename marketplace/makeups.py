@@ -155,6 +155,12 @@ def _offer_to_same_hauler(make_up: Pickup, original: Pickup, *, reason: str) -> 
     return True
 
 
+def refuse_if_made_up(pickup: Pickup) -> None:
+    """Conflict when a visit being sent out again already has a make-up on its way (move or cancel that one)."""
+    if pickup.make_ups.exclude(status=Pickup.Status.CANCELLED).exists():
+        raise Conflict("A make-up visit is already booked for this pickup; move or cancel the make-up instead.")
+
+
 def make_up_missed(*, pickup_id: int) -> Pickup | None:
     """A no-show is made up by itself, once: None when it was excused, or a make-up exists (even one the
     business cancelled: it said it does not want one)."""

@@ -224,3 +224,17 @@ def test_a_visit_the_hauler_could_not_service_is_not_made_up_by_itself(market, r
     original = visit(market[0], Pickup.Status.MISSED)
     Pickup.objects.filter(pk=original.pk).update(exception_reason="blocked")
     assert makeups.make_up_missed(pickup_id=original.pk) is None
+
+
+@pytest.mark.django_db
+def test_a_missed_visit_with_a_make_up_is_not_sent_out_again_beside_it(market, run_on_commit):
+    original = visit(market[0], Pickup.Status.MISSED)
+    made = book(original, local(DAY, 13, 0), run=run_on_commit)
+    with time_machine.travel(local(DAY, 13, 5), tick=False):
+        with pytest.raises(Conflict, match="make-up visit is already booked"):
+            dispatch.reschedule(pickup=original, service_date=DAY + dt.timedelta(days=2))
+        with pytest.raises(Conflict, match="make-up visit is already booked"):
+            dispatch.redispatch(pickup=original)
+        run_on_commit(services.cancel_pickup, pickup=made)
+        moved = run_on_commit(dispatch.reschedule, pickup=original, service_date=DAY + dt.timedelta(days=2))
+    assert moved.status in (Pickup.Status.REQUESTED, Pickup.Status.OFFERED)
