@@ -184,7 +184,7 @@ def test_an_invoice_shows_each_line_s_refund_and_the_totals(
     receipt = receipts.receipt_of(customer=paid_invoice.customer, payment_id=paid_invoice.payment.pk)
 
     line = re.search(rf'<tr id="line-{second.pickup_id}">(.*?)</tr>', page, re.S).group(1)
-    assert f"Refunded $7.00 on {on:%b %-d, %Y}" in line and "-$7.00" in line
+    assert f"Refunded $7.00 on {on:%b %-d, %Y}" in line
     assert "Refunded" not in re.search(rf'<tr id="line-{first.pickup_id}">(.*?)</tr>', page, re.S).group(1)
     assert 'Refunded since</th><td class="amount">-$7.00' in page and "$53.00" in page
     assert reverse("receipt_detail", args=[paid_invoice.payment.pk]) in page
