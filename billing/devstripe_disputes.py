@@ -7,8 +7,9 @@
 
 and the test-only routes standing in for the cardholder's bank (as Stripe's test cards that dispute do):
 
-    POST /_config/disputes                  payment_intent (or charge), reason, amount (default: what is not refunded)
-    POST /_config/disputes/{id}/close       status=won|lost
+    POST /_config/disputes                  payment_intent (or charge), reason, amount (default: what is not refunded),
+                                            inquiry=true for an inquiry (warning_needs_response: no money moves)
+    POST /_config/disputes/{id}/close       status=won|lost (an inquiry: warning_closed)
 
 Each sends the events Stripe sends, its dispute as it is at that moment: opening sends charge.dispute.created and
 charge.dispute.funds_withdrawn (a balance transaction of the amount, with Stripe's $15.00 dispute fee), staging or
@@ -169,7 +170,8 @@ def _balance_transaction(dispute: dict, *, amount: int, fee: int, description: s
 
 async def open_dispute(request: web.Request) -> web.Response:
     """The bank disputes a succeeded charge: created, then the amount and Stripe's fee are withdrawn."""
-    data = await stand_in._params(request, {"payment_intent", "charge", "reason", "amount"})
+    data = await stand_in._params(request, {"payment_intent", "charge", "reason", "amount", "inquiry"})
+    inquiry = stand_in._string(data, "inquiry", required=False, pattern="true|false") == "true"
     intent_id = stand_in._string(data, "payment_intent", required=False)
     charge_id = stand_in._string(data, "charge", required=False)
     if bool(intent_id) == bool(charge_id):
@@ -211,11 +213,14 @@ async def open_dispute(request: web.Request) -> web.Response:
         "metadata": {},
         "payment_intent": charge.payment_intent,
         "reason": reason,
-        "status": "needs_response",
+        "status": "warning_needs_response" if inquiry else "needs_response",
     }
     Disputes.disputes[dispute["id"]] = dispute
-    charge.disputed = True
+    charge.disputed = not inquiry
     _send("charge.dispute.created", dispute)
+    if inquiry:  # the bank only asks: nothing is withdrawn, and the charge can still be refunded
+        dispute["is_charge_refundable"] = True
+        return web.json_response(dispute)
     withdrawal = _balance_transaction(
         dispute,
         amount=-amount,
@@ -232,8 +237,9 @@ async def close_dispute(request: web.Request) -> web.Response:
     """The bank decides: lost keeps the money withdrawn; won gives back the amount and the fee."""
     data = await stand_in._params(request, {"status"})
     dispute = _found(request.match_info["id"])
-    outcome = stand_in._string(data, "status", pattern="won|lost")
-    if dispute["status"] in ("won", "lost"):
+    inquiry = dispute["status"].startswith("warning_")
+    outcome = stand_in._string(data, "status", pattern="warning_closed" if inquiry else "won|lost")
+    if dispute["status"] in ("won", "lost", "warning_closed"):
         _fail(400, f"Dispute {dispute['id']} is already closed ({dispute['status']}).", code="dispute_already_closed")
     previous = {"status": dispute["status"]}
     dispute["status"] = outcome

@@ -29,7 +29,8 @@ from core.errors import Conflict
 Kind = LedgerEntry.Kind
 Status = Dispute.Status
 NEEDS_RESPONSE = (Status.NEEDS_RESPONSE, Status.WARNING_NEEDS_RESPONSE)
-CLOSED = (Status.WON, Status.LOST)
+# Decided: a dispute won or lost, or an inquiry the bank closed without disputing (it moved no money).
+CLOSED = (Status.WON, Status.LOST, Status.WARNING_CLOSED)
 # How far along a dispute is; a fetch that says less than we know is older than what we hold.
 STAGE = {
     Status.WARNING_NEEDS_RESPONSE: 0,
@@ -45,11 +46,14 @@ STAGE = {
 def record_from_stripe(*, stripe_dispute_id: str) -> Dispute | None:
     """Bring a dispute and its ledger entries up to Stripe's current view; None when its payment is not ours.
 
-    A new dispute asks the market to open its case; one that closes (won or lost) asks it to settle that case.
+    A new dispute asks the market to open its case; one that closes (won, lost, an inquiry closed) asks it to settle
+    that case.
     """
     remote = gateway.retrieve_dispute(stripe_dispute_id)
+    if not remote.payment_intent_id:  # a charge made without a PaymentIntent is none of ours
+        return None
     payment = Payment.objects.filter(stripe_payment_intent_id=remote.payment_intent_id).first()
-    if not remote.payment_intent_id or payment is None:
+    if payment is None:
         return None
     with transaction.atomic():
         # The payment's lock orders the events of its disputes: two handled at once book once, in turn.
@@ -165,7 +169,9 @@ def submit_refusal(dispute: Dispute, *, now=None) -> str | None:
         return f"This dispute is {dispute.get_status_display().lower()}: the bank takes no evidence now."
     if dispute.evidence_staged_at is None:
         return "No evidence is staged yet: the case stages it when the dispute opens."
-    if dispute.due_by is not None and now >= dispute.due_by:
+    if dispute.due_by is None:
+        return "The bank takes no response to this dispute."
+    if now >= dispute.due_by:
         return "The bank's deadline for evidence has passed; Stripe no longer takes it."
     return None
 

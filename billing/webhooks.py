@@ -55,7 +55,8 @@ def _refund(event: StripeEvent) -> str:
 
 def _dispute(event: StripeEvent) -> str:
     """Any dispute event: the dispute as Stripe holds it now is recorded and its money booked (so order is moot)."""
-    dispute = disputes.record_from_stripe(stripe_dispute_id=_object(event).get("id") or "")
+    stripe_id = _object(event).get("id") or ""
+    dispute = disputes.record_from_stripe(stripe_dispute_id=stripe_id) if stripe_id else None
     if dispute is None:
         return "not one of ours"
     return f"dispute {dispute.pk} on payment {dispute.payment_id} is {dispute.status}"

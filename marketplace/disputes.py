@@ -34,7 +34,12 @@ from marketplace.models import Case, CaseMessage, Pickup, ServiceProof
 MAX_TEXT = 20_000  # characters of history and messages: a bank reads a page or two, and Stripe caps all text
 MAX_PHOTO_BYTES = 3 * 1024 * 1024  # a proof photo embedded in the PDF (Stripe takes evidence files up to 5 MB)
 PHOTO_KINDS = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
-OUTCOME = {Dispute.Status.WON: Case.Status.WON, Dispute.Status.LOST: Case.Status.LOST}
+# How a decided dispute ends its case; an inquiry the bank closed without disputing settles it with nothing lost.
+OUTCOME = {
+    Dispute.Status.WON: Case.Status.WON,
+    Dispute.Status.LOST: Case.Status.LOST,
+    Dispute.Status.WARNING_CLOSED: Case.Status.RESOLVED,
+}
 
 
 def _pickups(payment: Payment) -> list[Pickup]:
@@ -94,7 +99,8 @@ def open_case(*, dispute_id: int) -> Case:
 
 
 def settle_case(*, dispute_id: int) -> Case:
-    """A closed dispute's case becomes won or lost (once per outcome), and the business and the hauler are told."""
+    """A decided dispute's case becomes won, lost or (an inquiry closed) resolved, once per outcome, and the business
+    and the hauler are told."""
     dispute = Dispute.objects.select_related("payment").get(pk=dispute_id)
     case = _case_for(dispute)
     outcome = OUTCOME.get(dispute.status)
@@ -107,7 +113,7 @@ def settle_case(*, dispute_id: int) -> Case:
         transition(
             case,
             outcome,
-            reason=f"Stripe closed the card dispute: the bank decided it {dispute.status}.",
+            reason=f"Stripe closed the card dispute: {dispute.get_status_display().lower()}.",
             fields={"resolved_at": timezone.now(), "resolution_note": _outcome_sentence(dispute)},
         )
         enqueue("marketplace.notify", "dispute_closed_business", case.pk)
@@ -117,6 +123,8 @@ def settle_case(*, dispute_id: int) -> Case:
 
 
 def _outcome_sentence(dispute: Dispute) -> str:
+    if dispute.status == Dispute.Status.WARNING_CLOSED:
+        return "The bank closed its inquiry without disputing the charge: no money moved."
     if dispute.status == Dispute.Status.WON:
         return f"The bank decided for HaulMatch: the {_dollars(dispute.amount_cents)} and Stripe's fee came back."
     return f"The bank decided for the cardholder: the {_dollars(dispute.amount_cents)} stays with them."

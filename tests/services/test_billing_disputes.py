@@ -392,3 +392,27 @@ def test_staff_send_the_evidence_from_the_queue_once_and_only_before_the_deadlin
     answer = client.post(queue, action, follow=True)  # a second click: said, not sent again
     assert "already sent to the bank" in answer.content.decode()
     assert remote(f"/v1/disputes/{dispute.stripe_dispute_id}")["evidence_details"]["submission_count"] == 1
+
+
+@pytest.mark.django_db
+def test_an_inquiry_moves_no_money_and_its_case_is_resolved_when_the_bank_closes_it(paid, client, run_on_commit):
+    before = books(paid)
+    opened = stand_in_post("/_config/disputes", {"payment_intent": paid.stripe_payment_intent_id, "inquiry": "true"})
+    assert (opened["status"], opened["balance_transactions"]) == ("warning_needs_response", [])
+    for event in stand_in_events(opened["id"]):
+        run_on_commit(deliver_event, client, event)
+    dispute = Dispute.objects.get(stripe_dispute_id=opened["id"])
+    assert dispute.evidence_staged_at is not None  # the bank asks: the answer is staged like a dispute's
+    assert books(paid) == before
+
+    bank_decides(opened["id"], "warning_closed")
+    for event in stand_in_events(opened["id"]):
+        run_on_commit(deliver_event, client, event)
+    dispute.refresh_from_db()
+    case = Case.objects.get(dispute=dispute)
+    assert (dispute.status, case.status) == ("warning_closed", Case.Status.RESOLVED)
+    assert "closed its inquiry" in case.resolution_note
+    assert books(paid) == before
+    assert reconcile.differences() == []
+    made = refunds.refund_payment(payment=paid, amount_cents=1_000, reason="Goodwill", by=None)  # still refundable
+    assert made.stripe_refund_id
