@@ -16,8 +16,8 @@ from tests.marketplace.web.hauler.route_days import AUSTIN, planned_day
 
 pytestmark = pytest.mark.django_db
 # The session, the user, the business seat and its business, the pickup (with its location and hauler), its
-# timeline, payment and invoice line, the route stop for the planned arrival and the one before it, the nav's
-# hauler-seat check.
+# timeline, payment and invoice line, the visit's ledger entries (charged, refunded, credited), the route stop for
+# the planned arrival and the one before it, the nav's hauler-seat check.
 PICKUP_MAX_QUERIES = 15
 
 
