@@ -6,3 +6,4 @@ Each module registers its admins on import; Django's autodiscovery imports this 
 from marketplace.admin import market  # noqa: F401
 from marketplace.admin import ratings  # noqa: F401
 from marketplace.admin import cases  # noqa: F401
+from marketplace.admin import dispute_cases  # noqa: F401

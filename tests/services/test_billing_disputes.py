@@ -416,3 +416,18 @@ def test_an_inquiry_moves_no_money_and_its_case_is_resolved_when_the_bank_closes
     assert reconcile.differences() == []
     made = refunds.refund_payment(payment=paid, amount_cents=1_000, reason="Goodwill", by=None)  # still refundable
     assert made.stripe_refund_id
+
+
+@pytest.mark.django_db
+def test_staff_send_the_evidence_from_the_dispute_case_too(paid, client, run_on_commit, staff_user):
+    dispute = opened_and_staged(paid, client, run_on_commit)
+    case = Case.objects.get(dispute=dispute)
+    client.force_login(staff_user)
+    queue = reverse("admin:marketplace_case_changelist")
+    assert str(case.pk) in client.get(queue).content.decode()
+
+    answer = client.post(queue, {"action": "submit_dispute_evidence", "_selected_action": [case.pk]}, follow=True)
+    assert "Sent the evidence of 1 card dispute(s) to the bank." in answer.content.decode()
+    assert remote(f"/v1/disputes/{dispute.stripe_dispute_id}")["status"] == "under_review"
+    answer = client.post(queue, {"action": "submit_dispute_evidence", "_selected_action": [case.pk]}, follow=True)
+    assert "already sent to the bank" in answer.content.decode()
