@@ -3,7 +3,9 @@
 Each module registers its admins on import; Django's autodiscovery imports this package.
 """
 
-from marketplace.admin import market  # noqa: F401
-from marketplace.admin import ratings  # noqa: F401
-from marketplace.admin import cases  # noqa: F401
-from marketplace.admin import dispute_cases  # noqa: F401
+from marketplace.admin import (
+    cases,  # noqa: F401
+    dispute_cases,  # noqa: F401
+    market,  # noqa: F401
+    ratings,  # noqa: F401
+)
