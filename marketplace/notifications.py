@@ -379,14 +379,14 @@ KINDS: dict[str, Kind] = {
         lambda case: reverse("hauler_case", args=[case.pk]),
     ),
     "case_rejected": Kind(
-        "Your problem reports are settled",
+        "Your problem reports are closed without action",
         Case,
         "We looked into your report: {{ obj.get_problem_display|default:obj.get_kind_display|lower }}",
         lambda case: _members(case.customer),
         lambda case: reverse("case_detail", args=[case.pk]),
     ),
     "case_rejected_hauler": Kind(
-        "Problem reports about your jobs are settled",
+        "Problem reports about your jobs are closed without action",
         Case,
         "Case {{ obj.pk }} closed with no action against you",
         lambda case: _members(case.hauler) if case.hauler_id else [],
