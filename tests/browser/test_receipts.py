@@ -66,3 +66,30 @@ def test_the_billing_page_and_a_receipt_show_refunds_and_credit(page, width, set
     page.goto(f"/pickups/{paid.pickup_id}/")
     expect(page.locator("main")).to_contain_text("you paid $62.20")
     page.snap(f"pickup-{width}")
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_an_invoice_shows_a_visit_s_refund(page, width):
+    owner = factories.CustomerMembershipFactory(customer__name="Congress Avenue Café")
+    factories.BillingAccountFactory(customer=owner.customer)
+    location = factories.LocationFactory(customer=owner.customer)
+    hauler = factories.HaulerFactory(name="Capital City Hauling", zips=["78701"])
+    visits = [support.completed_pickup(location=location, hauler=hauler, days_ago=40 + n) for n in range(3)]
+    invoice = support.invoice_for(owner.customer, visits)
+    payment = support.settle(invoice.payment, intent="pi_browser_invoice")
+    made = Refund.objects.create(
+        payment=payment, pickup_id=visits[1].pk, amount_cents=700, reason="Lid left open", stripe_refund_id="re_inv"
+    )
+    refunds._book_refund(made, payment)
+    page.set_viewport_size({"width": width, "height": 800})
+    log_in(page, owner.user.email)
+
+    page.goto(f"/billing/invoices/{invoice.pk}/")
+    expect(page.locator(f"#line-{visits[1].pk}")).to_contain_text("Refunded $7.00 on")
+    expect(page.locator("tfoot")).to_contain_text("Refunded since")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.snap(f"invoice-{width}")
+    page.get_by_role("link", name=f"Receipt {payment.pk}").click()
+    expect(page.get_by_role("heading", name=f"Receipt {payment.pk}")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    page.snap(f"invoice-receipt-{width}")
