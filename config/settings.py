@@ -276,6 +276,8 @@ CELERY_BEAT_SCHEDULE = {
     # Outbound webhooks whose next attempt is due (a lost delivery task included).
     "retry-webhooks": {"task": "marketplace.retry_webhooks", "schedule": timedelta(minutes=1)},
     "prune-webhook-log": {"task": "marketplace.prune_webhook_log", "schedule": crontab(minute=30, hour=4)},
+    # Reliability scores move with their 90 days even when nothing happens (marketplace/reliability.py).
+    "refresh-reliability": {"task": "marketplace.refresh_reliability", "schedule": crontab(minute=15, hour=5)},
 }
 
 # --- Market -----------------------------------------------------------------------------
@@ -322,6 +324,14 @@ MAP_TILE_ATTRIBUTION = env.string("MAP_TILE_ATTRIBUTION", "")
 # shared over its stops per shift) instead of depot distance. Off: over a simulated market day of requests
 # matched as they arrive (make bench, market_km_ratio_route_aware) it drove about as many km, not fewer.
 MATCH_ROUTE_AWARE = env.boolean("MATCH_ROUTE_AWARE", False)
+# Matching ranks by payout x (1 + MATCH_RELIABILITY_WEIGHT x (1 - reliability score)); haulers scoring under
+# MATCH_MIN_RELIABILITY get no offer while one at or above it is eligible (marketplace/matching.py).
+MATCH_RELIABILITY_WEIGHT = env.decimal("MATCH_RELIABILITY_WEIGHT", "0.5", minimum="0", maximum="5")
+MATCH_MIN_RELIABILITY = env.decimal("MATCH_MIN_RELIABILITY", "0.6", minimum="0", maximum="1")
+# More than LOCKOUT_MAX_GIVE_BACKS jobs given back or offers let expire within LOCKOUT_PERIOD pause a hauler's
+# offers for LOCKOUT_PERIOD (marketplace/lockouts.py); staff can lift a pause in the Hauler admin.
+LOCKOUT_MAX_GIVE_BACKS = env.integer("LOCKOUT_MAX_GIVE_BACKS", 3, minimum=1)
+LOCKOUT_PERIOD = env.duration("LOCKOUT_PERIOD", "24h")
 # How far ahead a plan's visits are created (and so show up in schedules).
 PLAN_HORIZON = env.duration("PLAN_HORIZON", "14d")
 # How long after a visit is done the business may rate it (or change its rating).

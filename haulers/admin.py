@@ -2,18 +2,24 @@
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import OuterRef, Subquery
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
 from core.admin import DollarsMixin, MembershipAdminBase, StatusHistoryInline, dollars
+from core.errors import Conflict
 from core.transitions import TransitionNotAllowed
-from haulers import services
-from haulers.models import Credential, DisposalSite, Hauler, Membership, Rate, ServiceZip, Truck
+from haulers import pauses, services
+from haulers.models import Credential, DisposalSite, Hauler, Membership, OfferPause, Rate, ServiceZip, Truck
 
 SUSPENDED_IN_ADMIN = "Suspended by staff in admin"
+LIFT_TEMPLATE = "admin/haulers/hauler/lift_pause.html"
+LIFT_CONFIRMED = "lift_confirmed"
 
 
 def _latest_expiry(kind: str) -> Subquery:
@@ -95,6 +101,28 @@ class DisposalSiteInline(admin.TabularInline):
     )
 
 
+class OfferPauseInline(admin.TabularInline):
+    """The lockouts: why each started, until when, and who lifted it early and why (the lift action writes them)."""
+
+    model = OfferPause
+    fields = ("started_at", "until", "reason", "lifted_at", "lifted_by", "lift_reason")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name = "offer pause"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class LiftPauseForm(forms.Form):
+    reason = forms.CharField(
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kept with the pause and sent to the hauler.",
+    )
+
+
 @admin.register(Hauler)
 class HaulerAdmin(admin.ModelAdmin):
     list_display = (
@@ -102,6 +130,7 @@ class HaulerAdmin(admin.ModelAdmin):
         "status",
         "depot_zip",
         "reliability_score",
+        "offers_paused_until",
         "verified_at",
         "licence_expires",
         "insurance_expires",
@@ -109,11 +138,12 @@ class HaulerAdmin(admin.ModelAdmin):
     list_filter = ("status", "verified_at")
     search_fields = ("name", "phone", "depot_zip")
     # Status moves only through the actions below, which check the transition table and log the change.
-    readonly_fields = ("status", "verified_at", "verified_by", "created_at", "updated_at")
+    # A pause is lifted by its action, with a reason the record keeps, not by editing the date.
+    readonly_fields = ("status", "verified_at", "verified_by", "created_at", "updated_at", "offers_paused_until")
     fieldsets = (
         (None, {"fields": ("name", "phone", "status", "verified_at", "verified_by")}),
         ("Depot", {"fields": ("depot_zip", "depot_latitude", "depot_longitude")}),
-        ("Ranking", {"fields": ("reliability_score",)}),
+        ("Ranking", {"fields": ("reliability_score", "offers_paused_until")}),
         ("Record", {"fields": ("created_at", "updated_at")}),
     )
     inlines = (
@@ -123,9 +153,10 @@ class HaulerAdmin(admin.ModelAdmin):
         TruckInline,
         DisposalSiteInline,
         MembershipInline,
+        OfferPauseInline,
         StatusHistoryInline,
     )
-    actions = ("verify_selected", "suspend_selected")
+    actions = ("verify_selected", "suspend_selected", "lift_offer_pause")
 
     def get_queryset(self, request):
         # Correlated subqueries rather than Max over a join: one list query with no per-row lookups, and the
@@ -174,6 +205,41 @@ class HaulerAdmin(admin.ModelAdmin):
             lambda hauler: services.suspend_hauler(hauler=hauler, by=request.user, reason=SUSPENDED_IN_ADMIN),
             "Suspended",
         )
+
+    @admin.action(description="Lift the offer pause (with a reason)")
+    def lift_offer_pause(self, request, queryset):
+        form = LiftPauseForm(request.POST if LIFT_CONFIRMED in request.POST else None)
+        if not form.is_valid():
+            context = {
+                **self.admin_site.each_context(request),
+                "title": "Lift the offer pause",
+                "opts": self.model._meta,
+                "form": form,
+                "haulers": list(queryset),
+                "action": "lift_offer_pause",
+                "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+                "confirm_name": LIFT_CONFIRMED,
+            }
+            request.current_app = self.admin_site.name
+            return TemplateResponse(request, LIFT_TEMPLATE, context)
+        lifted = 0
+        for hauler in queryset:
+            try:
+                pauses.lift_offer_pause(hauler=hauler, by=request.user, reason=form.cleaned_data["reason"])
+            except (Conflict, ValidationError) as error:
+                self.message_user(request, f"{hauler.name}: {_message(error)}", messages.WARNING)
+            else:
+                lifted += 1
+        if lifted:
+            noun = "hauler" if lifted == 1 else "haulers"
+            self.message_user(request, f"Lifted the offer pause of {lifted} {noun}; each was told.", messages.SUCCESS)
+        return None
+
+
+def _message(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error)
 
 
 class VerificationFilter(admin.SimpleListFilter):

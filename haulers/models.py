@@ -89,6 +89,28 @@ class Hauler(models.Model):
         return [name for day, name in enumerate(WEEKDAY_NAMES) if self.works_on(day)]
 
 
+class OfferPause(models.Model):
+    """A lockout: no new offers for the hauler until `until`, for the reason given; staff may lift it early."""
+
+    hauler = models.ForeignKey(Hauler, on_delete=models.CASCADE, related_name="offer_pauses")
+    started_at = models.DateTimeField()
+    until = models.DateTimeField()
+    reason = models.CharField(max_length=300)
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    lift_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["hauler", "-started_at"], name="offer_pause_hauler_recent")]
+        constraints = [models.CheckConstraint(condition=Q(until__gt=F("started_at")), name="offer_pause_ends_later")]
+
+    def __str__(self):
+        return f"Offers paused for {self.hauler_id} from {self.started_at:%Y-%m-%d %H:%M}"
+
+
 class HaulerRole(models.TextChoices):
     OWNER = "owner", "Owner"
     DISPATCHER = "dispatcher", "Dispatcher"

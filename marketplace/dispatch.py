@@ -18,7 +18,7 @@ from core.errors import Conflict, NotFound
 from core.permissions import require
 from core.transitions import transition
 from haulers.models import Hauler
-from marketplace import makeups, matching, plans, pricing, routes, scheduling
+from marketplace import lockouts, makeups, matching, plans, pricing, routes, scheduling
 from marketplace.models import Offer, Pickup
 
 log = logging.getLogger(__name__)
@@ -55,10 +55,12 @@ def dispatch_pickup(*, pickup_id: int) -> list[Offer]:
         if wanted <= 0:
             return []
         ceiling = pricing.max_payout_cents(pickup.price_cents)
-        ranked = matching.ranked_haulers(matching.Request.for_pickup(pickup), pickup=pickup)
+        # A hauler at or above the minimum score holding a pending offer keeps those under it out (matching.py).
+        floor_met = pending > 0 and _pending_above_floor(pickup)
+        ranked = matching.ranked_haulers(matching.Request.for_pickup(pickup), pickup=pickup, floor_met=floor_met)
         if pickup.make_up_of_id is not None:  # who may redo a visit, and for how much: marketplace/makeups.py
             ceiling, ranked = makeups.terms(pickup, ranked)
-        # Sorted by payout, so the first one over the ceiling ends the list (the margin guard).
+        # The margin guard: ranked by weighted price, so a hauler over the ceiling may rank above one under it.
         affordable = [c for c in ranked if c.payout_cents <= ceiling][:wanted]
         if not affordable:
             if pending == 0:
@@ -82,6 +84,12 @@ def dispatch_pickup(*, pickup_id: int) -> list[Offer]:
         for offer in offers:
             enqueue("marketplace.notify", "offer_made", offer.pk)
         return offers
+
+
+def _pending_above_floor(pickup: Pickup) -> bool:
+    return pickup.offers.filter(
+        status=Offer.Status.PENDING, hauler__reliability_score__gte=settings.MATCH_MIN_RELIABILITY
+    ).exists()
 
 
 def _unmatched(pickup: Pickup, *, reason: str) -> None:
@@ -175,6 +183,7 @@ def expire_offer(*, offer_id: int, now: dt.datetime | None = None) -> bool:
             return False
         transition(offer, Offer.Status.EXPIRED, reason="No answer in time")
         move_on(pickup)
+        lockouts.check_lockout(hauler_id=offer.hauler_id, now=now)
         enqueue("marketplace.update_reliability", offer.hauler_id)
     return True
 
@@ -270,6 +279,7 @@ def release_pickup(*, pickup: Pickup, hauler: Hauler, by=None, reason: str) -> P
         _release_hauler(pickup, reason=reason, by=by)
         routes.day_changed(pickup)
         transition(pickup, Pickup.Status.REQUESTED, by=by, reason=reason, fields={"hauler": None, "truck": None})
+        lockouts.check_lockout(hauler_id=hauler.pk)
         enqueue("marketplace.dispatch_pickup", pickup.pk)
         enqueue("marketplace.update_reliability", hauler.pk)
     return pickup

@@ -15,10 +15,24 @@ takes to answer them. Eligibility on the service date:
 - a truck of its that serves the container works a shift overlapping the arrival window, and its fleet
   has room that day for this job beside the ones it holds (scheduled or done, plus pending offers):
   capacity by kind of work (marketplace/capacity.py), not one counter;
-- it has not declined, let expire or given back an offer of this pickup.
+- it has not declined, let expire or given back an offer of this pickup;
+- its offers are not paused (a lockout: Hauler.offers_paused_until, marketplace/lockouts.py). An accept of an
+  offer it already holds is not refused for that (is_eligible does not ask).
 
-Ranking: payout (rate + extra containers) lowest first, then reliability highest first, then the
-depot-to-location distance (km), shortest first, then hauler id. With MATCH_ROUTE_AWARE on, the third key
+Ranking, best first, by the weighted price
+
+    payout x (1 + MATCH_RELIABILITY_WEIGHT x (1 - reliability score))
+
+(payout: rate + extra containers; the score from marketplace/reliability.py, 0 to 1), lowest first; then the
+score, highest first; then the depot-to-location distance (km), shortest first; then hauler id. With the
+weight at 0.5, each 0.1 of score is worth 5% of price: a 0.10 hauler at $60.00 weighs $87.00 and a 0.99 one at
+$60.01 $60.31, so the reliable one wins the near-tie, while a 0.80 hauler at $50.00 ($55.00) still beats that
+0.99 one at $60.01: a far cheaper, decent hauler wins. The weight ranks only; every hauler is offered and
+paid its own payout, and a quote is priced from the best-ranked hauler's payout plus the fee (services.
+create_quote), so the customer price is always what the chosen hauler earns plus the fee. Haulers scoring
+under MATCH_MIN_RELIABILITY are left out while any eligible hauler is at or above it (dispatch also counts
+one that holds a pending offer of the pickup); when none is, they are ranked like the rest. A weight and a
+minimum of 0 give the old rule (price, then score). With MATCH_ROUTE_AWARE on, the third key
 is instead the km the stop adds to the hauler's route that day at its cheapest window-compatible insertion
 (straight line times ROUTING_CIRCUITY), where a truck with no route yet counts its opening trip
 (depot -> stop -> depot) shared over the stops it does in a shift (stops_per_shift). That trip carries the
@@ -38,6 +52,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db.models import Exists, F, IntegerField, OuterRef, Q, Value
+from django.utils import timezone
 
 from core.compiled import CompiledQuery
 from core.geo import miles_between
@@ -61,8 +76,13 @@ class Candidate:
     reliability: Decimal
     distance_km: float  # what the stop adds to the day's route (or the depot distance, route-awareness off)
 
+    @property
+    def weighted_cents(self) -> Decimal:
+        """The price ranking compares: payout x (1 + MATCH_RELIABILITY_WEIGHT x (1 - score))."""
+        return self.payout_cents * (1 + settings.MATCH_RELIABILITY_WEIGHT * (1 - self.reliability))
+
     def sort_key(self):
-        return (self.payout_cents, -self.reliability, round(self.distance_km, 3), self.hauler_id)
+        return (self.weighted_cents, -self.reliability, round(self.distance_km, 3), self.hauler_id)
 
 
 @dataclass(frozen=True)
@@ -143,6 +163,9 @@ def _candidate_query(*, zip_code, waste_stream, container, day, weekday, pickup_
         "hauler__reliability_score",
         "hauler__depot_latitude",
         "hauler__depot_longitude",
+        # a column of the row already read, not a condition: the compiled statement binds no datetimes, and a
+        # clock frozen into its SQL would be wrong by the next call
+        "hauler__offers_paused_until",
     )
 
 
@@ -177,7 +200,8 @@ def candidate_rates(request: Request, *, pickup: Pickup | None = None, hauler_id
 
 
 def candidate_rows(request: Request, *, pickup: Pickup | None = None, hauler_id: int | None = None) -> list[tuple]:
-    """candidate_rates' rows: (hauler id, price, extra container price, reliability, depot latitude, longitude)."""
+    """candidate_rates' rows: (hauler id, price, extra container price, reliability, depot latitude, longitude,
+    offers paused until)."""
     return _CANDIDATES.rows(**_candidate_values(request, pickup, hauler_id))
 
 
@@ -316,13 +340,18 @@ def payout_for(price_cents: int, extra_container_cents: int, quantity: int) -> i
     return price_cents + extra_container_cents * (quantity - 1)
 
 
-def ranked_haulers(request: Request, *, pickup: Pickup | None = None) -> list[Candidate]:
-    """Eligible haulers for the request, best first (see the module docstring)."""
-    rows = candidate_rows(request, pickup=pickup)
+def ranked_haulers(request: Request, *, pickup: Pickup | None = None, floor_met: bool = False) -> list[Candidate]:
+    """Eligible haulers for the request, best first (see the module docstring).
+
+    floor_met: a hauler at or above MATCH_MIN_RELIABILITY is eligible beyond these rows (it holds a pending
+    offer of the pickup), so none under it is returned.
+    """
+    now = timezone.now()
+    rows = [row for row in candidate_rows(request, pickup=pickup) if row[6] is None or row[6] <= now]
     ids = [row[0] for row in rows]
     trucks, jobs = fleets(ids), day_jobs(ids, request.service_date, pickup=pickup)
     candidates = []
-    for hauler_id, price, extra, reliability, lat, lng in rows:
+    for hauler_id, price, extra, reliability, lat, lng, _ in rows:
         fleet, held = trucks.get(hauler_id, []), jobs.get(hauler_id, [])
         if not has_room(request, fleet, held):
             continue
@@ -331,6 +360,9 @@ def ranked_haulers(request: Request, *, pickup: Pickup | None = None) -> list[Ca
         else:
             distance_km = miles_between(float(lat), float(lng), request.latitude, request.longitude) * 1.609344
         candidates.append(Candidate(hauler_id, payout_for(price, extra, request.quantity), reliability, distance_km))
+    floor = settings.MATCH_MIN_RELIABILITY
+    if floor and (floor_met or any(c.reliability >= floor for c in candidates)):
+        candidates = [c for c in candidates if c.reliability >= floor]
     return sorted(candidates, key=Candidate.sort_key)
 
 

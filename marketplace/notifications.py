@@ -10,6 +10,7 @@ gets its message once too (a Delivery row).
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -20,9 +21,10 @@ from django.template.loader import render_to_string
 from django.urls import NoReverseMatch, reverse
 
 from billing.models import Payment
+from core import geo
 from core.transitions import history
 from customers.models import Membership as CustomerMembership
-from haulers.models import Credential
+from haulers.models import Credential, OfferPause
 from haulers.models import Membership as HaulerMembership
 from marketplace import sms, webhooks
 from marketplace.models import (
@@ -98,6 +100,14 @@ class Kind:
     why: Callable[[object], str] | None = None
 
 
+def _pause_why(pause: OfferPause) -> str:
+    """'4 jobs given back ... in 24 hours. New offers resume Wed, Dec 2, 10:41 PM CST.' in the depot's zone."""
+    depot = geo.lookup(pause.hauler.depot_zip)
+    until = pause.until.astimezone(ZoneInfo(depot.timezone if depot else settings.STAFF_TIME_ZONE))
+    clock = f"{until:%I:%M %p}".lstrip("0")
+    return f"{pause.reason}. New offers resume {until:%a, %b} {until.day}, {clock} {until.tzname()}."
+
+
 def _status_reason(status: str) -> Callable[[Pickup], str]:
     """The reason recorded with the pickup's latest move to `status` (the rule's own sentence)."""
 
@@ -162,6 +172,22 @@ KINDS: dict[str, Kind] = {
         Offer,
         "You no longer hold the pickup on {{ obj.pickup.service_date|date:DAY }}",
         lambda offer: _members(offer.hauler),
+    ),
+    # Lockouts (marketplace/lockouts.py, haulers/pauses.py): the hauler learns why, until when, and when it ends.
+    "offers_paused": Kind(
+        "Offers paused or resumed",
+        OfferPause,
+        "New offers paused for a day: too many jobs given back or offers let expire",
+        lambda pause: _members(pause.hauler),
+        lambda pause: reverse("hauler_reliability"),
+        why=lambda pause: _pause_why(pause),
+    ),
+    "offers_resumed": Kind(
+        "Offers paused or resumed",
+        OfferPause,
+        "Offers resume: staff lifted the pause",
+        lambda pause: _members(pause.hauler),
+        lambda pause: reverse("hauler_reliability"),
     ),
     "pickup_cancelled": Kind(
         "Jobs cancelled by the customer",

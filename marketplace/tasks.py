@@ -64,6 +64,15 @@ def update_reliability(hauler_id: int) -> str:
     return str(reliability.update_reliability(hauler_id=hauler_id))
 
 
+@shared_task(name="marketplace.refresh_reliability")
+def refresh_reliability() -> int:
+    """Beat, nightly: every active hauler's score, as its 90 days move on without any event."""
+    ids = reliability.active_hauler_ids()
+    for hauler_id in ids:
+        reliability.update_reliability(hauler_id=hauler_id)
+    return len(ids)
+
+
 # Transient failures (the mail server or the network) are retried with exponential backoff;
 # anything else is a bug and fails loudly. The notification's dedupe key makes a retry send once.
 TRANSIENT = (smtplib.SMTPException, ConnectionError, TimeoutError)
@@ -220,6 +229,7 @@ def retry_webhooks() -> int:
 def prune_webhook_log() -> int:
     """Beat, daily: deliveries older than WEBHOOK_LOG_RETENTION leave the log."""
     return webhooks.prune_log()
+
 
 # --- Card disputes (billing records them from Stripe's events and enqueues these by name) ---
 

@@ -123,19 +123,21 @@ def test_a_hauler_that_declined_or_let_expire_this_pickup_is_not_offered_it_agai
 
 
 @pytest.mark.django_db
-def test_ranking_price_then_reliability_then_distance_then_id(location):
+def test_ranking_weighted_price_then_reliability_then_distance_then_id(location):
     def hauler(price, reliability, depot):
         h = factories.HaulerFactory(zips=["78701"], reliability_score=Decimal(reliability), depot_zip=depot)
         factories.RateFactory(hauler=h, price_cents=price, extra_container_cents=1_000)
         return h.pk
 
     far_twin_a = hauler(8_000, "0.900", "78664")  # Round Rock: ~18 miles away
-    cheapest = hauler(7_000, "0.500", "78664")
-    near = hauler(8_000, "0.900", "78702")  # East Austin: ~1.5 miles away
-    reliable = hauler(8_000, "0.990", "78664")
+    cheapest = hauler(7_000, "0.800", "78664")  # weighs 7,000 x 1.10 = 7,700
+    near = hauler(8_000, "0.900", "78702")  # East Austin: ~1.5 miles away; weighs 8,400
+    reliable = hauler(8_000, "0.990", "78664")  # weighs 8,040
     far_twin_b = hauler(8_000, "0.900", "78664")
+    sloppy = hauler(6_000, "0.500", "78664")  # under the minimum score while others are above it: left out
 
     assert ids(location) == [cheapest, reliable, near, far_twin_a, far_twin_b]
+    assert sloppy not in ids(location)
 
 
 @pytest.mark.django_db

@@ -4,7 +4,7 @@ from django.urls import path
 from django.views.generic import RedirectView
 
 from marketplace.web import webhooks
-from marketplace.web.hauler import area, cases, day, dispatcher, ratings, trucks, views
+from marketplace.web.hauler import area, cases, day, dispatcher, ratings, reliability, trucks, views
 
 urlpatterns = [
     # The start page sends each role on: the office to its offers, a driver to the day's route.
@@ -26,6 +26,7 @@ urlpatterns = [
     path("cases/<int:case_id>/", cases.hauler_case, name="hauler_case"),
     path("earnings/", views.earnings, name="hauler_earnings"),
     path("ratings/", ratings.hauler_ratings, name="hauler_ratings"),
+    path("reliability/", reliability.hauler_reliability, name="hauler_reliability"),
     path("trucks/", trucks.trucks, name="hauler_trucks"),
     path("trucks/<int:truck_id>/", trucks.truck_detail, name="hauler_truck"),
     path("disposal-sites/", trucks.disposal_sites, name="hauler_disposal_sites"),

@@ -176,6 +176,7 @@ TABLE = {
     "hauler_job_exception": action(HAULER, own=own("job"), other=own("rival_job")),
     "hauler_earnings": rule(OFFICE),
     "hauler_ratings": rule(OFFICE),
+    "hauler_reliability": rule(OFFICE),
     "hauler_cases": rule(OFFICE),
     "hauler_case": rule(OFFICE, OFFICE, other={"case_id": ALIEN}),
     "hauler_trucks": rule(OFFICE, OFFICE),

@@ -29,7 +29,7 @@ def test_the_portal_sections_are_in_the_header_once_and_not_in_the_page(client, 
     assert header.count('aria-label="Hauler portal"') == 1
     assert "Hauler portal" not in main
     assert links(header, "Hauler portal") == [
-        "Today", "Routes", "Offers", "Jobs", "Cases", "Earnings", "Ratings", "Trucks", "Disposal sites",
+        "Today", "Routes", "Offers", "Jobs", "Cases", "Earnings", "Ratings", "Reliability", "Trucks", "Disposal sites",
         "Company", "Credentials", "Service area", "Rates", "Webhooks",
     ]  # fmt: skip
 
