@@ -431,3 +431,63 @@ def test_staff_send_the_evidence_from_the_dispute_case_too(paid, client, run_on_
     assert remote(f"/v1/disputes/{dispute.stripe_dispute_id}")["status"] == "under_review"
     answer = client.post(queue, {"action": "submit_dispute_evidence", "_selected_action": [case.pk]}, follow=True)
     assert "already sent to the bank" in answer.content.decode()
+
+
+# --- Through a real worker ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def stripe_worker(stripe_on, redis_url, tmp_path, postgres):
+    """A Celery worker process that talks to the same Stripe stand-in, with this test's settings."""
+    from config.celery import app as celery_app
+    from tests.services.worker import Worker
+
+    stripe_env = {
+        "STRIPE_SECRET_KEY": settings.STRIPE_SECRET_KEY,
+        "STRIPE_API_BASE": settings.STRIPE_API_BASE,
+        "STRIPE_WEBHOOK_SECRET": settings.STRIPE_WEBHOOK_SECRET,
+        "STRIPE_MAX_NETWORK_RETRIES": "0",
+    }
+    worker = Worker(redis_url, tmp_path / "worker.log", extra_env=stripe_env)
+    previous = (celery_app.conf.task_always_eager, celery_app.conf.task_default_queue)
+    celery_app.conf.task_always_eager = False
+    celery_app.conf.task_default_queue = worker.queue
+    celery_app.conf.broker_url = redis_url
+    celery_app.conf.result_backend = redis_url
+    try:
+        yield worker
+    finally:
+        celery_app.conf.task_always_eager, celery_app.conf.task_default_queue = previous
+        worker.stop()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_opens_the_case_stages_the_packet_and_ends_it_lost_whatever_the_order(paid, stripe_worker, client):
+    before = books(paid)
+    opened = bank_opens(paid)
+    first = stand_in_events(opened["id"])
+    for event in [*reversed(first), *first]:  # funds_withdrawn before created; then both again
+        assert deliver_event(client, event).status_code == 200
+    staged = Dispute.objects.filter(stripe_dispute_id=opened["id"], evidence_staged_at__isnull=False)
+    dispute = wait_until(staged.first, "the worker staging the evidence", timeout=60)
+    evidence = remote(f"/v1/disputes/{opened['id']}")["evidence"]
+    assert evidence["service_documentation"].startswith("file_")
+    assert evidence["service_date"] == f"{paid.pickup.service_date:%Y-%m-%d}"
+
+    bank_decides(opened["id"], "lost")
+    closed = [event for event in stand_in_events(opened["id"]) if event["type"] == "charge.dispute.closed"]
+    for event in [*closed, *closed]:
+        assert deliver_event(client, event).status_code == 200
+    lost = Case.objects.filter(dispute=dispute, status=Case.Status.LOST)
+    case = wait_until(lost.first, "the worker settling the case", timeout=60)
+
+    assert Case.objects.filter(dispute=dispute).count() == 1
+    assert case.resolution_note.startswith("The bank decided for the cardholder")
+    assert books(paid) == {
+        **before,
+        "platform_fee": before["platform_fee"] - PRICE - FEE,
+        "dispute_withdrawn": PRICE,
+        "dispute_fee": FEE,
+    }
+    assert ledger.unbalanced_pickups() == {}
+    assert reconcile.differences() == []
