@@ -144,42 +144,39 @@ def receipts(*, payments: list[Payment], account: BillingAccount | None = None) 
         by_pickup.setdefault((entry.payment_id, entry.pickup_id), []).append(entry)
     if payments and account is None:
         account = BillingAccount.objects.filter(customer_id=payments[0].customer_id).first()
-    found = []
-    for payment in payments:
-        if payment.invoice_id:
-            parts = [
-                (line.pickup_id, line.service_date, line.description, line.pickup.location)
-                for line in lines[payment.invoice_id]
-            ]
-        else:
-            location = payment.pickup.location if payment.pickup_id else None
-            service_date = payment.pickup.service_date if payment.pickup_id else None
-            parts = [(payment.pickup_id, service_date, payment.description, location)]
-        receipt_lines = []
-        for pickup_id, service_date, description, _ in parts:
-            booked = by_pickup.get((payment.pk, pickup_id), []) + by_pickup.get((None, pickup_id), [])
-            receipt_lines.append(ReceiptLine(pickup_id, service_date, description, _sum(booked)))
-        total = Money()
-        for line in receipt_lines:
-            total.charged_cents += line.money.charged_cents
-            total.credit_cents += line.money.credit_cents
-            total.refunded_cents += line.money.refunded_cents
-            total.refunds += line.money.refunds
-            total.credited += line.money.credited
-        total.refunds.sort(key=lambda movement: movement.at)
-        total.credited.sort(key=lambda movement: movement.at)
-        found.append(
-            Receipt(
-                payment=payment,
-                zone=_zone(parts[0][3] if parts else None),
-                lines=receipt_lines,
-                money=total,
-                # The card on file: a payment keeps no copy of the card it was charged to (see the report's note).
-                card_brand=getattr(account, "card_brand", ""),
-                card_last4=getattr(account, "card_last4", ""),
-            )
-        )
-    return found
+    return [_receipt(payment, lines.get(payment.invoice_id, []), by_pickup, account) for payment in payments]
+
+
+def _receipt(payment: Payment, invoice_lines: list[InvoiceLine], by_pickup: dict, account) -> Receipt:
+    """One receipt: a line per visit with its own entries (and the credit granted for it), the totals of the lines."""
+    if payment.invoice_id:
+        parts = [(line.pickup_id, line.service_date, line.description, line.pickup.location) for line in invoice_lines]
+    else:
+        pickup = payment.pickup
+        parts = [(pickup.pk, pickup.service_date, payment.description, pickup.location)]
+    receipt_lines = []
+    for pickup_id, day, description, _ in parts:
+        booked = by_pickup.get((payment.pk, pickup_id), []) + by_pickup.get((None, pickup_id), [])
+        receipt_lines.append(ReceiptLine(pickup_id, day, description, _sum(booked)))
+    total = Money()
+    for line in receipt_lines:
+        total.charged_cents += line.money.charged_cents
+        total.credit_cents += line.money.credit_cents
+        total.refunded_cents += line.money.refunded_cents
+        total.refunds += line.money.refunds
+        total.credited += line.money.credited
+    total.refunds.sort(key=lambda movement: movement.at)
+    total.credited.sort(key=lambda movement: movement.at)
+    return Receipt(
+        payment=payment,
+        zone=_zone(parts[0][3] if parts else None),
+        lines=receipt_lines,
+        money=total,
+        # The card on file: a payment keeps no copy of the card it was charged to (no field for it yet), and a
+        # business changes cards rarely; Stripe's charge holds the true one.
+        card_brand=getattr(account, "card_brand", ""),
+        card_last4=getattr(account, "card_last4", ""),
+    )
 
 
 def _entries(payments: Q, pickup_ids: list[int]) -> list[LedgerEntry]:
