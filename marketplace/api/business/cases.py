@@ -19,13 +19,24 @@ CLOSED = error_response("The case is settled and takes no more messages (`confli
 MULTIPART = error_response("The body is not `multipart/form-data` or JSON (`unsupported_media_type`).")
 
 
+class PhotosField(serializers.ListField):
+    """Files of a multipart form; anything else (JSON cannot carry a file) is one flat error, as every field's."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, list) or not all(hasattr(item, "read") for item in data):
+            raise serializers.ValidationError("Photos are files: send them as multipart/form-data.")
+        if len(data) > cases.MAX_PHOTOS:
+            raise serializers.ValidationError(f"Attach at most {cases.MAX_PHOTOS} photos.")
+        return list(data)
+
+
 class ReportSerializer(serializers.Serializer):
     pickup = serializers.IntegerField(help_text="The visit (one of your pickups).")
     problem = EnumField(Case.Problem, name="CaseProblemEnum")
     description = serializers.CharField(
         required=False, default="", allow_blank=True, max_length=cases.MAX_BODY, help_text="Needed for `other`."
     )
-    photos = serializers.ListField(
+    photos = PhotosField(
         child=serializers.FileField(allow_empty_file=True),
         required=False,
         default=list,

@@ -68,6 +68,8 @@ def test_a_report_is_checked_and_refused_in_words(api, visit, customer):
     assert wrong.status_code == 400 and "description" in wrong.json()
     unknown = api.post(reverse("api:cases"), {"pickup": visit.pk, "problem": "aliens"}, format="json")
     assert unknown.status_code == 400 and "problem" in unknown.json()
+    linked = api.post(reverse("api:cases"), {"pickup": visit.pk, "problem": "missed", "photos": ["x"]}, format="json")
+    assert linked.json()["photos"] == ["Photos are files: send them as multipart/form-data."]
     future = factories.PickupFactory(customer=customer, location=customer.locations.get())  # scheduled, in 3 days
     early = api.post(reverse("api:cases"), {"pickup": future.pk, "problem": "missed"}, format="json")
     assert early.status_code == 409
