@@ -97,7 +97,7 @@ def settlement(case: Case) -> str:
 
 def evidence_view(case: Case, *, side: str) -> dict:
     """The case's evidence (cases.evidence) as the page says it: the history in sentences, times in the place's
-    zone, the proof, and who was offered the visit (the office of another hauler sees no names but its own)."""
+    zone, the proof, and the offers made for the visit (naming no hauler but the case's own)."""
     found = cases.evidence(case=case)
     pickup = found.pickup
     if pickup is None:
@@ -118,7 +118,8 @@ def evidence_view(case: Case, *, side: str) -> dict:
         ]
     offers = [
         {
-            "who": offer.hauler.name if side == "business" or offer.hauler_id == case.hauler_id else "Another hauler",
+            # which other haulers passed on the visit is the market's business, not either side's
+            "who": offer.hauler.name if offer.hauler_id == case.hauler_id else "Another hauler",
             "status": offer.get_status_display(),
             "when": moment(offer.responded_at or offer.created_at, tz),
         }

@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.errors import Conflict
 from core.views import apply_errors, business_required
 from marketplace import cases, selectors
 from marketplace.models import Case, CaseMessage, Pickup
@@ -31,7 +32,9 @@ def case_report(request, customer, pickup_id: int):
     refusal = cases.report_refusal(pickup)
     initial = {"problem": Case.Problem.MISSED} if pickup.status == Pickup.Status.MISSED else {}
     form = ReportForm(request.POST or None, request.FILES or None, initial=initial)
-    if request.method == "POST" and refusal is None and form.is_valid():
+    if request.method == "POST" and refusal is not None:
+        raise Conflict(refusal)  # the visit's state forbids it: a 409 page that says why
+    if request.method == "POST" and form.is_valid():
         started = timezone.now()
         try:
             case = cases.open_problem(pickup=pickup, by=request.user, **form.cleaned_data)

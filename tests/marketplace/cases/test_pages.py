@@ -3,9 +3,10 @@
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from marketplace import cases
-from marketplace.models import Case, CaseMessage
+from marketplace.models import Case, CaseMessage, Offer
 from tests import factories
 from tests.marketplace.cases.cast import PNG, done_visit, office_of, photo
 from tests.marketplace.web.business.test_arrival import PICKUP_MAX_QUERIES
@@ -93,7 +94,8 @@ def test_a_visit_that_cannot_be_reported_says_why(owner_client, visit, hauler):
     page = owner_client.get(reverse("case_report", args=[upcoming.pk]))
     assert page.status_code == 200 and "once the pickup&#x27;s arrival window has ended" in page.content.decode()
     response = owner_client.post(reverse("case_report", args=[upcoming.pk]), {"problem": "missed"})
-    assert response.status_code == 400 and not Case.objects.exists()
+    assert response.status_code == 409 and not Case.objects.exists()
+    assert "once the pickup&#x27;s arrival window has ended" in response.content.decode()
 
 
 def test_the_business_adds_to_its_case_and_its_page_is_pinned(
@@ -190,3 +192,16 @@ def test_the_photos_open_for_the_business_the_haulers_office_and_staff_only(
     assert client.get(reverse("hauler_case", args=[case.pk])).status_code == 403
     client.logout()
     assert all(client.get(url).status_code == 302 for url in urls)
+
+
+def test_the_evidence_names_no_hauler_but_the_cases_own(client, case, visit, hauler, customer_owner, dispatcher):
+    passed = factories.HaulerFactory(name="Passing Hauling")
+    for who, status in ((passed, Offer.Status.DECLINED), (hauler, Offer.Status.ACCEPTED)):
+        Offer.objects.create(pickup=visit, hauler=who, status=status, payout_cents=2_400, answer_by=timezone.now())
+    pages = [
+        _page_as(client, customer_owner, "case_detail", case.pk),
+        _page_as(client, dispatcher, "hauler_case", case.pk),
+    ]
+    for said in pages:
+        assert "Another hauler" in said and "Declined" in said and "Accepted" in said and "Downtown Disposal" in said
+        assert "Passing Hauling" not in said

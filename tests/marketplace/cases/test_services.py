@@ -1,6 +1,7 @@
 """marketplace/cases.py: reporting a problem with a visit, both sides' messages, and the evidence gathered."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.core import mail
@@ -54,6 +55,10 @@ def test_a_report_opens_a_case_with_its_deadline_and_tells_the_hauler_and_staff(
     assert subjects[dispatcher.email].startswith("Problem reported: ")
     assert subjects[staff_user.email] == f"Case {case.pk}: the container was not fully emptied ({visit.customer.name})"
     assert customer_owner.email not in subjects  # the business knows: it is on the case's page
+    to_hauler = next(message.body for message in mail.outbox if message.to == [dispatcher.email])
+    assert re.search(
+        r"Give your side, with photos if you have them, by \w+day, \w+ \d+, \d+:\d\d [AP]M C[SD]T", to_hauler
+    )
 
 
 def test_the_same_problem_reported_again_while_open_adds_to_the_case(visit, customer_owner, dispatcher, run_on_commit):
