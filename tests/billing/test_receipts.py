@@ -249,3 +249,23 @@ def test_the_completed_email_links_the_receipt(location, in_area_hauler):
     notifications.send("pickup_completed", pickup.pk)
 
     assert reverse("receipt_for_pickup", args=[pickup.pk]) in mail.outbox[-1].body
+
+
+def test_the_receipts_add_up_to_the_ledger(paid, paid_invoice, location, in_area_hauler, staff_user, stripe_refunds):
+    # Every cent a receipt shows is a booked entry: over all of a business's receipts, what was charged, refunded
+    # and spent from credit is the ledger's own total of each kind.
+    refund(paid, 2_000, staff_user=staff_user)
+    refund(paid_invoice.payment, 700, staff_user=staff_user, pickup_id=paid_invoice.lines.last().pickup_id)
+    refunds.grant_credit(customer=paid.customer, amount_cents=1_500, reason="Late", key="late", pickup=paid.pickup)
+    support.paid_payment(support.completed_pickup(location=location, hauler=in_area_hauler, days_ago=1))
+
+    shown = receipts.receipts(payments=list(receipts.receipts_of(customer=paid.customer)))
+    booked = {
+        kind: sum(LedgerEntry.objects.filter(kind=kind).values_list("amount_cents", flat=True))
+        for kind in ("charge", "refund", "credit")
+    }
+
+    assert sum(receipt.money.charged_cents for receipt in shown) == booked["charge"]
+    assert sum(receipt.money.refunded_cents for receipt in shown) == booked["refund"] == 2_700
+    assert sum(receipt.money.credit_cents for receipt in shown) == booked["credit"] == 1_500
+    assert sum(receipt.money.credited_cents for receipt in shown) == 1_500
