@@ -25,13 +25,14 @@ from rest_framework.authtoken.models import Token
 from core.admin import dollars
 from core.models import StatusChange, User
 from haulers.models import Credential, Hauler
-from marketplace import webhooks
+from marketplace import ratings, webhooks
 from marketplace.models import Notification, Offer, Pickup, Quote, UnmetDemand
 from sensors import alarms as sensor_alarms
 from sensors import integrations as sensor_integrations
 from sensors import services as sensor_services
 from tests import factories
 from tests.billing.support import make_billing_rows
+from tests.marketplace.rating_cast import completed_visit
 
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
 OWN_MODELS = [model for model in REGISTERED if model._meta.app_label in {"core", "customers", "haulers", "marketplace"}]
@@ -117,6 +118,8 @@ def every_model(staff_user, customer, location, in_area_hauler):
     ClockedSchedule.objects.create(clocked_time=timezone.now() + dt.timedelta(days=1))
     SolarSchedule.objects.create(event="sunrise", latitude=30.27, longitude=-97.74)
     make_billing_rows(customer=customer, location=location, hauler=in_area_hauler)
+    visit = completed_visit(customer=customer, hauler=in_area_hauler)
+    ratings.rate_pickup(pickup=visit, stars=4, tags=["on_time"], comment="Tidy.", by=None)
     endpoint = webhooks.create_endpoint(
         owner=customer, url="http://127.0.0.1:9/hooks", events=["pickup.booked"], by=customer.memberships.get().user
     )
