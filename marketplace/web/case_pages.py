@@ -67,6 +67,8 @@ def status_sentence(case: Case, *, side: str) -> str:
     zone = case.pickup.location.timezone if case.pickup_id else None
     deadline = moment(case.respond_by, zone)
     hauler = case.hauler.name if case.hauler_id else "the hauler"
+    if case.status == Case.Status.OPEN and case.kind == Case.Kind.DISPUTE:
+        return f"Open. Your bank is reviewing the card dispute; HaulMatch answers it with the evidence by {deadline}."
     if case.status == Case.Status.OPEN:
         if side == "hauler":
             asked = "You have answered." if case.hauler_answered_at else "We are waiting for your side of it."

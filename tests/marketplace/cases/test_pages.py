@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from marketplace import cases
 from marketplace.models import Case, CaseMessage, Offer
+from marketplace.web.case_pages import status_sentence
 from tests import factories
 from tests.marketplace.cases.cast import PNG, done_visit, office_of, photo
 from tests.marketplace.web.business.test_arrival import PICKUP_MAX_QUERIES
@@ -205,3 +206,13 @@ def test_the_evidence_names_no_hauler_but_the_cases_own(client, case, visit, hau
     for said in pages:
         assert "Another hauler" in said and "Declined" in said and "Accepted" in said and "Downtown Disposal" in said
         assert "Passing Hauling" not in said
+
+
+def test_each_status_reads_as_a_sentence(case):
+    assert status_sentence(case, side="business").startswith("Open. We have asked Downtown Disposal for its side.")
+    assert status_sentence(case, side="hauler").startswith("Open. We are waiting for your side of it.")
+    case.status, case.resolved_at, case.refund_cents, case.credit_cents = "resolved", timezone.now(), 1_250, 500
+    assert ": a refund of $12.50 and a credit of $5.00." in status_sentence(case, side="business")
+    case.kind = "dispute"
+    case.status = "open"
+    assert "Your bank is reviewing the card dispute" in status_sentence(case, side="business")
