@@ -3,22 +3,20 @@ staff send it, and the bank decides; the ledger, reconcile and both sides follow
 change nothing."""
 
 import datetime as dt
-import json
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 
 import pytest
 from django.conf import settings
 from django.core import mail
 from django.urls import reverse
 
-from billing import disputes, ledger, reconcile, refunds
+from billing import charges, disputes, ledger, reconcile, refunds
 from billing.models import Dispute, LedgerEntry, Payment, StripeEvent
+from config.celery import app as celery_app
 from core.errors import Conflict
 from marketplace.models import Case
 from tests import factories
+from tests.billing.support import completed_pickup, invoice_for
 from tests.services.billing_support import (
     WEBHOOK_URL,
     complete,
@@ -30,11 +28,10 @@ from tests.services.billing_support import (
     stand_in_post,
     stripe_request,
 )
+from tests.services.dispute_support import FEE, PAYOUT, PRICE, bank_decides, bank_opens, books, call, stand_in_events
+from tests.services.worker import Worker
 
 pytestmark = pytest.mark.services
-
-PRICE, PAYOUT, FEE = 10_200, 8_500, 1_500
-DISPUTE_EVENTS = ("created", "funds_withdrawn", "updated", "closed", "funds_reinstated")
 
 
 @pytest.fixture
@@ -43,132 +40,6 @@ def paid(stripe_on, customer, in_area_hauler, run_on_commit) -> Payment:
     save_card(customer)
     pickup = complete(run_on_commit, scheduled_pickup(customer, in_area_hauler, price=PRICE, payout=PAYOUT))
     return Payment.objects.get(pickup=pickup, status=Payment.Status.SUCCEEDED)
-
-
-def bank_opens(payment: Payment, *, reason: str = "product_not_received") -> dict:
-    return stand_in_post("/_config/disputes", {"payment_intent": payment.stripe_payment_intent_id, "reason": reason})
-
-
-def bank_decides(dispute_id: str, status: str) -> dict:
-    return stand_in_post(f"/_config/disputes/{dispute_id}/close", {"status": status})
-
-
-def stand_in_events(dispute_id: str) -> list[dict]:
-    """The events the stand-in made about one dispute, oldest first, exactly as it sends them."""
-    found = [
-        event
-        for event in remote("/v1/events", limit=100)["data"]
-        if event["type"].startswith("charge.dispute.") and event["data"]["object"]["id"] == dispute_id
-    ]
-    return sorted(found, key=lambda event: (event["created"], DISPUTE_EVENTS.index(event["type"].split(".")[-1])))
-
-
-def books(payment: Payment) -> dict:
-    totals = kind_totals(pickup=payment.pickup)
-    names = ("charge", "hauler_payable", "platform_fee", "dispute_withdrawn", "dispute_fee", "dispute_reinstated")
-    return {name: totals[name] for name in names}
-
-
-# --- The stand-in ------------------------------------------------------------------------------------------------
-
-
-def call(method: str, path: str, data: dict | None = None, *, key: str | None = None):
-    """(status, body) of one form-encoded call to the stand-in with the test key."""
-    headers = {"Authorization": f"Bearer {settings.STRIPE_SECRET_KEY}"}
-    if key:
-        headers["Idempotency-Key"] = key
-    body = urllib.parse.urlencode(data).encode() if data is not None else None
-    request = urllib.request.Request(settings.STRIPE_API_BASE + path, data=body, headers=headers, method=method)
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:
-            return response.status, json.load(response)
-    except urllib.error.HTTPError as answer:
-        return answer.code, json.load(answer)
-
-
-def upload(content: bytes, *, key: str, purpose: str = "dispute_evidence", filename: str = "proof.pdf"):
-    boundary = f"----haulmatch{time.monotonic_ns()}"  # a new boundary each time, as a retried upload has
-    parts = (
-        (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="purpose"\r\n\r\n{purpose}\r\n'
-            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
-            "Content-Type: application/octet-stream\r\n\r\n"
-        ).encode()
-        + content
-        + f"\r\n--{boundary}--\r\n".encode()
-    )
-    headers = {
-        "Authorization": f"Bearer {settings.STRIPE_SECRET_KEY}",
-        "Content-Type": f"multipart/form-data; boundary={boundary}",
-        "Idempotency-Key": key,
-    }
-    request = urllib.request.Request(settings.STRIPE_API_BASE + "/v1/files", data=parts, headers=headers)
-    try:
-        with urllib.request.urlopen(request, timeout=5) as response:
-            return response.status, json.load(response)
-    except urllib.error.HTTPError as answer:
-        return answer.code, json.load(answer)
-
-
-@pytest.mark.django_db
-def test_the_stand_in_disputes_a_charge_and_checks_evidence_as_stripe_does(paid):
-    opened = bank_opens(paid)
-    assert (opened["object"], opened["status"], opened["amount"], opened["payment_intent"]) == (
-        "dispute",
-        "needs_response",
-        PRICE,
-        paid.stripe_payment_intent_id,
-    )
-    [withdrawal] = opened["balance_transactions"]
-    assert (withdrawal["amount"], withdrawal["fee"], withdrawal["net"], withdrawal["reporting_category"]) == (
-        -PRICE,
-        FEE,
-        -PRICE - FEE,
-        "dispute",
-    )
-    assert opened["evidence_details"]["due_by"] > time.time() + 6 * 86400
-    assert call("POST", "/_config/disputes", {"payment_intent": paid.stripe_payment_intent_id})[0] == 400  # once
-    dispute_id = opened["id"]
-    assert call("GET", f"/v1/disputes/{dispute_id}")[1]["id"] == dispute_id
-    assert call("GET", "/v1/disputes/du_nothing")[0] == 404
-
-    # Strict parameters: unknown fields, a file that was never uploaded, text where the bank needs a file id.
-    for bad in ({"evidence[favourite_colour]": "red"}, {"evidence[service_documentation]": "file_nope"}, {"x": "1"}):
-        status, body = call("POST", f"/v1/disputes/{dispute_id}", {**bad, "submit": "false"})
-        assert status == 400, body
-        assert body["error"]["type"] == "invalid_request_error"
-    assert upload(b"GIF89a...", key="gif")[0] == 400  # PDF, PNG or JPEG only
-    assert upload(b"%PDF-1.7 proof", key="pdf", purpose="identity_document")[0] == 400
-    status, made = upload(b"%PDF-1.7 proof", key="pdf")
-    assert (status, made["object"], made["purpose"], made["type"]) == (200, "file", "dispute_evidence", "pdf")
-    again = upload(b"%PDF-1.7 proof", key="pdf")[1]  # the same upload under its key: the same file, not a second
-    assert again["id"] == made["id"]
-    assert upload(b"%PDF-1.7 other", key="pdf")[1]["error"]["type"] == "idempotency_error"
-
-    staged = {"evidence[service_documentation]": made["id"], "evidence[service_date]": "2026-12-01", "submit": "false"}
-    status, body = call("POST", f"/v1/disputes/{dispute_id}", staged, key="stage-1")
-    assert (status, body["status"], body["evidence_details"]["has_evidence"]) == (200, "needs_response", True)
-    assert body["evidence"]["service_documentation"] == made["id"]
-    assert body["evidence_details"]["submission_count"] == 0
-    status, body = call("POST", f"/v1/disputes/{dispute_id}", {"submit": "true"}, key="submit-1")
-    assert (status, body["status"], body["evidence_details"]["submission_count"]) == (200, "under_review", 1)
-    assert call("POST", f"/v1/disputes/{dispute_id}", {"evidence[service_date]": "x"})[0] == 400  # sent once
-
-    won = bank_decides(dispute_id, "won")
-    assert [txn["amount"] for txn in won["balance_transactions"]] == [-PRICE, PRICE]
-    assert won["balance_transactions"][1]["fee"] == -FEE
-    assert call("POST", f"/_config/disputes/{dispute_id}/close", {"status": "lost"})[0] == 400
-    kinds = [event["type"] for event in stand_in_events(dispute_id)]
-    assert sorted(kinds) == sorted(
-        [
-            "charge.dispute.created",
-            "charge.dispute.funds_withdrawn",
-            "charge.dispute.updated",
-            "charge.dispute.updated",
-            "charge.dispute.closed",
-            "charge.dispute.funds_reinstated",
-        ]
-    )
 
 
 # --- Through the webhooks -----------------------------------------------------------------------------------------
@@ -439,9 +310,6 @@ def test_staff_send_the_evidence_from_the_dispute_case_too(paid, client, run_on_
 @pytest.fixture
 def stripe_worker(stripe_on, redis_url, tmp_path, postgres):
     """A Celery worker process that talks to the same Stripe stand-in, with this test's settings."""
-    from config.celery import app as celery_app
-    from tests.services.worker import Worker
-
     stripe_env = {
         "STRIPE_SECRET_KEY": settings.STRIPE_SECRET_KEY,
         "STRIPE_API_BASE": settings.STRIPE_API_BASE,
@@ -490,4 +358,33 @@ def test_a_worker_opens_the_case_stages_the_packet_and_ends_it_lost_whatever_the
         "dispute_fee": FEE,
     }
     assert ledger.unbalanced_pickups() == {}
+    assert reconcile.differences() == []
+
+
+@pytest.mark.django_db
+def test_a_disputed_invoice_is_booked_over_its_visits_and_its_packet_covers_them_all(
+    stripe_on, customer, in_area_hauler, client, run_on_commit
+):
+    save_card(customer)
+    location = customer.locations.get()
+    visits = [
+        completed_pickup(location=location, hauler=in_area_hauler, price_cents=price, payout_cents=payout)
+        for price, payout in ((6_000, 4_800), (6_000, 4_800), (9_000, 7_000))
+    ]
+    payment = charges.attempt_payment(payment_id=invoice_for(customer, visits).payment.pk)
+    opened = bank_opens(payment)
+    for event in stand_in_events(opened["id"]):
+        run_on_commit(deliver_event, client, event)
+
+    withdrawn = {v.pk: kind_totals(pickup=v)["dispute_withdrawn"] for v in visits}
+    fees = {v.pk: kind_totals(pickup=v)["dispute_fee"] for v in visits}
+    assert withdrawn == {visits[0].pk: 6_000, visits[1].pk: 6_000, visits[2].pk: 9_000}
+    # $15.00 by what each visit was charged (428.57 / 428.57 / 642.86): the leftover cents to the largest remainders
+    assert fees == {visits[0].pk: 429, visits[1].pk: 428, visits[2].pk: 643}
+    assert ledger.unbalanced_pickups() == {}
+    case = Case.objects.get(dispute__stripe_dispute_id=opened["id"])
+    assert (case.pickup, case.hauler, case.payment) == (None, None, payment)
+    evidence = remote(f"/v1/disputes/{opened['id']}")["evidence"]
+    assert evidence["service_date"] == ", ".join(f"{v.service_date:%Y-%m-%d}" for v in visits)
+    assert all(f"Visit #{v.pk}" in evidence["uncategorized_text"] for v in visits)
     assert reconcile.differences() == []
