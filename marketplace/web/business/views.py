@@ -36,6 +36,7 @@ from marketplace.web.business.forms import (
     quote_form_class,
     window_value,
 )
+from marketplace.web.business.make_ups import make_up_panel
 from marketplace.web.formatting import clock_range, window_label, zone_on
 
 
@@ -233,6 +234,7 @@ def pickup_detail(request, customer, pickup_id: int):
         "cutoff_hours": int(settings.CANCELLATION_CUTOFF.total_seconds() // 3600),
         "visit_money": receipts.pickup_money(pickup=pickup),
         **pickup_panel(pickup),
+        **make_up_panel(pickup),  # after can_move: a make-up on its way takes the move away
     }
     return render(request, "marketplace/pickup_detail.html", context)
 
