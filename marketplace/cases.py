@@ -73,8 +73,9 @@ def open_problem(*, pickup: Pickup, problem: str, description: str, photos=(), b
         case = Case.objects.filter(pickup=locked, problem=problem, status=Case.Status.OPEN, kind=Case.Kind.PROBLEM)
         case = case.select_for_update().first()
         if case is not None:
-            added = _post(case, side=Side.BUSINESS, body=description, photos=photos, by=by)
-            enqueue("marketplace.notify", "case_message_hauler", added[0].pk)
+            if description or photos:  # a repeat that says nothing new adds nothing
+                added = _post(case, side=Side.BUSINESS, body=description, photos=photos, by=by)
+                enqueue("marketplace.notify", "case_message_hauler", added[0].pk)
             return case
         case = Case.objects.create(
             kind=Case.Kind.PROBLEM,
@@ -87,7 +88,9 @@ def open_problem(*, pickup: Pickup, problem: str, description: str, photos=(), b
             respond_by=timezone.now() + dt.timedelta(hours=settings.CASE_RESPONSE_HOURS),
             opened_by=actor(by),
         )
-        _post(case, side=Side.BUSINESS, body=description, photos=photos, by=by)
+        # the thread opens with the report; one typed without words says what was reported
+        opening = description or f"{Case.Problem(problem).label}."
+        _post(case, side=Side.BUSINESS, body=opening, photos=photos, by=by)
         if case.hauler_id is not None:
             enqueue("marketplace.notify", "case_opened", case.pk)
         enqueue("marketplace.notify", "case_opened_staff", case.pk)

@@ -72,6 +72,8 @@ def test_the_same_problem_reported_again_while_open_adds_to_the_case(visit, cust
         "And the lid is broken.",
     ]
     assert [message.to for message in mail.outbox] == [[dispatcher.email]]  # the hauler reads the addition
+    assert report(visit, customer_owner, description="", photos=()) == case  # saying nothing new adds nothing
+    assert case.messages.count() == 2
     assert report(visit, customer_owner, problem="damage").pk != case.pk  # another problem is a case of its own
 
 
@@ -102,7 +104,8 @@ def test_a_report_that_does_not_say_enough_is_refused_by_field(visit, customer_o
 
 def test_something_else_needs_words_and_the_missed_problem_does_not(visit, customer_owner):
     assert report(visit, customer_owner, problem="other", description="The driver blocked our loading dock.")
-    assert report(visit, customer_owner, problem="missed", description="").description == ""
+    missed = report(visit, customer_owner, problem="missed", description="")
+    assert missed.description == "" and missed.messages.get().body == "The pickup was missed."
 
 
 def test_only_a_visit_that_happened_or_should_have_can_be_reported(customer, customer_owner, hauler, settings):
