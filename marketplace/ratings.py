@@ -44,9 +44,9 @@ def rate_until(pickup: Pickup) -> dt.datetime | None:
 
 def refusal(pickup: Pickup, *, now: dt.datetime | None = None) -> str | None:
     """Why the visit cannot be rated now, in a sentence, or None when it can."""
-    if pickup.status != Pickup.Status.COMPLETED or pickup.hauler_id is None:
+    if pickup.status != Pickup.Status.COMPLETED:
         return f"Only a completed visit can be rated; this pickup is {pickup.get_status_display().lower()}."
-    until = rate_until(pickup)
+    until = rate_until(pickup)  # a completed visit has its hauler (pickup_hauler_when_scheduled)
     if until is None:
         return "This visit has no completion time, so it cannot be rated."
     if (now or timezone.now()) >= until:
