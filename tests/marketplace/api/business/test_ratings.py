@@ -6,6 +6,9 @@ import datetime as dt
 import pytest
 import time_machine
 from drf_spectacular.generators import SchemaGenerator
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from marketplace.models import Pickup, Rating
 from tests.marketplace.api.conftest import client_for
@@ -168,3 +171,27 @@ def test_the_schema_documents_both_methods_and_their_errors(openapi):
     assert body["properties"]["stars"]["minimum"] == 1 and body["properties"]["stars"]["maximum"] == 5
     tags = openapi["components"]["schemas"]["RatingTagEnum"]
     assert tags["enum"] == [tag.value for tag in Rating.Tag]
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=600),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    max_leaves=8,
+)
+TAGS = st.lists(st.sampled_from([*Rating.Tag.values, "fast", "", "ON_TIME"]), max_size=8) | JSON
+
+
+@hypothesis_settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(body=st.fixed_dictionaries({}, optional={"stars": st.integers(-3, 8) | JSON, "tags": TAGS, "comment": JSON}))
+def test_any_json_body_is_a_200_or_a_400_and_never_a_half_saved_rating(api, visit, body):
+    before = list(Rating.objects.values_list("stars", "tags", "comment"))
+
+    response = api.put(url(visit), body, format="json")
+
+    assert response.status_code in (200, 400), (body, response.content)
+    after = list(Rating.objects.values_list("stars", "tags", "comment"))
+    if response.status_code == 400:
+        assert after == before and isinstance(response.json(), dict)
+    else:
+        saved = response.json()
+        assert after == [(saved["stars"], saved["tags"], saved["comment"])]
