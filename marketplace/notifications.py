@@ -74,6 +74,14 @@ def _alarm_queue(alarm: Alarm) -> str:
     return reverse("admin:sensors_alarm_change", args=[alarm.pk])
 
 
+def _office(hauler) -> list:
+    """The hauler's people who answer for its jobs (the roles allowed "dispatch"), not its drivers."""
+    roles = HaulerMembership.PERMISSIONS["dispatch"].roles
+    return list(
+        User.objects.filter(is_active=True, hauler_membership__hauler=hauler, hauler_membership__role__in=roles)
+    )
+
+
 def _admin_page(name: str, pk: int) -> str:
     """The admin's page of a row, or nothing while no admin module registers its model."""
     try:
@@ -358,7 +366,7 @@ KINDS: dict[str, Kind] = {
         "A business reported a problem with a job",
         Case,
         "Problem reported: {{ obj.pickup.service_date|date:DAY }} at ZIP {{ obj.pickup.location.zip_code }}",
-        lambda case: _members(case.hauler) if case.hauler_id else [],
+        lambda case: _office(case.hauler) if case.hauler_id else [],
         lambda case: reverse("hauler_case", args=[case.pk]),
     ),
     "case_opened_staff": Kind(
@@ -379,7 +387,7 @@ KINDS: dict[str, Kind] = {
         "New messages on a problem report about a job",
         CaseMessage,
         "New on case {{ obj.case_id }}: {{ obj.case.get_problem_display|lower }}",
-        lambda message: _members(message.case.hauler) if message.case.hauler_id else [],
+        lambda message: _office(message.case.hauler) if message.case.hauler_id else [],
         lambda message: reverse("hauler_case", args=[message.case_id]),
     ),
     # Settling a case and making up a visit (marketplace/resolutions.py, marketplace/makeups.py): each side told.

@@ -42,6 +42,7 @@ def test_a_report_opens_a_case_with_its_deadline_and_tells_the_hauler_and_staff(
     visit, customer_owner, dispatcher, staff_user, run_on_commit, settings
 ):
     settings.CASE_RESPONSE_HOURS = 24
+    driver = office_of(visit.hauler, role="driver")  # the office answers for the job, not the driver
     before = timezone.now()
     case = run_on_commit(report, visit, customer_owner, photos=[photo("a.png"), photo("b.png")])
 
@@ -55,6 +56,7 @@ def test_a_report_opens_a_case_with_its_deadline_and_tells_the_hauler_and_staff(
     assert subjects[dispatcher.email].startswith("Problem reported: ")
     assert subjects[staff_user.email] == f"Case {case.pk}: the container was not fully emptied ({visit.customer.name})"
     assert customer_owner.email not in subjects  # the business knows: it is on the case's page
+    assert driver.email not in subjects
     to_hauler = next(message.body for message in mail.outbox if message.to == [dispatcher.email])
     assert re.search(
         r"Give your side, with photos if you have them, by \w+day, \w+ \d+, \d+:\d\d [AP]M C[SD]T", to_hauler
