@@ -59,6 +59,7 @@ format: setup
 
 bench: setup  ## matching at 1k-100k haulers, sensor ingest, route quality and speed, route-aware matching, a city of smart bins; throwaway databases beside DATABASE_URL's
 	DATABASE_URL="$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}" $(BIN)/python -m bench.matching
+	DATABASE_URL="$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}" $(BIN)/python -m bench.match_score
 	DATABASE_URL="$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}" $(BIN)/python -m bench.sensors
 	$(BIN)/python -m bench.routing
 	DATABASE_URL="$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}" $(BIN)/python -m bench.market_day

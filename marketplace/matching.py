@@ -79,7 +79,10 @@ class Candidate:
     @property
     def weighted_cents(self) -> Decimal:
         """The price ranking compares: payout x (1 + MATCH_RELIABILITY_WEIGHT x (1 - score))."""
-        return self.payout_cents * (1 + settings.MATCH_RELIABILITY_WEIGHT * (1 - self.reliability))
+        weight = settings.MATCH_RELIABILITY_WEIGHT
+        if not weight:  # the old rule, payout then score: no arithmetic to do
+            return self.payout_cents
+        return self.payout_cents * (1 + weight * (1 - self.reliability))
 
     def sort_key(self):
         return (self.weighted_cents, -self.reliability, round(self.distance_km, 3), self.hauler_id)

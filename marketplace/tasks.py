@@ -66,10 +66,10 @@ def update_reliability(hauler_id: int) -> str:
 
 @shared_task(name="marketplace.refresh_reliability")
 def refresh_reliability() -> int:
-    """Beat, nightly: every active hauler's score, as its 90 days move on without any event."""
+    """Beat, nightly: every active hauler's score, as its 90 days move on without any event; a task each."""
     ids = reliability.active_hauler_ids()
     for hauler_id in ids:
-        reliability.update_reliability(hauler_id=hauler_id)
+        update_reliability.delay(hauler_id)
     return len(ids)
 
 

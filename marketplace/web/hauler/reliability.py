@@ -55,10 +55,8 @@ def _sentence(key: str, c: reliability.Counts) -> str:
         text = f"Of {counted(due, 'visit')} that came due, {c.on_time} {'was' if c.on_time == 1 else 'were'} done "
         text += f"inside the arrival window, {c.outside_window} outside it (early or late) and {c.missed} missed."
         if c.overturned:
-            text += (
-                f" {counted(c.overturned, 'could-not-service report')} did not hold up in a case;"
-                " each counts as two misses."
-            )
+            claims = counted(c.overturned, "could-not-service report")
+            text += f" A case found {claims} untrue; each counts as two misses."
         return text
     if key == "follow_through":
         if not c.taken:
@@ -96,7 +94,8 @@ def hauler_reliability(request, hauler):
     """The score, its four parts with their numbers, how matching uses it, and a pause in force."""
     report = reliability.report_for(hauler=hauler)
     lines = _lines(report)
-    weakest = min(lines, key=lambda line: (line.points, -line.weight_percent))
+    # the part where the score loses most: a weak part that weighs little costs less than a fair one that weighs much
+    weakest = max(lines, key=lambda line: ((100 - line.points) * line.weight_percent, line.weight_percent))
     depot = geo.lookup(hauler.depot_zip)
     context = {
         "hauler": hauler,

@@ -41,7 +41,7 @@ def test_the_page_says_each_part_with_its_numbers(
         "Of 17 visits that came due, 14 were done inside the arrival window, 1 outside it (early or late) and 1 missed."
         in said
     )
-    assert "1 could-not-service report did not hold up in a case; each counts as two misses." in said
+    assert "A case found 1 could-not-service report untrue; each counts as two misses." in said
     assert "You kept 20 of the 22 jobs you accepted and gave 2 back, 1 of them within a day of the window." in said
     assert "Of 30 offers, you said yes to 22, declined 6 and let 2 expire." in said
     assert "Businesses rated 10 visits, 4.3 stars on average" in said
