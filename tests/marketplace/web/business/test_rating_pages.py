@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from marketplace import ratings
+from marketplace import notifications, ratings
 from marketplace.models import Pickup, Rating
 from marketplace.web.business import ratings as rating_pages
 from tests import factories
@@ -146,3 +146,11 @@ def test_another_business_cannot_see_or_rate_the_visit(client, visit):
 def test_the_rating_page_of_its_own_shows_the_form(owner_client, visit):
     page = owner_client.get(reverse("pickup_rating", args=[visit.pk])).content.decode()
     assert "Rate pickup #" in page and 'name="stars"' in page and "Back to the pickup" in page
+
+
+def test_the_completed_email_asks_for_a_rating_on_the_pickup_page(visit, mailoutbox):
+    notifications.send("pickup_completed", visit.pk)
+
+    line = next(line for line in mailoutbox[-1].body.splitlines() if line.startswith("How did it go?"))
+    assert line.startswith("How did it go? Rate the visit: http")
+    assert line.endswith(reverse("pickup_detail", args=[visit.pk]) + "#rating")
