@@ -20,7 +20,7 @@ def test_two_reports_at_once_make_one_open_case(postgres):
         factories.LocationFactory(customer=first.customer)
         visit = done_visit(customer=first.customer, hauler=factories.HaulerFactory(), proof=False)
 
-        def report(person, words):
+        def report(person, words, visit=visit):
             return lambda: cases.open_problem(pickup=visit, problem="missed", description=words, by=person.user).pk
 
         outcomes = at_once(report(first, f"Nobody came ({round_})"), report(second, f"Still full ({round_})"))
