@@ -48,7 +48,7 @@ class Hauler(models.Model):
         decimal_places=3,
         default=Decimal("0.900"),
         validators=[MinValueValidator(0), MaxValueValidator(1)],
-        help_text="0 to 1; higher ranks first among equal prices.",
+        help_text="0 to 1 over the last 90 days (marketplace/reliability.py); matching weighs prices by it.",
     )
     working_days = models.PositiveSmallIntegerField(
         default=WEEKDAYS_MONDAY_TO_FRIDAY,
