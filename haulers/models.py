@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 
 from core.catalog import Container, WasteStream
 from core.models import MembershipBase
@@ -80,6 +81,11 @@ class Hauler(models.Model):
 
     def __str__(self):
         return self.name
+
+    @property
+    def offers_paused(self) -> bool:
+        """A lockout is in force now: no new offers (marketplace/lockouts.py)."""
+        return self.offers_paused_until is not None and self.offers_paused_until > timezone.now()
 
     def works_on(self, weekday: int) -> bool:
         return bool(self.working_days & weekday_bit(weekday))

@@ -79,3 +79,13 @@ def test_a_driver_does_not_see_it(client, in_area_hauler):
     driver = factories.HaulerMembershipFactory(hauler=in_area_hauler, role="driver").user
     client.force_login(driver)
     assert client.get(URL).status_code == 403
+
+
+def test_the_offers_page_says_offers_are_paused_and_links_here(client, owner, in_area_hauler):
+    client.force_login(owner)
+    assert "New offers are paused" not in text(client.get(reverse("hauler_offers")))
+    pauses.pause_offers(hauler_id=in_area_hauler.pk, reason="4 offers let expire", period=dt.timedelta(hours=24),
+                        now=timezone.now())  # fmt: skip
+    page = client.get(reverse("hauler_offers")).content.decode()
+    assert "New offers are paused for a day:" in page
+    assert f'href="{URL}"' in page
