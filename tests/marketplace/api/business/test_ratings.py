@@ -145,6 +145,9 @@ def test_bad_bodies_are_400s_naming_each_field(api, visit, body, fields):
         ("[1, 2]", "application/json", 400),
         ('"5"', "application/json", 400),
         ("null", "application/json", 400),
+        ('{"stars": Infinity}', "application/json", 400),
+        ('{"stars": NaN, "tags": ["on_time"]}', "application/json", 400),
+        ('{"stars": 5, "stars": 0}', "application/json", 400),
         ("stars=5", "application/x-www-form-urlencoded", 415),
         ("<rating stars='5'/>", "application/xml", 415),
     ],
@@ -174,7 +177,11 @@ def test_the_schema_documents_both_methods_and_their_errors(openapi):
 
 
 JSON = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=600),
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=600),
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=3),
     max_leaves=8,
 )
