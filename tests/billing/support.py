@@ -6,8 +6,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from billing import charges, ledger
-from billing.models import LedgerEntry, Payment, Payout, PayoutAccount, Refund, StripeEvent
-from marketplace.models import Pickup
+from billing.models import Dispute, LedgerEntry, Payment, Payout, PayoutAccount, Refund, StripeEvent
+from marketplace.models import Case, Pickup
 from tests import factories
 
 
@@ -68,6 +68,31 @@ def failed_payment(pickup: Pickup, *, message="Your card was declined.", retry_i
     return payment
 
 
+def disputed(payment: Payment) -> Dispute:
+    """A card dispute the bank opened on a paid payment, needing a response within a week, with its case."""
+    dispute = Dispute.objects.create(
+        payment=payment,
+        stripe_dispute_id=f"du_test_{payment.pk}",
+        stripe_charge_id=f"ch_test_{payment.pk}",
+        amount_cents=payment.charged_cents,
+        fee_cents=1_500,
+        reason="product_not_received",
+        status=Dispute.Status.NEEDS_RESPONSE,
+        due_by=timezone.now() + dt.timedelta(days=7),
+    )
+    Case.objects.create(
+        kind=Case.Kind.DISPUTE,
+        customer_id=payment.customer_id,
+        pickup_id=payment.pickup_id,
+        hauler_id=payment.hauler_id,
+        payment=payment,
+        dispute=dispute,
+        description="The card's bank disputes the payment (product not received).",
+        respond_by=dispute.due_by,
+    )
+    return dispute
+
+
 def invoice_for(customer, pickups: list[Pickup], *, month: dt.date | None = None):
     """Last month's invoice for plan-like visits (an invoice payment is opened with it)."""
     month = month or (timezone.localdate().replace(day=1) - dt.timedelta(days=1)).replace(day=1)
@@ -115,6 +140,7 @@ def make_billing_rows(*, customer, location, hauler) -> dict:
     invoice = invoice_for(customer, [completed_pickup(location=location, hauler=hauler, days_ago=40)])
     PayoutAccount.objects.create(hauler=hauler, stripe_account_id="acct_test_1", payouts_enabled=True)
     payout = payout_for(hauler, [payment.pickup])
+    disputed(paid_payment(completed_pickup(location=location, hauler=hauler, days_ago=3)))
     StripeEvent.objects.create(
         event_id="evt_test_1",
         type="payment_intent.succeeded",

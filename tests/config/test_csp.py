@@ -29,7 +29,7 @@ from marketplace.web.hauler import routeview
 from sensors import services as sensor_services
 from sensors.models import Device
 from tests import factories
-from tests.billing.support import completed_pickup, invoice_for, paid_payment, payout_for
+from tests.billing.support import completed_pickup, disputed, invoice_for, paid_payment, payout_for
 from tests.config.test_settings import GOOD_SECRET, run_django
 
 POLICY = {
@@ -213,6 +213,7 @@ def demo_world() -> dict:
     done = completed_pickup(location=location, hauler=hauler, days_ago=40)
     invoice_for(business, [done])
     payout_for(hauler, [paid_payment(completed_pickup(location=location, hauler=hauler)).pickup])
+    disputed(paid_payment(completed_pickup(location=location, hauler=hauler, days_ago=5)))
     offered = factories.PickupFactory(
         location=location, status=Pickup.Status.OFFERED, service_date=timezone.localdate() + dt.timedelta(days=2)
     )
