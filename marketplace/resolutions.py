@@ -4,8 +4,11 @@ Each part is idempotent on its own, so a resolve retried after a crash or a lost
 each part once: the refund carries a request token derived from the case (billing.refunds.refund_payment returns the
 refund that token already made), the credit a key derived from the case (billing.refunds.grant_credit writes it
 once), and the make-up is the visit's one make-up (marketplace.makeups.book_make_up). Everything is checked before
-anything is done, and the money goes first: a refund Stripe refuses leaves the case open and nothing else done. The
-case is closed last, by a guarded transition; the loser of two resolves at once gets a Conflict.
+anything is done. Then the case is claimed for its terms (`Case.settling`, a conditional update), so two staff
+settling it at once with different terms, or a rejection beside a settlement, cannot each do their own parts: the
+second gets a Conflict before any money moves, while the same terms again go on. The money goes first: a refund
+Stripe refuses leaves the case open, unclaimed and nothing else done. The case is closed last, by a guarded
+transition.
 
 Card disputes are not settled here: the card network decides them (billing's webhooks move them to won or lost).
 """
@@ -17,7 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from billing import refunds
-from billing.models import Payment
+from billing.models import Payment, Refund
 from core.enqueue import enqueue
 from core.errors import Conflict
 from core.templatetags.money import dollars
@@ -37,6 +40,18 @@ def _open_problem(case: Case) -> Case:
     if locked.status != Case.Status.OPEN:
         raise Conflict(f"This case is already {locked.get_status_display().lower()}.")
     return locked
+
+
+def _claim(case: Case, terms: dict) -> None:
+    """Take the case for these terms before any money moves. The same terms again (a retry, a double click) go on;
+    other terms, from a second member of staff at the same moment, are refused."""
+    if Case.objects.filter(pk=case.pk, status=Case.Status.OPEN, settling__isnull=True).update(settling=terms):
+        return
+    current = Case.objects.get(pk=case.pk)
+    if current.status != Case.Status.OPEN:
+        raise Conflict(f"This case is already {current.get_status_display().lower()}.")
+    if current.settling != terms:
+        raise Conflict("Someone else is settling this case with other terms right now. Reload it to see how it ends.")
 
 
 def paid_payment(case: Case) -> Payment | None:
@@ -98,16 +113,30 @@ def resolve(
         note=note,
         claim_overturned=claim_overturned,
     )
+    terms = {
+        "make_up": make_up,
+        "refund_cents": refund_cents,
+        "credit_cents": credit_cents,
+        "claim_overturned": claim_overturned,
+        "note": note,
+    }
+    _claim(case, terms)
     why = f"Case {case.pk}: {note or case.get_problem_display()}"
     if refund_cents:
-        refunds.refund_payment(
-            payment=paid_payment(case),
-            pickup_id=case.pickup_id,
-            amount_cents=refund_cents,
-            reason=why[:300],
-            by=by,
-            token=uuid.uuid5(REFUND_TOKENS, f"case:{case.pk}"),
-        )
+        token = uuid.uuid5(REFUND_TOKENS, f"case:{case.pk}")
+        try:
+            refunds.refund_payment(
+                payment=paid_payment(case),
+                pickup_id=case.pickup_id,
+                amount_cents=refund_cents,
+                reason=why[:300],
+                by=by,
+                token=token,
+            )
+        except (Conflict, ValidationError):
+            if not Refund.objects.filter(request_token=token).exists():  # refused: no money moved, choose again
+                Case.objects.filter(pk=case.pk, settling=terms).update(settling=None)
+            raise
     if credit_cents:
         refunds.grant_credit(
             customer=case.customer, amount_cents=credit_cents, reason=why, key=f"case:{case.pk}", pickup=case.pickup
@@ -172,6 +201,8 @@ def reject(*, case: Case, by, reason: str) -> Case:
         locked = Case.objects.select_for_update().get(pk=case.pk)
         if locked.status != Case.Status.OPEN:
             raise Conflict(f"This case is already {locked.get_status_display().lower()}.")
+        if locked.settling is not None:  # a settlement's money may be moving already
+            raise Conflict("Someone is settling this case right now. Reload it to see how it ends.")
         transition(
             locked,
             Case.Status.REJECTED,

@@ -92,6 +92,9 @@ class Case(models.Model):
     refund_cents = models.PositiveIntegerField(default=0)
     credit_cents = models.PositiveIntegerField(default=0)
     resolution_note = models.TextField(blank=True)
+    # The terms staff chose, claimed before any part is carried out: a second settlement with other terms (or a
+    # rejection) at the same moment is refused instead of doing its parts beside the first's.
+    settling = models.JSONField(null=True, blank=True, editable=False)
     claim_overturned = models.BooleanField(
         default=False, help_text="The hauler said it could not service the visit, and the evidence says it could."
     )

@@ -148,3 +148,23 @@ def test_a_rejection_needs_a_reason_and_tells_both_sides_why(customer, first, st
     assert "Why: The photos show an empty bin." in Notification.objects.get(kind="case_rejected").body
     hauler_note = Notification.objects.get(kind="case_rejected_hauler")
     assert hauler_note.title == f"Case {case.pk} closed with no action against you"
+
+
+@pytest.mark.django_db
+def test_while_one_settlement_is_under_way_other_terms_and_a_rejection_are_refused_before_any_money_moves(
+    customer, first, staff_user, run_on_commit
+):
+    case = reported(customer, first)
+    # Staff A's settlement has claimed the case and is between its parts (its credit not yet granted).
+    terms = {"make_up": False, "refund_cents": 0, "credit_cents": 1_000, "claim_overturned": False, "note": "A"}
+    Case.objects.filter(pk=case.pk).update(settling=terms)
+
+    with pytest.raises(Conflict, match="with other terms"):
+        settle(run_on_commit, case, staff_user, credit_cents=2_500, note="B")  # staff B, at the same moment
+    with pytest.raises(Conflict, match="settling this case right now"):
+        resolutions.reject(case=case, by=staff_user, reason="B thinks it is fine")
+    assert not LedgerEntry.objects.exists()
+
+    settled = settle(run_on_commit, case, staff_user, credit_cents=1_000, note="A")  # A's retry goes on
+    assert (settled.status, settled.credit_cents) == (Case.Status.RESOLVED, 1_000)
+    assert ledger.credit_balance_cents(customer_id=customer.pk) == 1_000
