@@ -262,6 +262,8 @@ def test_staff_send_the_evidence_from_the_queue_once_and_only_before_the_deadlin
     assert remote(f"/v1/disputes/{dispute.stripe_dispute_id}")["status"] == "under_review"
     answer = client.post(queue, action, follow=True)  # a second click: said, not sent again
     assert "already sent to the bank" in answer.content.decode()
+    answer = client.post(queue, {**action, "action": "stage_evidence"}, follow=True)
+    assert "Nothing to stage" in answer.content.decode()
     assert remote(f"/v1/disputes/{dispute.stripe_dispute_id}")["evidence_details"]["submission_count"] == 1
 
 
@@ -388,3 +390,18 @@ def test_a_disputed_invoice_is_booked_over_its_visits_and_its_packet_covers_them
     assert evidence["service_date"] == ", ".join(f"{v.service_date:%Y-%m-%d}" for v in visits)
     assert all(f"Visit #{v.pk}" in evidence["uncategorized_text"] for v in visits)
     assert reconcile.differences() == []
+
+
+@pytest.mark.django_db
+def test_staff_stage_a_packet_whose_staging_failed(paid, client, run_on_commit, staff_user):
+    dispute = opened_and_staged(paid, client, run_on_commit)
+    Dispute.objects.filter(pk=dispute.pk).update(evidence_staged_at=None)  # as if Stripe had refused a file
+    client.force_login(staff_user)
+    queue = reverse("admin:billing_dispute_changelist")
+    assert "no evidence staged yet" in client.get(queue).content.decode()
+
+    answer = run_on_commit(client.post, queue, {"action": "stage_evidence", "_selected_action": [dispute.pk]})
+    assert answer.status_code == 302
+    dispute.refresh_from_db()
+    assert dispute.evidence_staged_at is not None
+    assert remote(f"/v1/disputes/{dispute.stripe_dispute_id}")["evidence"]["service_documentation"].startswith("file_")
