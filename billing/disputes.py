@@ -75,7 +75,7 @@ def record_from_stripe(*, stripe_dispute_id: str) -> Dispute | None:
             dispute.evidence_submitted_at = timezone.now()
         dispute.save()
         _book(dispute, payment, remote)
-        if created:
+        if created:  # one first seen decided (closed before created) is settled as its case opens
             enqueue("marketplace.open_dispute_case", dispute.pk)
         if dispute.status in CLOSED and dispute.status != before:
             enqueue("marketplace.dispute_closed", dispute.pk)
