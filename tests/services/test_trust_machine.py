@@ -121,6 +121,7 @@ class TrustMachine(RuleBasedStateMachine):
 
     # --- Rules ---------------------------------------------------------------------------------------------------
 
+    @precondition(lambda self: len(self.pickups(*LIVE)) < 2)  # a couple in flight: the steps go deep, not wide
     @rule()
     def book(self):
         tomorrow = scheduling.local_today(self.location.timezone) + dt.timedelta(days=1)
@@ -369,9 +370,12 @@ def test_the_trust_loop_keeps_the_books_and_every_case_closable(stripe_on, staff
     run_state_machine_as_test(
         TrustMachine,
         settings=settings(
-            max_examples=8,
-            stateful_step_count=14,
+            max_examples=6,
+            stateful_step_count=20,
             deadline=None,
+            # the same examples every run (CI must not be flaky); no shrinking: a step costs most of a second, and the
+            # failing sequence is printed whole
+            derandomize=True,
             phases=[Phase.explicit, Phase.generate],
             suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
         ),
