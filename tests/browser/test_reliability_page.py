@@ -7,6 +7,7 @@ import pytest
 from django.utils import timezone
 
 from haulers import pauses
+from marketplace import reliability
 from tests import factories
 from tests.browser.support import log_in
 from tests.browser.test_hauler_phone import fits_the_screen, serious_violations
@@ -19,6 +20,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_the_reliability_page_reads_at_desk_and_phone_widths(page, location, in_area_hauler, width):
     owner = factories.HaulerMembershipFactory(hauler=in_area_hauler).user
     season(location, in_area_hauler)
+    reliability.update_reliability(hauler_id=in_area_hauler.pk)  # as the events' tasks would have
     pauses.pause_offers(
         hauler_id=in_area_hauler.pk, reason="1 job given back and 3 offers let expire in 24 hours",
         period=dt.timedelta(hours=24), now=timezone.now(),

@@ -99,7 +99,9 @@ def hauler_reliability(request, hauler):
     depot = geo.lookup(hauler.depot_zip)
     context = {
         "hauler": hauler,
-        "score": points(report.score),
+        # the stored score is the one matching reads; the parts are counted now, so they may be ahead of it
+        "score": points(report.stored),
+        "next_score": points(report.score),
         "minimum": points(report.minimum),
         "lines": lines,
         "weakest": weakest,

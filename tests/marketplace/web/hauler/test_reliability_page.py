@@ -30,6 +30,7 @@ def test_the_page_says_each_part_with_its_numbers(
     client, owner, in_area_hauler, location, django_assert_max_num_queries
 ):
     season(location, in_area_hauler)
+    reliability.update_reliability(hauler_id=in_area_hauler.pk)  # as the events' tasks would have
     client.force_login(owner)
     with django_assert_max_num_queries(14):
         page = client.get(URL)
@@ -37,6 +38,7 @@ def test_the_page_says_each_part_with_its_numbers(
     said = text(page)
     score = reliability.report_for(hauler=in_area_hauler).score
     assert f"Your score {round(score * 100)} out of 100" in said
+    assert "it becomes" not in said  # the stored score is up to date
     assert (
         "Of 17 visits that came due, 14 were done inside the arrival window, 1 outside it (early or late) and 1 missed."
         in said
@@ -89,3 +91,11 @@ def test_the_offers_page_says_offers_are_paused_and_links_here(client, owner, in
     page = client.get(reverse("hauler_offers")).content.decode()
     assert "New offers are paused for a day:" in page
     assert f'href="{URL}"' in page
+
+
+def test_the_headline_is_the_stored_score_matching_reads_and_says_where_it_is_going(client, owner, in_area_hauler):
+    type(in_area_hauler).objects.filter(pk=in_area_hauler.pk).update(reliability_score="0.750")
+    client.force_login(owner)
+    said = text(client.get(URL))
+    assert "Your score 75 out of 100" in said
+    assert "Counting your latest jobs and offers, it becomes 90 at its next update" in said
