@@ -115,6 +115,21 @@ class OfferPauseInline(admin.TabularInline):
         return False
 
 
+class OffersPausedFilter(admin.SimpleListFilter):
+    """Haulers whose new offers are paused now (a lockout), for staff deciding whether to lift one."""
+
+    title = "offers"
+    parameter_name = "offers"
+
+    def lookups(self, request, model_admin):
+        return (("paused", "Paused now"),)
+
+    def queryset(self, request, queryset):
+        if self.value() == "paused":
+            return queryset.filter(offers_paused_until__gt=timezone.now())
+        return queryset
+
+
 class LiftPauseForm(forms.Form):
     reason = forms.CharField(
         max_length=300,
@@ -135,7 +150,7 @@ class HaulerAdmin(admin.ModelAdmin):
         "licence_expires",
         "insurance_expires",
     )
-    list_filter = ("status", "verified_at")
+    list_filter = ("status", "verified_at", OffersPausedFilter)
     search_fields = ("name", "phone", "depot_zip")
     # Status moves only through the actions below, which check the transition table and log the change.
     # A pause is lifted by its action, with a reason the record keeps, not by editing the date.

@@ -132,6 +132,10 @@ def test_the_hauler_admin_lifts_a_pause_after_asking_why(location, hauler, run_o
     url = reverse("admin:haulers_hauler_changelist")
     chosen = {"action": "lift_offer_pause", "_selected_action": [hauler.pk]}
 
+    factories.HaulerFactory(name="Never Paused Hauling")
+    listed = admin_client.get(url, {"offers": "paused"}).content.decode()
+    assert hauler.name in listed and "Never Paused Hauling" not in listed
+
     asked = admin_client.post(url, chosen)
     assert asked.status_code == 200
     assert "Lift the offer pause" in asked.content.decode()
