@@ -15,7 +15,6 @@ candidate query reads either way, so the ratio is what the ranking itself adds.
     match_score_queries             queries per match with the score (the same shape as without)
 """
 
-import dataclasses
 import datetime as dt
 import os
 import statistics
@@ -105,12 +104,7 @@ def main() -> int:
         progress("planning the country (bench/market.py)")
         country = market.plan(total=100_000, small=1_000, service_date=service_date)
         zip_codes = market.query_zips(country, count=QUERIES, min_haulers=MIN_HAULERS_PER_QUERY_ZIP)
-        # plain strings: the demand table's keys are TextChoices members, which core.compiled takes for a type of
-        # its own and cannot bind (bench/matching.py's requests fail the same way)
-        requests = [
-            dataclasses.replace(r, waste_stream=str(r.waste_stream), container=str(r.container))
-            for r in requests_for(zip_codes, service_date)
-        ]
+        requests = requests_for(zip_codes, service_date)
         progress(f"loading {HAULERS} haulers")
         Loader(service_date=service_date, today=today).load(country.haulers[:HAULERS])
         vacuum_analyze()

@@ -18,6 +18,7 @@ the SQL text instead fails loudly there rather than running with a stale one.
 """
 
 import datetime as dt
+import enum
 import functools
 import itertools
 from collections.abc import Callable
@@ -43,6 +44,16 @@ def _shape_of(value) -> tuple:
             return ("fixed list", tuple(value))
         return ("list", tuple(_scalar_type(item) for item in value))
     return ("value", _scalar_type(value))
+
+
+def _plain(value):
+    # A choices member (WasteStream.TRASH) is its value to the database, but it hashes and names its type as an
+    # enum: as itself it would miss its stand-in's slot and compile a shape of its own.
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, list | tuple) and any(isinstance(item, enum.Enum) for item in value):
+        return [item.value if isinstance(item, enum.Enum) else item for item in value]
+    return value
 
 
 def _beyond_64_bits(value) -> bool:
@@ -104,6 +115,7 @@ class CompiledQuery:
         return self.build(**values)
 
     def _run(self, values: dict) -> tuple[_Statement | None, list]:
+        values = {name: _plain(value) for name, value in values.items()}
         shape = tuple(sorted((name, _shape_of(value)) for name, value in values.items()))
         statement = self._compiled(shape)
         if statement is None:  # the ORM knows without asking: an empty IN list

@@ -95,6 +95,19 @@ def test_it_builds_once_per_shape(book):
     assert len(builds) == 3
 
 
+def test_a_choices_member_binds_as_its_value_in_the_same_statement(book):
+    customer_id, hauler_id = book
+    compiled = CompiledQuery(pickups)
+    plain = compiled.rows(customer_id=customer_id, since=TODAY, statuses=["scheduled"], hauler_id=hauler_id)
+    members = compiled.rows(
+        customer_id=customer_id, since=TODAY, statuses=[Pickup.Status.SCHEDULED], hauler_id=hauler_id
+    )
+    assert members == plain and len(plain) == 3
+    one = CompiledQuery(lambda *, status: Pickup.objects.filter(status=status).values_list("pk"))
+    assert one.rows(status=Pickup.Status.REQUESTED) == one.rows(status="requested") != []
+    assert one._compiled.cache_info().currsize == 1  # one statement for both
+
+
 def test_an_empty_in_list_asks_the_database_nothing(book, django_assert_num_queries):
     customer_id, _ = book
     with django_assert_num_queries(0):  # as the ORM: it knows nothing matches
