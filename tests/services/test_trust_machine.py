@@ -13,6 +13,7 @@ import datetime as dt
 import itertools
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -164,8 +165,10 @@ class TrustMachine(RuleBasedStateMachine):
         assert self.run(followup.mark_missed, pickup_id=pickup.pk, now=after_window)
         pickup.refresh_from_db()
         assert pickup.status == Status.MISSED
-        credit = LedgerEntry.objects.get(key=f"grant:missed:{pickup.pk}", kind=Kind.CREDIT_GRANTED)
-        assert credit.amount_cents > 0
+        # credited up to its price: a missed redo the business was not paying for credits nothing
+        credited = LedgerEntry.objects.filter(key=f"grant:missed:{pickup.pk}", kind=Kind.CREDIT_GRANTED)
+        expected = min(django_settings.MISSED_PICKUP_CREDIT_CENTS, pickup.price_cents)
+        assert list(credited.values_list("amount_cents", flat=True)) == ([expected] if expected else [])
         # sent out again by itself, never to the hauler that missed it
         made = pickup.make_ups.get()
         assert made.price_cents == pickup.price_cents
