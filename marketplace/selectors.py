@@ -5,7 +5,7 @@ from typing import NamedTuple
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.models import Count, F, IntegerField, Prefetch, QuerySet, Sum
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Sum
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
@@ -164,8 +164,13 @@ def upcoming_pickups(*, customer: Customer, today: dt.date):
 
 
 def pickups_needing_attention(*, customer: Customer):
-    """Pickups nobody took, or that were missed."""
-    return pickups_of(customer=customer, statuses=list(NEEDS_ATTENTION)).order_by("-service_date", "-id")
+    """Pickups nobody took, or that were missed and have no make-up on its way (one the business cancelled is not)."""
+    making_up = Pickup.objects.filter(make_up_of=OuterRef("pk")).exclude(status=Pickup.Status.CANCELLED)
+    return (
+        pickups_of(customer=customer, statuses=list(NEEDS_ATTENTION))
+        .exclude(Q(status=Pickup.Status.MISSED) & Exists(making_up))
+        .order_by("-service_date", "-id")
+    )
 
 
 ACTIVITY_DAYS = 30

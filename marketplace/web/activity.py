@@ -78,7 +78,8 @@ def _said(change: Change, *, stream: str, pickup: str) -> str:  # one case a sta
         case S.MISSED:
             if found := _NOT_SERVICED.match(reason):
                 return f"{hauler or 'Your hauler'} could not do {pickup}: {found['why'].lower()}"
-            return f"{pickup[0].upper()}{pickup[1:]} was missed: pick another date for it"
+            # an unexcused miss is made up by itself (marketplace/makeups.make_up_missed): nothing to rebook
+            return f"{pickup[0].upper()}{pickup[1:]} was missed: a make-up visit is on its way"
         case S.CANCELLED:
             if reason == "Cancelled by the customer":
                 return f"You cancelled {pickup}"
