@@ -68,7 +68,14 @@ def paid_payment(case: Case) -> Payment | None:
 def refundable_cents(*, case: Case) -> int:
     """What can still be refunded to the card for the case's visit."""
     payment = paid_payment(case)
-    return refunds.refundable_cents(payment=payment, pickup_id=case.pickup_id) if payment else 0
+    if payment is None or _disputed(payment):
+        return 0
+    return refunds.refundable_cents(payment=payment, pickup_id=case.pickup_id)
+
+
+def _disputed(payment: Payment) -> bool:
+    # the card's bank holds the money while it disputes the charge: nothing can be refunded (Stripe refuses too)
+    return payment.disputes.exclude(status__startswith="warning_").exists()
 
 
 def _check(case: Case, *, make_up: bool, refund_cents: int, credit_cents: int, note: str, claim_overturned: bool):
@@ -79,6 +86,8 @@ def _check(case: Case, *, make_up: bool, refund_cents: int, credit_cents: int, n
         errors["refund_cents"] = (
             f"At most {dollars(room)} can be refunded for this visit."
             if room
+            else "The card's bank disputes this payment, so nothing can be refunded; grant a credit instead."
+            if (paid := paid_payment(case)) is not None and _disputed(paid)
             else "Nothing paid by card for this visit can be refunded; grant a credit instead."
         )
     if credit_cents < 0:

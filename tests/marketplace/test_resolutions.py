@@ -168,3 +168,23 @@ def test_while_one_settlement_is_under_way_other_terms_and_a_rejection_are_refus
     settled = settle(run_on_commit, case, staff_user, credit_cents=1_000, note="A")  # A's retry goes on
     assert (settled.status, settled.credit_cents) == (Case.Status.RESOLVED, 1_000)
     assert ledger.credit_balance_cents(customer_id=customer.pk) == 1_000
+
+
+@pytest.mark.django_db
+def test_a_visit_whose_payment_the_bank_disputes_offers_no_refund_and_says_why(customer, first, staff_user):
+    case = reported(customer, first)
+    payment = Payment.objects.create(
+        customer=customer, pickup=case.pickup, description="Trash", amount_cents=12_000,
+        status=Payment.Status.SUCCEEDED, stripe_payment_intent_id="pi_disputed",
+    )  # fmt: skip
+    LedgerEntry.objects.create(
+        kind=LedgerEntry.Kind.CHARGE, amount_cents=12_000, payment=payment, pickup=case.pickup, key="charge:test"
+    )
+    assert resolutions.refundable_cents(case=case) == 12_000
+    Dispute.objects.create(payment=payment, stripe_dispute_id="dp_2", amount_cents=12_000, status="needs_response")
+    assert resolutions.refundable_cents(case=case) == 0
+    with pytest.raises(ValidationError) as refused:
+        resolutions.resolve(
+            case=case, by=staff_user, make_up=False, refund_cents=500, credit_cents=0, note="", claim_overturned=False
+        )
+    assert "bank disputes this payment" in refused.value.message_dict["refund_cents"][0]
