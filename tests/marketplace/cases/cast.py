@@ -5,9 +5,9 @@ from decimal import Decimal
 
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
 
 from core.transitions import transition
+from marketplace import scheduling
 from marketplace.models import Pickup, ServiceProof
 from tests import factories
 
@@ -21,7 +21,7 @@ def photo(name: str = "photo.png", content: bytes = PNG) -> SimpleUploadedFile:
 def done_visit(*, customer, hauler, days_ago: int = 1, proof: bool = True) -> Pickup:
     """A visit completed `days_ago` days ago at the business's location, with the driver's proof."""
     location = customer.locations.first() or factories.LocationFactory(customer=customer)
-    day = timezone.localdate() - dt.timedelta(days=days_ago)
+    day = scheduling.local_today(location.timezone) - dt.timedelta(days=days_ago)  # days as the place counts them
     pickup = factories.PickupFactory(location=location, hauler=hauler, service_date=day)
     done_at = factories.in_window(pickup)
     transition(pickup, Pickup.Status.COMPLETED, reason="Completed by the hauler", fields={"completed_at": done_at})
