@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from core.admin import ReadOnlyAdminMixin, dollars
 
-MONEY_FORM_TEMPLATE = "admin/billing/money_form.html"
+MONEY_FORM_TEMPLATE = "admin/action_form.html"
 
 
 def money(field: str, description: str) -> Callable:

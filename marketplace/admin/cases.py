@@ -21,7 +21,7 @@ from core.errors import Conflict
 from marketplace import cases, resolutions
 from marketplace.models import Case, Pickup
 
-SETTLE_TEMPLATE = "admin/marketplace/case/settle.html"
+SETTLE_TEMPLATE = "admin/action_form.html"
 
 
 def sla_clock(case: Case, *, now: dt.datetime | None = None) -> str:
