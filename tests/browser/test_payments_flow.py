@@ -116,8 +116,8 @@ def test_a_business_adds_a_card_books_and_pays_once_the_job_is_done(
     expect(card.get_by_role("button", name="Change card")).to_be_visible()
     row = page.locator(f"#payment-{payment.pk}")
     expect(row).to_contain_text(f"pickup on {pickup.service_date:%b %-d, %Y}")
-    expect(row.locator(".badge")).to_have_text("Paid")
-    expect(row).to_contain_text(price)
+    expect(row).to_contain_text(f"Paid {price}")  # the money in a sentence, from the ledger
+    expect(row.get_by_role("link", name=f"Receipt {payment.pk}", exact=True)).to_be_visible()
     page.snap("billing-paid")
 
 
