@@ -231,6 +231,7 @@ class HaulerAdmin(admin.ModelAdmin):
                 "opts": self.model._meta,
                 "form": form,
                 "haulers": list(queryset),
+                "selected_ids": [hauler.pk for hauler in queryset],
                 "action": "lift_offer_pause",
                 "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
                 "confirm_name": LIFT_CONFIRMED,

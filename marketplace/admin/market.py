@@ -308,6 +308,7 @@ class PickupAdmin(DollarsMixin, DispatchPermission, MoneyColumns, admin.ModelAdm
             "opts": self.model._meta,
             "form": form,
             "rows": rows,
+            "selected_ids": [row["pickup"].pk for row in rows],
             "action": "assign_hauler",
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
             "confirm_name": ASSIGN_CONFIRMED,
