@@ -286,23 +286,25 @@ async def retrieve_transfer(request: web.Request) -> web.Response:
     return web.json_response(transfer)
 
 
-async def list_transfers(request: web.Request) -> web.Response:
-    """Newest first, `limit` at a time (default 10, as Stripe's), filtered by destination and transfer_group."""
-    data = await _params(request, {"limit", "starting_after", "destination", "transfer_group"})
+async def list_page(request: web.Request, objects, *, filters: tuple[str, ...], url: str) -> web.Response:
+    """A Stripe list: newest first, `limit` at a time (default 10, as Stripe's), filtered by `filters`' values,
+    after `starting_after`."""
+    data = await _params(request, {"limit", "starting_after", *filters})
     limit = int(_string(data, "limit", required=False, pattern=r"[1-9][0-9]?|100") or 10)
-    found = [
-        transfer
-        for transfer in reversed(Connect.transfers.values())
-        if all(transfer[name] == data[name] for name in ("destination", "transfer_group") if name in data)
-    ]
+    found = [item for item in reversed(objects) if all(item[name] == data[name] for name in filters if name in data)]
     after = data.get("starting_after")
     if after is not None:
-        ids = [transfer["id"] for transfer in found]
+        ids = [item["id"] for item in found]
         if after not in ids:
-            _missing("transfer", after)
+            _fail(404, f"No such object: '{after}'", param="starting_after", code="resource_missing")
         found = found[ids.index(after) + 1 :]
-    page = {"object": "list", "data": found[:limit], "has_more": len(found) > limit, "url": "/v1/transfers"}
-    return web.json_response(page)
+    return web.json_response({"object": "list", "data": found[:limit], "has_more": len(found) > limit, "url": url})
+
+
+async def list_transfers(request: web.Request) -> web.Response:
+    """The transfers, filtered by destination and transfer_group."""
+    transfers = list(Connect.transfers.values())
+    return await list_page(request, transfers, filters=("destination", "transfer_group"), url="/v1/transfers")
 
 
 async def clear_connect(request: web.Request) -> web.Response:

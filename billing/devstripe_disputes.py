@@ -266,23 +266,9 @@ async def retrieve_dispute(request: web.Request) -> web.Response:
 
 
 async def list_disputes(request: web.Request) -> web.Response:
-    """Newest first, `limit` at a time (default 10), filtered by payment_intent or charge."""
-    data = await stand_in._params(request, {"limit", "starting_after", "payment_intent", "charge"})
-    limit = int(stand_in._string(data, "limit", required=False, pattern=r"[1-9][0-9]?|100") or 10)
-    found = [
-        dispute
-        for dispute in reversed(Disputes.disputes.values())
-        if all(dispute[name] == data[name] for name in ("payment_intent", "charge") if name in data)
-    ]
-    after = data.get("starting_after")
-    if after is not None:
-        ids = [dispute["id"] for dispute in found]
-        if after not in ids:
-            _fail(404, f"No such dispute: '{after}'", param="starting_after", code="resource_missing")
-        found = found[ids.index(after) + 1 :]
-    return web.json_response(
-        {"object": "list", "data": found[:limit], "has_more": len(found) > limit, "url": "/v1/disputes"}
-    )
+    """The disputes, filtered by payment_intent or charge."""
+    disputes = list(Disputes.disputes.values())
+    return await stand_in.list_page(request, disputes, filters=("payment_intent", "charge"), url="/v1/disputes")
 
 
 def _evidence(value) -> dict:
