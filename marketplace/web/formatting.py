@@ -72,6 +72,11 @@ def clock_range(start: dt.datetime | dt.time, end: dt.datetime | dt.time) -> str
     return f"{first}{DASH}{clock(end)}"
 
 
+def booked_window(*, service_date: dt.date, start: dt.time, end: dt.time, tz_name: str) -> str:
+    """A visit's booked window on the site's one clock, in the place's zone: '7:00\u201311:00 AM CST'."""
+    return f"{clock_range(start, end)} {zone_on(tz_name, service_date)}"
+
+
 def window_label(start: dt.time, end: dt.time) -> str:
     """An arrival window the way a booking form says it: '7\u201311 am', '11 am\u20133 pm'."""
     first = _hour(start)

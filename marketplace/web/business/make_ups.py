@@ -2,7 +2,7 @@
 the visit it makes up for and what it costs."""
 
 from marketplace.models import Pickup
-from marketplace.web.formatting import clock_range, day
+from marketplace.web.formatting import booked_window, day
 
 # Visits that can have a make-up (marketplace.makeups.MAKEABLE): only these pay the query for one.
 MADE_UP = (Pickup.Status.COMPLETED, Pickup.Status.MISSED)
@@ -17,7 +17,10 @@ def make_up_panel(pickup: Pickup) -> dict:
     if pickup.status in MADE_UP:
         make_up = pickup.make_ups.exclude(status=Pickup.Status.CANCELLED).order_by("pk").first()
         if make_up is not None:
-            window = clock_range(make_up.window_start, make_up.window_end)  # wall-clock times at the place
+            window = booked_window(
+                service_date=make_up.service_date, start=make_up.window_start, end=make_up.window_end,
+                tz_name=pickup.location.timezone,
+            )  # fmt: skip
             panel["make_up"] = {"pickup": make_up, "day": day(make_up.service_date), "window": window}
             panel["can_move"] = False
     return panel

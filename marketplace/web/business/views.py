@@ -37,7 +37,7 @@ from marketplace.web.business.forms import (
     window_value,
 )
 from marketplace.web.business.make_ups import make_up_panel
-from marketplace.web.formatting import clock_range, window_label, zone_on
+from marketplace.web.formatting import booked_window, clock_range, window_label
 
 
 def home(request, coverage: dict | None = None):
@@ -240,9 +240,10 @@ def pickup_detail(request, customer, pickup_id: int):
 
 
 def _window(pickup: Pickup) -> str:
-    """The booked window on the site's one clock, in the place's zone: '7:00-11:00 AM CST' (an en dash)."""
-    zone = zone_on(pickup.location.timezone, pickup.service_date)
-    return f"{clock_range(pickup.window_start, pickup.window_end)} {zone}"
+    return booked_window(
+        service_date=pickup.service_date, start=pickup.window_start, end=pickup.window_end,
+        tz_name=pickup.location.timezone,
+    )  # fmt: skip
 
 
 def _arrival(pickup: Pickup) -> dict:
